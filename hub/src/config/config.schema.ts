@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+const Port = z.coerce.number().int().min(0).max(65535);
+const Seconds = z.coerce.number().int().min(1);
+
+/**
+ * The hub's configuration. Every key can come from the config file
+ * (`KONSILIUM_CONFIG`, JSON) or from `KONSILIUM_<KEY>` in the environment
+ * (camelCase → UPPER_SNAKE); the environment wins.
+ */
+export const HubConfigSchema = z
+  .object({
+    /** TCP port for HTTP and WebSocket; 0 picks a free one. */
+    port: Port.default(8080),
+    /** Interface to listen on. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Where the SQLite file, keys and attachments live. */
+    dataDir: z.string().min(1).default('./data'),
+    /** `postgres://…` selects PostgreSQL; unset means the embedded SQLite file. */
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+    /** pino level. */
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    /** Session is closed after this many seconds without use. */
+    sessionIdleSeconds: Seconds.default(12 * 3600),
+    /** Session is closed this many seconds after sign-in, whatever its use. */
+    sessionAbsoluteSeconds: Seconds.default(7 * 24 * 3600),
+    /** Failed sign-ins per account before it is throttled. */
+    loginMaxFailuresPerAccount: z.coerce.number().int().min(1).max(1000).default(5),
+    /** Failed sign-ins per source address before the address is throttled. */
+    loginMaxFailuresPerAddress: z.coerce.number().int().min(1).max(100000).default(20),
+    /** First lockout in seconds; doubles with each further lockout up to the maximum. */
+    loginLockoutSeconds: Seconds.default(60),
+    /** Cap on a lockout, so an attacker can never lock a victim out for long. */
+    loginLockoutMaxSeconds: Seconds.default(900),
+    /** argon2id memory cost in KiB (OWASP: 19 MiB with t=2, p=1). */
+    argon2MemoryKib: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(4 * 1024 * 1024)
+      .default(19456),
+    /** argon2id time cost (iterations). */
+    argon2TimeCost: z.coerce.number().int().min(1).max(20).default(2),
+    /** Largest JSON request body in bytes. */
+    maxJsonBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
+    /** Largest import file in bytes. */
+    maxImportBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(20 * 1024 * 1024),
+    /** Load the demo hospital into an empty database at start. */
+    demo: z
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+      .transform((v) => v === true || v === 'true' || v === '1')
+      .default(false),
+    /** Trust `X-Forwarded-For` from a reverse proxy for the client address. */
+    trustProxy: z
+      .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+      .transform((v) => v === true || v === 'true' || v === '1')
+      .default(false),
+  })
+  .strict();
+
+export type HubConfig = z.infer<typeof HubConfigSchema>;
+export type HubConfigInput = z.input<typeof HubConfigSchema>;

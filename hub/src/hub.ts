@@ -1,0 +1,135 @@
+import type { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
+import { parseConfig, type HubConfig, type HubConfigInput } from './config/index.js';
+import { systemClock, type Clock } from './platform/clock.js';
+import { Database } from './platform/db/database.js';
+import { createHttpApp } from './platform/http/app.js';
+import { HttpServer } from './platform/http/server.js';
+import { createLogger, type Logger } from './platform/log/logger.js';
+import type { HubModule } from './platform/module.js';
+import { MIGRATIONS } from './migrations/index.js';
+import { AUDIT_ENTITIES, AuditLog, auditRoutes } from './modules/audit/index.js';
+import { healthRoutes } from './modules/health/index.js';
+import { IDENTITY_ENTITIES, createIdentity } from './modules/identity/index.js';
+import {
+  DIRECTORY_ENTITIES,
+  createDirectory,
+  type CredentialStore,
+  type DirectoryService,
+} from './modules/directory/index.js';
+import { loadDemoHospital } from './demo/demo-loader.js';
+
+export interface HubOptions {
+  /** Injected time source (tests pass a fake clock). */
+  clock?: Clock;
+  /** Where log lines go (tests capture them). */
+  logDestination?: DestinationStream;
+}
+
+/** A running (or runnable) hub. */
+export interface Hub {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** The bound address; valid after `start`. */
+  address(): AddressInfo;
+  /** `http://host:port`, valid after `start`. */
+  url(): string;
+  readonly config: HubConfig;
+  readonly log: Logger;
+  /** For tests and tools in this package: the database and services. */
+  readonly internals: {
+    db: Database;
+    directory: DirectoryService;
+    credentials: CredentialStore;
+    audit: AuditLog;
+    clock: Clock;
+  };
+}
+
+/**
+ * The one composition root: builds every subsystem from the config and wires
+ * modules together through their ports. Nothing listens until `start`.
+ */
+export function createHub(input: HubConfig | HubConfigInput, options: HubOptions = {}): Hub {
+  const config = parseConfig(input);
+  const clock = options.clock ?? systemClock;
+  const log = createLogger(config.logLevel, options.logDestination);
+  const db = new Database({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    entities: [...AUDIT_ENTITIES, ...IDENTITY_ENTITIES, ...DIRECTORY_ENTITIES],
+    migrations: MIGRATIONS,
+    log,
+  });
+  const audit = new AuditLog(clock);
+  let directoryRef: ReturnType<typeof createDirectory> | undefined;
+  const identity = createIdentity({
+    db,
+    audit,
+    clock,
+    config,
+    log,
+    users: () => directoryRef!.users,
+  });
+  const directory = createDirectory({ db, audit, clock, config, log, credentials: identity.credentials });
+  directoryRef = directory;
+
+  const modules: HubModule[] = [identity.module, directory.module];
+  const routes = [
+    ...healthRoutes(() => db.isReady()),
+    ...modules.flatMap((m) => m.routes),
+    ...auditRoutes(() => db.manager),
+  ];
+  const app = createHttpApp({
+    log,
+    routes,
+    authenticate: identity.authenticate,
+    maxJsonBytes: config.maxJsonBytes,
+    trustProxy: config.trustProxy,
+  });
+  let server: HttpServer | null = null;
+  let bound: AddressInfo | null = null;
+  let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+
+  return {
+    config,
+    log,
+    internals: { db, directory: directory.service, credentials: identity.credentials, audit, clock },
+    async start() {
+      if (state !== 'new' && state !== 'stopped') throw new Error(`cannot start a hub that is ${state}`);
+      state = 'starting';
+      try {
+        await db.open();
+        for (const m of modules) await m.start?.();
+        if (config.demo) await loadDemoHospital({ db, directory: directory.service, credentials: identity.credentials, log });
+        server = new HttpServer(app);
+        bound = await server.listen(config.port, config.host);
+        state = 'running';
+        log.info({ port: bound.port, host: bound.address, database: db.kind }, 'hub listening');
+      } catch (err) {
+        state = 'running';
+        await this.stop().catch(() => undefined);
+        throw err;
+      }
+    },
+    async stop() {
+      if (state !== 'running') return;
+      state = 'stopping';
+      await server?.close();
+      server = null;
+      for (const m of [...modules].reverse()) await m.stop?.();
+      await db.close();
+      state = 'stopped';
+      log.info('hub stopped');
+    },
+    address() {
+      if (!bound) throw new Error('the hub is not started');
+      return bound;
+    },
+    url() {
+      const a = this.address();
+      const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+      return `http://${host}:${a.port}`;
+    },
+  };
+}

@@ -1,0 +1,9 @@
+import type { UserView } from '@konsilium/shared';
+
+/** What identity needs of the directory; implemented by the directory module, wired in `hub.ts`. */
+export interface IdentityUserLookup {
+  /** The account behind a login (case-insensitive), or null. */
+  findForLogin(login: string): Promise<{ id: string; active: boolean } | null>;
+  /** The profile shown by login and `GET /api/v1/me`. */
+  profile(userId: string): Promise<UserView | null>;
+}

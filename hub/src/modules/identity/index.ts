@@ -1,0 +1,60 @@
+import type { HubConfig } from '../../config/index.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Database } from '../../platform/db/database.js';
+import type { Authenticator } from '../../platform/http/actor.js';
+import type { Logger } from '../../platform/log/logger.js';
+import type { HubModule } from '../../platform/module.js';
+import type { AuditLog } from '../audit/index.js';
+import { PasswordHasher } from './identity.passwords.js';
+import type { IdentityUserLookup } from './identity.ports.js';
+import { identityRoutes } from './identity.routes.js';
+import { IdentityService } from './identity.service.js';
+import { SessionStore, rolesOf } from './identity.sessions.js';
+
+export { IDENTITY_ENTITIES } from './identity.entity.js';
+export type { IdentityUserLookup } from './identity.ports.js';
+export { hashToken } from './identity.sessions.js';
+
+export interface IdentityDeps {
+  db: Database;
+  audit: AuditLog;
+  clock: Clock;
+  config: HubConfig;
+  log: Logger;
+  /** The directory's lookup, resolved lazily (the directory is built after identity). */
+  users: () => IdentityUserLookup;
+}
+
+/** Builds the identity module: sign-in, sessions, passwords, roles, and the hub's authenticator. */
+export function createIdentity(deps: IdentityDeps) {
+  const { db, config } = deps;
+  const hasher = new PasswordHasher({ memoryCost: config.argon2MemoryKib, timeCost: config.argon2TimeCost });
+  const sessions = new SessionStore(db, deps.clock, {
+    idleSeconds: config.sessionIdleSeconds,
+    absoluteSeconds: config.sessionAbsoluteSeconds,
+  });
+  const policy = { lockoutSeconds: config.loginLockoutSeconds, lockoutMaxSeconds: config.loginLockoutMaxSeconds };
+  const service = new IdentityService({
+    ...deps,
+    hasher,
+    sessions,
+    accountPolicy: { ...policy, maxFailures: config.loginMaxFailuresPerAccount },
+    addressPolicy: { ...policy, maxFailures: config.loginMaxFailuresPerAddress },
+  });
+  const authenticate: Authenticator = (token) =>
+    sessions.authenticate(token, async (userId) => (await deps.users().profile(userId))?.active ?? false);
+  const module: HubModule = { name: 'identity', routes: identityRoutes(service, sessions, deps.users) };
+  return {
+    module,
+    authenticate,
+    /** Satisfies the directory's CredentialStore port (structurally; wired in hub.ts). */
+    credentials: {
+      hashPassword: (password: string) => hasher.hash(password),
+      storePasswordHash: service.storePasswordHash.bind(service),
+      setRoles: service.setRoles.bind(service),
+      rolesOf: (ids: readonly string[], manager = db.manager) => rolesOf(manager, ids),
+      revokeAllSessions: (tx: Parameters<SessionStore['revokeAll']>[0], userId: string, reason: string) =>
+        sessions.revokeAll(tx, userId, reason),
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DataSource, type EntityManager, type EntitySchema, type MixedList } from 'typeorm';
+import type { Logger } from '../log/logger.js';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+export interface DatabaseOptions {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<EntitySchema | Function>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function>;
+  log: Logger;
+}
+
+/** File name of the embedded database inside the data directory. */
+export const SQLITE_FILE = 'konsilium.sqlite';
+
+/**
+ * The hub's database: a TypeORM DataSource plus the one way to write,
+ * {@link Database.transaction}. On SQLite (one connection) write transactions
+ * are queued in process, so two of them never interleave on the connection.
+ */
+export class Database {
+  readonly kind: DatabaseKind;
+  readonly dataSource: DataSource;
+  private readonly log: Logger;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: DatabaseOptions) {
+    this.log = options.log;
+    if (options.databaseUrl) {
+      this.kind = 'postgres';
+      this.dataSource = new DataSource({
+        type: 'postgres',
+        url: options.databaseUrl,
+        entities: options.entities,
+        migrations: options.migrations,
+        migrationsTransactionMode: 'each',
+        synchronize: false,
+        extra: { max: 10, application_name: 'konsilium-hub' },
+      });
+    } else {
+      this.kind = 'sqlite';
+      const dir = resolve(options.dataDir);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      this.dataSource = new DataSource({
+        type: 'sqlite',
+        database: join(dir, SQLITE_FILE),
+        entities: options.entities,
+        migrations: options.migrations,
+        migrationsTransactionMode: 'each',
+        synchronize: false,
+        enableWAL: true,
+        busyErrorRetry: 0,
+      });
+    }
+  }
+
+  /** Connects, sets the SQLite pragmas and applies pending migrations. */
+  async open(): Promise<void> {
+    await this.dataSource.initialize();
+    if (this.kind === 'sqlite') {
+      for (const pragma of [
+        'PRAGMA journal_mode = WAL',
+        'PRAGMA synchronous = FULL',
+        'PRAGMA busy_timeout = 5000',
+        'PRAGMA foreign_keys = ON',
+      ]) {
+        await this.dataSource.query(pragma);
+      }
+    }
+    const applied = await this.dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) {
+      this.log.info({ migrations: applied.map((m) => m.name) }, 'database migrations applied');
+    }
+  }
+
+  /** True when the database answers and no migration is pending. */
+  async isReady(): Promise<boolean> {
+    if (!this.dataSource.isInitialized) return false;
+    try {
+      await this.dataSource.query('SELECT 1');
+      return !(await this.dataSource.showMigrations());
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Runs `work` in one transaction: everything it writes (the change and its
+   * audit row) commits together or not at all.
+   */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind === 'postgres') return this.dataSource.transaction(work);
+    const run = this.queue.then(() => this.dataSource.transaction(work));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Reads outside a transaction. */
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  async close(): Promise<void> {
+    if (!this.dataSource.isInitialized) return;
+    await this.queue.catch(() => undefined);
+    await this.dataSource.destroy();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './vocabularies.js';
+export * from './text.js';
+export * from './time-zone.js';

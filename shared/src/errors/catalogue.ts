@@ -1,0 +1,67 @@
+/**
+ * The error-code catalogue: every code the hub can return, its HTTP status and
+ * a default message. Codes are `<domain>.<reason>`, never renamed or reused once
+ * released; `docs/errors.md` lists each one (a test keeps the two in step).
+ */
+export const ERRORS = {
+  'validation.invalid': { status: 400, message: 'The request is not valid' },
+  'http.malformed_json': { status: 400, message: 'The request body is not valid JSON' },
+  'http.unsupported_media_type': {
+    status: 415,
+    message: 'The request body must be application/json',
+  },
+  'http.payload_too_large': { status: 413, message: 'The request body is too large' },
+  'http.not_found': { status: 404, message: 'No such resource' },
+  'http.method_not_allowed': { status: 405, message: 'Method not allowed on this resource' },
+  'hub.not_ready': { status: 503, message: 'The hub is not ready' },
+  'internal.error': { status: 500, message: 'Internal error' },
+  'auth.invalid_credentials': { status: 401, message: 'Wrong login or password' },
+  'auth.unauthenticated': { status: 401, message: 'Sign-in required' },
+  'auth.session_expired': { status: 401, message: 'The session has expired or was revoked' },
+  'auth.throttled': {
+    status: 429,
+    message: 'Too many failed sign-in attempts; try again later',
+  },
+  'auth.forbidden': { status: 403, message: 'You do not have permission for this action' },
+  'auth.wrong_password': { status: 403, message: 'The current password is wrong' },
+  'auth.weak_password': { status: 400, message: 'The password does not meet the policy' },
+  'auth.session_not_found': { status: 404, message: 'No such session' },
+  'auth.last_admin': {
+    status: 409,
+    message: 'The last active administrator cannot lose the admin role',
+  },
+  'directory.user_not_found': { status: 404, message: 'No such staff member' },
+  'directory.unit_not_found': { status: 404, message: 'No such organization unit' },
+  'directory.login_taken': { status: 409, message: 'This login is already in use' },
+  'directory.external_id_taken': {
+    status: 409,
+    message: 'This external identifier belongs to another staff member',
+  },
+  'directory.invalid_parent': {
+    status: 400,
+    message: 'The parent does not fit this kind of organization unit',
+  },
+  'directory.unit_in_use': {
+    status: 409,
+    message: 'The unit still has active sub-units or members',
+  },
+  'directory.import_invalid': {
+    status: 422,
+    message: 'The import file has invalid lines; nothing was imported',
+  },
+  'directory.import_unreadable': {
+    status: 400,
+    message: 'The import file cannot be read (encoding, separator or header)',
+  },
+  'directory.unit_code_taken': {
+    status: 409,
+    message: 'This unit code is already in use',
+  },
+  'audit.invalid_query': { status: 400, message: 'The audit query is not valid' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+/** Every error code the hub can return. */
+export type ErrorCode = keyof typeof ERRORS;
+
+/** Every code, in catalogue order. */
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];

@@ -46,7 +46,7 @@ eachDatabase('audit: hash chain, verifier, admin API', (kind) => {
       at: row.at,
       actorId: row.actor_id,
       deviceId: row.device_id,
-      action: 'auth.login',
+      action: 'auth.logout',
       targetType: row.target_type,
       targetId: row.target_id,
       outcome: row.outcome,
@@ -54,7 +54,7 @@ eachDatabase('audit: hash chain, verifier, admin API', (kind) => {
       requestId: row.request_id,
       prevHash: row.prev_hash,
     };
-    await q(`UPDATE audit_log SET action = 'auth.login', hash = '${rowHash(fields)}' WHERE seq = 2`);
+    await q(`UPDATE audit_log SET action = 'auth.logout', hash = '${rowHash(fields)}' WHERE seq = 2`);
     const r = await verify();
     assert.equal(r.ok, false);
     assert.ok(!r.ok && r.badSeq === 3 && /link/.test(r.reason));
@@ -122,8 +122,8 @@ eachDatabase('audit: hash chain, verifier, admin API', (kind) => {
     const byActor = await t.api.get(`/api/v1/audit?actorId=${t.admin.id}`, { token: t.admin.token });
     assert.ok(byActor.body.items.length > 0);
     assert.ok(byActor.body.items.every((r: any) => r.actorId === t.admin.id));
-    const target = all.body.items.find((r: any) => r.targetType === 'user' && r.targetId);
-    const byTarget = await t.api.get(`/api/v1/audit?targetType=user&targetId=${target.targetId}`, { token: t.admin.token });
+    const target = all.body.items.find((r: any) => r.targetType && r.targetId);
+    const byTarget = await t.api.get(`/api/v1/audit?targetType=${target.targetType}&targetId=${target.targetId}`, { token: t.admin.token });
     assert.ok(byTarget.body.items.every((r: any) => r.targetId === target.targetId));
     const page1 = await t.api.get('/api/v1/audit?limit=2', { token: t.admin.token });
     const page2 = await t.api.get(`/api/v1/audit?limit=2&before=${page1.body.nextBefore}`, { token: t.admin.token });

@@ -179,4 +179,21 @@ export interface ImportReport {
   updated: number;
   unchanged: number;
   problems: ImportProblem[];
+  /** How many problems there were (the list is capped at 1,000). */
+  problemCount?: number;
+  /** Things ignored without failing the import (unknown columns, line 1). */
+  warnings?: ImportProblem[];
 }
+
+/** `PATCH /api/v1/directory/units/:id` body, as parsed. */
+export type UpdateUnitRequest = z.infer<typeof UpdateUnitRequest>;
+
+/** `GET /api/v1/directory/units` query. */
+export const ListUnitsQuery = z
+  .object({
+    includeInactive: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
+  })
+  .strict();

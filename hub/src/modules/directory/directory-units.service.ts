@@ -7,7 +7,6 @@ import {
   type UnitView,
   type UpdateUnitRequest,
 } from '@konsilium/shared';
-import type { z } from 'zod';
 import { iso, type Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { CallContext } from '../../platform/http/actor.js';
@@ -15,7 +14,7 @@ import type { AuditLog } from '../audit/index.js';
 import { OrgUnitEntity, StaffEntity, StaffUnitEntity, type OrgUnitRow } from './directory.entity.js';
 import { reindexUsers } from './directory.store.js';
 
-export type UpdateUnitInput = z.infer<typeof UpdateUnitRequest>;
+export type UpdateUnitInput = UpdateUnitRequest;
 
 /** Nests `rows` into a tree: roots first, children by name. */
 export function buildTree(rows: readonly OrgUnitRow[]): UnitView[] {
@@ -164,7 +163,7 @@ export class UnitsService {
       const children = await tx.countBy(OrgUnitEntity, { parentId: id, active: true });
       const members = await tx
         .createQueryBuilder(StaffUnitEntity, 'su')
-        .innerJoin(StaffEntity, 's', 's.id = su.user_id')
+        .innerJoin(StaffEntity.options.name, 's', 's.id = su.user_id')
         .where('su.unit_id = :id AND s.active = :active', { id, active: true })
         .getCount();
       if (children > 0 || members > 0) {

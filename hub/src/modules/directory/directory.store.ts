@@ -31,7 +31,7 @@ export async function unitNamesOf(m: EntityManager, userIds: readonly string[]):
   for (const part of chunks(userIds)) {
     const rows: { user_id: string; name: string }[] = await m
       .createQueryBuilder(StaffUnitEntity, 'su')
-      .innerJoin(OrgUnitEntity, 'u', 'u.id = su.unit_id')
+      .innerJoin(OrgUnitEntity.options.name, 'u', 'u.id = su.unit_id')
       .select(['su.user_id AS user_id', 'u.name AS name'])
       .where('su.user_id IN (:...ids)', { ids: part })
       .getRawMany();
@@ -68,7 +68,7 @@ export async function loadRecords(m: EntityManager, ids: readonly string[]): Pro
     }
     const units: { user_id: string; id: string; name: string }[] = await m
       .createQueryBuilder(StaffUnitEntity, 'su')
-      .innerJoin(OrgUnitEntity, 'u', 'u.id = su.unit_id')
+      .innerJoin(OrgUnitEntity.options.name, 'u', 'u.id = su.unit_id')
       .select(['su.user_id AS user_id', 'u.id AS id', 'u.name AS name'])
       .where('su.user_id IN (:...ids)', { ids: part })
       .getRawMany();

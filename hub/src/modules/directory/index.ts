@@ -1,9 +1,14 @@
-/*
- * CONTRACT STUB — the directory module is being written. Keep these exports.
- */
 import type { Logger } from 'pino';
-import type { CreateUnitRequest, CreateUserRequest, UnitView, UserView } from '@konsilium/shared';
-import type { EntitySchema } from 'typeorm';
+import type {
+  CreateUnitRequest,
+  CreateUserRequest,
+  PageOf,
+  SearchUsersQuery,
+  UnitView,
+  UpdateUnitRequest,
+  UpdateUserRequest,
+  UserView,
+} from '@konsilium/shared';
 import type { HubConfig } from '../../config/index.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
@@ -11,14 +16,36 @@ import type { CallContext } from '../../platform/http/actor.js';
 import type { HubModule } from '../../platform/module.js';
 import type { AuditLog } from '../audit/index.js';
 import type { CredentialStore } from './directory.ports.js';
+import { directoryRoutes } from './directory.routes.js';
+import { ImportService, type ImportOptions, type ImportResult } from './directory-import.service.js';
+import { MemoryIndex } from './directory-search.index.js';
+import { SearchService, type EngineName } from './directory-search.service.js';
+import { SqlSearch } from './directory-search.sql.js';
+import { UnitsService } from './directory-units.service.js';
+import { UsersService } from './directory-users.service.js';
 
 export type { CredentialStore } from './directory.ports.js';
+export type { ImportResult, ImportOptions } from './directory-import.service.js';
+export type { EngineName } from './directory-search.service.js';
+export { DIRECTORY_ENTITIES } from './directory.entity.js';
+export { HR_EMPLOYEE_ID_SYSTEM, SNILS_SYSTEM } from './directory-import.mapping.js';
 
-export const DIRECTORY_ENTITIES: EntitySchema[] = [];
-
+/** What the rest of the hub (and tests, tools) may ask of the directory. */
 export interface DirectoryService {
   createUnit(ctx: CallContext, input: CreateUnitRequest): Promise<UnitView>;
+  updateUnit(ctx: CallContext, id: string, input: UpdateUnitRequest): Promise<UnitView>;
+  deactivateUnit(ctx: CallContext, id: string): Promise<UnitView>;
+  units(options?: { includeInactive?: boolean }): Promise<UnitView[]>;
+  /** `options.passwordHash` skips hashing (the caller hashed already, e.g. demo data). */
   createUser(ctx: CallContext, input: CreateUserRequest, options?: { passwordHash?: string }): Promise<UserView>;
+  updateUser(ctx: CallContext, id: string, input: UpdateUserRequest): Promise<UserView>;
+  deactivateUser(ctx: CallContext, id: string): Promise<UserView>;
+  reactivateUser(ctx: CallContext, id: string): Promise<UserView>;
+  getUser(id: string): Promise<UserView>;
+  /** `options.engine` forces an engine (tests compare both); default: memory on SQLite, SQL on PostgreSQL. */
+  searchUsers(query: SearchUsersQuery, options?: { engine?: EngineName }): Promise<PageOf<UserView>>;
+  /** CSV import from HR (ADM-2); `csv` is the raw file. */
+  importCsv(ctx: CallContext, csv: Buffer, options: ImportOptions): Promise<ImportResult>;
 }
 
 /** Structurally satisfies identity's IdentityUserLookup port (wired in hub.ts; modules do not import each other here). */
@@ -36,10 +63,46 @@ export interface DirectoryDeps {
   credentials: CredentialStore;
 }
 
-export function createDirectory(_deps: DirectoryDeps): {
+/** Builds the directory: services, routes and the search index (loaded at start on SQLite). */
+export function createDirectory(deps: DirectoryDeps): {
   module: HubModule;
   service: DirectoryService;
   users: DirectoryUserLookup;
 } {
-  throw new Error('not written yet');
+  const { db, audit, clock, credentials } = deps;
+  const log = deps.log.child({ module: 'directory' });
+  const memory = new MemoryIndex(db);
+  const usersChanged = (ids: string[]) => memory.refresh(ids);
+  const units = new UnitsService(db, audit, clock, (memberIds) => memory.refresh(memberIds, true));
+  const users = new UsersService(db, audit, clock, credentials, usersChanged);
+  const imports = new ImportService(db, audit, clock, credentials, usersChanged);
+  const search = new SearchService(db, credentials, memory, new SqlSearch(db), log);
+
+  const service: DirectoryService = {
+    createUnit: (ctx, input) => units.create(ctx, input),
+    updateUnit: (ctx, id, input) => units.update(ctx, id, input),
+    deactivateUnit: (ctx, id) => units.deactivate(ctx, id),
+    units: (options = {}) => units.tree(options.includeInactive ?? false),
+    createUser: (ctx, input, options) => users.create(ctx, input, options),
+    updateUser: (ctx, id, input) => users.update(ctx, id, input),
+    deactivateUser: (ctx, id) => users.deactivate(ctx, id),
+    reactivateUser: (ctx, id) => users.reactivate(ctx, id),
+    getUser: (id) => users.get(id),
+    searchUsers: (query, options) => search.search(query, options),
+    importCsv: (ctx, csv, options) => imports.run(ctx, csv, options),
+  };
+  return {
+    module: {
+      name: 'directory',
+      routes: directoryRoutes({ units, users, search, imports, maxImportBytes: deps.config.maxImportBytes }),
+      async start() {
+        if (db.kind !== 'sqlite') return;
+        const started = Date.now();
+        await memory.load();
+        log.info({ ms: Date.now() - started }, 'directory search index loaded');
+      },
+    },
+    service,
+    users: { findForLogin: (login) => users.findForLogin(login), profile: (id) => users.profile(id) },
+  };
 }

@@ -66,9 +66,12 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     });
   }
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: false }));
-  app.use(async (ctx) => {
-    if (ctx.status === 405) throw new AppError('http.method_not_allowed');
-  });
+  app.use(
+    router.allowedMethods({
+      throw: true,
+      methodNotAllowed: () => new AppError('http.method_not_allowed'),
+      notImplemented: () => new AppError('http.method_not_allowed'),
+    }),
+  );
   return app;
 }

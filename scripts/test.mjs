@@ -5,7 +5,10 @@ import { spawn } from 'node:child_process';
 
 function run(cmd, args, { capture = false } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', shell: false });
+    const child = spawn(cmd, args, {
+      stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+      shell: false,
+    });
     let out = '';
     if (capture) {
       child.stdout.on('data', (d) => {

@@ -62,17 +62,23 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     log,
   });
   const audit = new AuditLog(clock);
-  let directoryRef: ReturnType<typeof createDirectory> | undefined;
   const identity = createIdentity({
     db,
     audit,
     clock,
     config,
     log,
-    users: () => directoryRef!.users,
+    // The directory is built next; identity reads it only when a request arrives.
+    users: () => directory.users,
   });
-  const directory = createDirectory({ db, audit, clock, config, log, credentials: identity.credentials });
-  directoryRef = directory;
+  const directory = createDirectory({
+    db,
+    audit,
+    clock,
+    config,
+    log,
+    credentials: identity.credentials,
+  });
 
   const modules: HubModule[] = [identity.module, directory.module];
   const routes = [
@@ -94,14 +100,27 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
   return {
     config,
     log,
-    internals: { db, directory: directory.service, credentials: identity.credentials, audit, clock },
+    internals: {
+      db,
+      directory: directory.service,
+      credentials: identity.credentials,
+      audit,
+      clock,
+    },
     async start() {
-      if (state !== 'new' && state !== 'stopped') throw new Error(`cannot start a hub that is ${state}`);
+      if (state !== 'new' && state !== 'stopped')
+        throw new Error(`cannot start a hub that is ${state}`);
       state = 'starting';
       try {
         await db.open();
         for (const m of modules) await m.start?.();
-        if (config.demo) await loadDemoHospital({ db, directory: directory.service, credentials: identity.credentials, log });
+        if (config.demo)
+          await loadDemoHospital({
+            db,
+            directory: directory.service,
+            credentials: identity.credentials,
+            log,
+          });
         server = new HttpServer(app);
         bound = await server.listen(config.port, config.host);
         state = 'running';

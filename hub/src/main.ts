@@ -32,9 +32,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   await hub.start();
-  process.stdout.write(`Konsilium hub is running at ${hub.url()}  (database: ${hub.internals.db.kind})\n`);
+  process.stdout.write(
+    `Konsilium hub is running at ${hub.url()}  (database: ${hub.internals.db.kind})\n`,
+  );
   if (hub.config.demo) {
-    process.stdout.write('Demo hospital: sign in as "admin" / "konsilium-demo" (see README for more logins)\n');
+    process.stdout.write(
+      'Demo hospital: sign in as "admin" / "konsilium-demo" (see README for more logins)\n',
+    );
   }
 }
 

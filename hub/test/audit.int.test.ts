@@ -17,7 +17,9 @@ eachDatabase('audit: hash chain, verifier, admin API', (kind) => {
     verifyAuditChain(t.hub.internals.db.manager, expectHead ? { expectHead } : {});
   const cli = (...extra: string[]) =>
     runAuditVerify([
-      ...(kind === 'sqlite' ? ['--data-dir', t.dataDir] : ['--database-url', t.hub.config.databaseUrl!]),
+      ...(kind === 'sqlite'
+        ? ['--data-dir', t.dataDir]
+        : ['--database-url', t.hub.config.databaseUrl!]),
       ...extra,
     ]);
 
@@ -54,7 +56,9 @@ eachDatabase('audit: hash chain, verifier, admin API', (kind) => {
       requestId: row.request_id,
       prevHash: row.prev_hash,
     };
-    await q(`UPDATE audit_log SET action = 'auth.logout', hash = '${rowHash(fields)}' WHERE seq = 2`);
+    await q(
+      `UPDATE audit_log SET action = 'auth.logout', hash = '${rowHash(fields)}' WHERE seq = 2`,
+    );
     const r = await verify();
     assert.equal(r.ok, false);
     assert.ok(!r.ok && r.badSeq === 3 && /link/.test(r.reason));
@@ -100,7 +104,11 @@ eachDatabase('audit: hash chain, verifier, admin API', (kind) => {
     // An attacker who also rewrites the head row is caught by the earlier head.
     const [last] = await q('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     await q(`UPDATE audit_head SET seq = ${Number(last.seq)}, hash = '${last.hash}' WHERE id = 1`);
-    assert.equal((await verify()).ok, true, 'without the earlier head the shorter chain looks whole');
+    assert.equal(
+      (await verify()).ok,
+      true,
+      'without the earlier head the shorter chain looks whole',
+    );
     const out = await cli('--expect-head', head);
     assert.equal(out.code, 1);
     assert.match(out.out, /expected head is not in the chain/);
@@ -118,17 +126,29 @@ eachDatabase('audit: hash chain, verifier, admin API', (kind) => {
     const all = await t.api.get('/api/v1/audit?limit=500', { token: t.admin.token });
     assert.equal(all.status, 200);
     const seqs = all.body.items.map((r: any) => r.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a: number, b: number) => b - a));
-    const byActor = await t.api.get(`/api/v1/audit?actorId=${t.admin.id}`, { token: t.admin.token });
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a: number, b: number) => b - a),
+    );
+    const byActor = await t.api.get(`/api/v1/audit?actorId=${t.admin.id}`, {
+      token: t.admin.token,
+    });
     assert.ok(byActor.body.items.length > 0);
     assert.ok(byActor.body.items.every((r: any) => r.actorId === t.admin.id));
     const target = all.body.items.find((r: any) => r.targetType && r.targetId);
-    const byTarget = await t.api.get(`/api/v1/audit?targetType=${target.targetType}&targetId=${target.targetId}`, { token: t.admin.token });
+    const byTarget = await t.api.get(
+      `/api/v1/audit?targetType=${target.targetType}&targetId=${target.targetId}`,
+      { token: t.admin.token },
+    );
     assert.ok(byTarget.body.items.every((r: any) => r.targetId === target.targetId));
     const page1 = await t.api.get('/api/v1/audit?limit=2', { token: t.admin.token });
-    const page2 = await t.api.get(`/api/v1/audit?limit=2&before=${page1.body.nextBefore}`, { token: t.admin.token });
+    const page2 = await t.api.get(`/api/v1/audit?limit=2&before=${page1.body.nextBefore}`, {
+      token: t.admin.token,
+    });
     assert.equal(page2.body.items[0].seq, page1.body.items[1].seq - 1);
-    const future = await t.api.get('/api/v1/audit?from=2030-01-01T00:00:00Z', { token: t.admin.token });
+    const future = await t.api.get('/api/v1/audit?from=2030-01-01T00:00:00Z', {
+      token: t.admin.token,
+    });
     assert.equal(future.body.items.length, 0);
     const bad = await t.api.get('/api/v1/audit?from=yesterday', { token: t.admin.token });
     assert.equal(bad.status, 400);

@@ -138,7 +138,8 @@ eachDatabase('directory: units and staff', (kind) => {
     assert.equal(res.body.position, null);
     assert.deepEqual(res.body.units.map((u: { id: string }) => u.id), [unit]);
     assert.deepEqual([...res.body.roles].sort(), ['clinician', 'coordinator']);
-    assert.equal((await t.api.get('/api/v1/directory/users?q=иванов', admin())).body.total, 0);
+    assert.equal((await t.api.get('/api/v1/directory/users?q=врач', admin())).body.total, 0, 'old position no longer indexed');
+    assert.equal((await t.api.get('/api/v1/directory/users?q=иванов%20иван%20иванович', admin())).body.items[0].lastName, 'Петровский');
     assert.equal((await t.api.get('/api/v1/directory/users?q=петровск', admin())).body.items[0].id, id);
     assert.equal((await t.api.get('/api/v1/directory/users?q=интенсив', admin())).body.items[0].id, id);
     const audit = await t.api.get(`/api/v1/audit?action=directory.user.update&targetId=${id}`, admin());

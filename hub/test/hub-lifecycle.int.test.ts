@@ -25,7 +25,12 @@ eachDatabase('hub process', (kind) => {
     await pg?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
-  const config = () => ({ port: 0, dataDir, logLevel: 'silent' as const, ...(pg ? { databaseUrl: pg.url } : {}) });
+  const config = () => ({
+    port: 0,
+    dataDir,
+    logLevel: 'silent' as const,
+    ...(pg ? { databaseUrl: pg.url } : {}),
+  });
 
   it('starts, answers /healthz and /readyz, stops; twice in one process with no leaked handles', async () => {
     const before = resources();
@@ -92,8 +97,15 @@ describe('hub configuration', () => {
   it('reads KONSILIUM_* variables and a JSON config file; the environment wins', () => {
     const dir = mkdtempSync(join(tmpdir(), 'konsilium-cfg-'));
     const file = join(dir, 'hub.json');
-    writeFileSync(file, JSON.stringify({ port: 9000, dataDir: '/var/lib/konsilium', logLevel: 'warn' }));
-    const c = loadConfig({ KONSILIUM_CONFIG: file, KONSILIUM_PORT: '9100', KONSILIUM_DATABASE_URL: 'postgres://h/db' });
+    writeFileSync(
+      file,
+      JSON.stringify({ port: 9000, dataDir: '/var/lib/konsilium', logLevel: 'warn' }),
+    );
+    const c = loadConfig({
+      KONSILIUM_CONFIG: file,
+      KONSILIUM_PORT: '9100',
+      KONSILIUM_DATABASE_URL: 'postgres://h/db',
+    });
     assert.equal(c.port, 9100);
     assert.equal(c.dataDir, '/var/lib/konsilium');
     assert.equal(c.logLevel, 'warn');
@@ -102,11 +114,23 @@ describe('hub configuration', () => {
   });
 
   it('fails fast naming the bad key', () => {
-    assert.throws(() => loadConfig({ KONSILIUM_PORT: 'eighty' }), (e: Error) => e instanceof ConfigError && /KONSILIUM_PORT/.test(e.message));
+    assert.throws(
+      () => loadConfig({ KONSILIUM_PORT: 'eighty' }),
+      (e: Error) => e instanceof ConfigError && /KONSILIUM_PORT/.test(e.message),
+    );
     assert.throws(() => loadConfig({ KONSILIUM_PORT: '70000' }), /KONSILIUM_PORT/);
-    assert.throws(() => loadConfig({ KONSILIUM_DATABASE_URL: 'mysql://x' }), /KONSILIUM_DATABASE_URL/);
-    assert.throws(() => loadConfig({ KONSILIUM_PROT: '1' }), /Unknown configuration variable KONSILIUM_PROT/);
-    assert.throws(() => loadConfig({ KONSILIUM_CONFIG: '/nonexistent/hub.json' }), /Cannot read config file/);
+    assert.throws(
+      () => loadConfig({ KONSILIUM_DATABASE_URL: 'mysql://x' }),
+      /KONSILIUM_DATABASE_URL/,
+    );
+    assert.throws(
+      () => loadConfig({ KONSILIUM_PROT: '1' }),
+      /Unknown configuration variable KONSILIUM_PROT/,
+    );
+    assert.throws(
+      () => loadConfig({ KONSILIUM_CONFIG: '/nonexistent/hub.json' }),
+      /Cannot read config file/,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'konsilium-cfg-'));
     writeFileSync(join(dir, 'bad.json'), '{ port: 1');
     assert.throws(() => loadConfig({ KONSILIUM_CONFIG: join(dir, 'bad.json') }), /not valid JSON/);
@@ -116,7 +140,11 @@ describe('hub configuration', () => {
   });
 
   it('a hub on an unreachable database fails to start with a clear error and releases everything', async () => {
-    const hub = createHub({ port: 0, logLevel: 'silent', databaseUrl: 'postgres://nobody@127.0.0.1:1/none' });
+    const hub = createHub({
+      port: 0,
+      logLevel: 'silent',
+      databaseUrl: 'postgres://nobody@127.0.0.1:1/none',
+    });
     await assert.rejects(hub.start());
     await hub.stop();
   });

@@ -38,7 +38,11 @@ describe('hub process entry (main.js)', () => {
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`prints its URL, serves, and on ${signal} stops gracefully with exit code 0`, async () => {
-      const p = startMain({ KONSILIUM_PORT: '0', KONSILIUM_DATA_DIR: dataDir, KONSILIUM_LOG_LEVEL: 'info' });
+      const p = startMain({
+        KONSILIUM_PORT: '0',
+        KONSILIUM_DATA_DIR: dataDir,
+        KONSILIUM_LOG_LEVEL: 'info',
+      });
       const url = await p.listening();
       assert.equal((await fetch(`${url}/healthz`)).status, 200);
       p.child.kill(signal);
@@ -58,10 +62,14 @@ describe('hub process entry (main.js)', () => {
     });
     assert.equal(login.status, 200);
     const { token } = (await login.json()) as { token: string };
-    const staff = await fetch(`${url}/api/v1/directory/users?limit=100`, { headers: { authorization: `Bearer ${token}` } });
+    const staff = await fetch(`${url}/api/v1/directory/users?limit=100`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const body = (await staff.json()) as { total: number };
     assert.ok(body.total >= 40, `demo has ${body.total} staff`);
-    const units = await fetch(`${url}/api/v1/directory/units`, { headers: { authorization: `Bearer ${token}` } });
+    const units = await fetch(`${url}/api/v1/directory/units`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(units.status, 200);
     p.child.kill('SIGTERM');
     assert.equal(await p.exited, 0);
@@ -74,7 +82,11 @@ describe('hub process entry (main.js)', () => {
       body: JSON.stringify({ login: 'admin', password: 'konsilium-demo' }),
     });
     const t2 = ((await login2.json()) as { token: string }).token;
-    const staff2 = (await (await fetch(`${url2}/api/v1/directory/users?limit=1`, { headers: { authorization: `Bearer ${t2}` } })).json()) as { total: number };
+    const staff2 = (await (
+      await fetch(`${url2}/api/v1/directory/users?limit=1`, {
+        headers: { authorization: `Bearer ${t2}` },
+      })
+    ).json()) as { total: number };
     assert.equal(staff2.total, body.total);
     again.child.kill('SIGTERM');
     assert.equal(await again.exited, 0);
@@ -112,7 +124,19 @@ describe('log redaction', () => {
       'event',
     );
     const text = lines.join('');
-    for (const secret of ['secret-1', 'tok-2', 'Иванов', 'Иван', '+7 900', 'a@b.c', 'tok-3', 'c=4', 'Петров', 'диагноз', '112-233']) {
+    for (const secret of [
+      'secret-1',
+      'tok-2',
+      'Иванов',
+      'Иван',
+      '+7 900',
+      'a@b.c',
+      'tok-3',
+      'c=4',
+      'Петров',
+      'диагноз',
+      '112-233',
+    ]) {
       assert.ok(!text.includes(secret), `${secret} leaked`);
     }
     assert.ok(text.includes('kept-id'));

@@ -36,7 +36,8 @@ export async function runAuditVerify(argv: string[]): Promise<{ code: number; ou
   const expectHead = values['expect-head'];
   if (!dataDir && !url) return { code: 2, out: 'give --data-dir DIR or --database-url URL' };
   if (dataDir && url) return { code: 2, out: 'give only one of --data-dir and --database-url' };
-  if (url && !/^postgres(ql)?:\/\//.test(url)) return { code: 2, out: '--database-url must be a postgres:// URL' };
+  if (url && !/^postgres(ql)?:\/\//.test(url))
+    return { code: 2, out: '--database-url must be a postgres:// URL' };
   if (expectHead !== undefined && !/^[0-9a-f]{64}$/.test(expectHead)) {
     return { code: 2, out: '--expect-head must be a 64-digit lower-case hex SHA-256' };
   }
@@ -67,7 +68,8 @@ export async function runAuditVerify(argv: string[]): Promise<{ code: number; ou
   }
 }
 
-const isMain = process.argv[1] && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href;
+const isMain =
+  process.argv[1] && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href;
 if (isMain) {
   runAuditVerify(process.argv.slice(2)).then(
     ({ code, out }) => {

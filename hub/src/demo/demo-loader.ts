@@ -18,7 +18,9 @@ export async function loadDemoHospital(deps: {
   credentials: CredentialStore;
   log: Logger;
 }): Promise<boolean> {
-  const rows: { n: string | number }[] = await deps.db.manager.query('SELECT COUNT(*) AS n FROM staff');
+  const rows: { n: string | number }[] = await deps.db.manager.query(
+    'SELECT COUNT(*) AS n FROM staff',
+  );
   if (Number(rows[0]?.n ?? 0) > 0) return false;
   const unitIds = new Map<string, string>();
   for (const u of DEMO_UNITS) {

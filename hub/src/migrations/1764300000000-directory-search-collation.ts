@@ -12,7 +12,9 @@ export class DirectorySearchCollation1764300000000 implements MigrationInterface
 
   async up(q: QueryRunner): Promise<void> {
     if (q.connection.options.type !== 'postgres') return;
-    await q.query('CREATE INDEX "IDX_staff_search_token_token_c" ON staff_search_token (token COLLATE "C", field, user_id)');
+    await q.query(
+      'CREATE INDEX "IDX_staff_search_token_token_c" ON staff_search_token (token COLLATE "C", field, user_id)',
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,4 +1,5 @@
 import { Foundation1764200000000 } from './1764200000000-foundation.js';
+import { DirectorySearchCollation1764300000000 } from './1764300000000-directory-search-collation.js';
 
 /** Every migration, oldest first. The only way the schema changes. */
-export const MIGRATIONS = [Foundation1764200000000];
+export const MIGRATIONS = [Foundation1764200000000, DirectorySearchCollation1764300000000];

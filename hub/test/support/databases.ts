@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /** Where the PostgreSQL suites run; `KONSILIUM_TEST_DATABASE_URL` overrides. */
-export const TEST_PG_URL = process.env.KONSILIUM_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_PG_URL =
+  process.env.KONSILIUM_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** CI sets this so a missing server fails the run instead of skipping. */
 export const PG_REQUIRED = process.env.KONSILIUM_TEST_REQUIRE_POSTGRES === '1';
 
@@ -22,7 +23,9 @@ async function probe(): Promise<string | null> {
 const problem = await probe();
 if (problem) {
   if (PG_REQUIRED) {
-    throw new Error(`PostgreSQL is required (KONSILIUM_TEST_REQUIRE_POSTGRES=1) but unreachable at ${TEST_PG_URL}: ${problem}`);
+    throw new Error(
+      `PostgreSQL is required (KONSILIUM_TEST_REQUIRE_POSTGRES=1) but unreachable at ${TEST_PG_URL}: ${problem}`,
+    );
   }
   process.stdout.write(
     `\n*** The PostgreSQL suite did NOT run: no server at ${TEST_PG_URL} (${problem}). Only SQLite was tested. ***\n\n`,

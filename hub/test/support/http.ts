@@ -17,7 +17,11 @@ export interface ApiOptions {
 export class Api {
   constructor(readonly baseUrl: string) {}
 
-  async request<T = any>(method: string, path: string, options: ApiOptions = {}): Promise<ApiResponse<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    options: ApiOptions = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: string | Uint8Array | undefined;

@@ -23,7 +23,9 @@ export interface TestHub {
   /** A signed-in administrator. */
   admin: { id: string; token: string };
   /** Creates a user through the admin API and signs them in. */
-  makeUser(overrides?: Partial<CreateUserRequest> & { roles?: Role[] }): Promise<{ id: string; token: string; login: string; password: string }>;
+  makeUser(
+    overrides?: Partial<CreateUserRequest> & { roles?: Role[] },
+  ): Promise<{ id: string; token: string; login: string; password: string }>;
   /** Signs in; returns the token (fails the test on a non-200). */
   login(login: string, password?: string): Promise<string>;
   /** Stops the hub and removes its data. */
@@ -67,12 +69,19 @@ export async function startTestHub(
   const hash = await hub.internals.credentials.hashPassword(TEST_PASSWORD);
   const admin = await hub.internals.directory.createUser(
     SYSTEM,
-    { login: adminLogin, password: TEST_PASSWORD, lastName: 'Администраторов', firstName: 'Админ', roles: ['admin'] },
+    {
+      login: adminLogin,
+      password: TEST_PASSWORD,
+      lastName: 'Администраторов',
+      firstName: 'Админ',
+      roles: ['admin'],
+    },
     { passwordHash: hash },
   );
   const login = async (name: string, password = TEST_PASSWORD): Promise<string> => {
     const res = await api.post('/api/v1/auth/login', { login: name, password });
-    if (res.status !== 200) throw new Error(`login ${name} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 200)
+      throw new Error(`login ${name} failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.token as string;
   };
   const adminToken = await login(adminLogin);
@@ -95,7 +104,8 @@ export async function startTestHub(
         ...overrides,
       };
       const res = await api.post('/api/v1/directory/users', body, { token: adminToken });
-      if (res.status !== 201) throw new Error(`makeUser failed: ${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status !== 201)
+        throw new Error(`makeUser failed: ${res.status} ${JSON.stringify(res.body)}`);
       const token = await login(body.login, body.password);
       return { id: res.body.id as string, token, login: body.login, password: body.password };
     },

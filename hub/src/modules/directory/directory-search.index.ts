@@ -1,13 +1,23 @@
 import { In } from 'typeorm';
 import { searchWords, type StaffCategory } from '@konsilium/shared';
 import type { Database } from '../../platform/db/database.js';
-import { OrgUnitEntity, StaffEntity, StaffUnitEntity, type OrgUnitRow, type StaffRow } from './directory.entity.js';
-import { chunks } from './directory.store.js';
+import {
+  OrgUnitEntity,
+  StaffEntity,
+  StaffExternalIdEntity,
+  StaffUnitEntity,
+  type OrgUnitRow,
+  type StaffExternalIdRow,
+  type StaffRow,
+} from './directory.entity.js';
+import { chunks, type StaffRecord } from './directory.store.js';
 import { everyWordPrefixes, prefixUpperBound, staffTokens, surnameRank } from './directory.text.js';
 import type { SearchEngine, SearchHits, SearchPlan } from './directory-search.types.js';
 
 interface Entry {
   id: string;
+  /** The stored row and links, so result pages need no further reads (only roles). */
+  record: StaffRecord;
   sortKey: string;
   active: boolean;
   category: StaffCategory;
@@ -36,6 +46,8 @@ function lowerBound<T>(list: readonly T[], value: T, less: (a: T, b: T) => boole
   return lo;
 }
 const strLess = (a: string, b: string) => a < b;
+const byName = (a: { id: string; name: string }, b: { id: string; name: string }) =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1;
 
 /**
  * The in-process search index used on SQLite (one hub process owns the file):
@@ -75,7 +87,8 @@ export class MemoryIndex implements SearchEngine {
       this.units = await this.db.manager.find(OrgUnitEntity);
       const staff = await this.db.manager.find(StaffEntity);
       const links = await this.db.manager.find(StaffUnitEntity);
-      this.put(staff, links, true);
+      const ext = await this.db.manager.find(StaffExternalIdEntity);
+      this.put(staff, links, ext, true);
       this.state = 'ready';
     });
   }
@@ -89,8 +102,9 @@ export class MemoryIndex implements SearchEngine {
       for (const part of chunks([...new Set(userIds)])) {
         const staff = await this.db.manager.findBy(StaffEntity, { id: In(part) });
         const links = await this.db.manager.findBy(StaffUnitEntity, { userId: In(part) });
+        const ext = await this.db.manager.findBy(StaffExternalIdEntity, { userId: In(part) });
         for (const id of part) this.remove(id);
-        this.put(staff, links, false);
+        this.put(staff, links, ext, false);
       }
     });
   }
@@ -110,8 +124,7 @@ export class MemoryIndex implements SearchEngine {
       (!plan.unitIds || e.unitIds.some((u) => plan.unitIds!.has(u))) &&
       everyWordPrefixes(plan.positionWords, e.position) &&
       everyWordPrefixes(plan.specialtyWords, e.specialty);
-    const [lead, ...rest] = plan.words;
-    if (lead === undefined) {
+    if (plan.words.length === 0) {
       const ids: string[] = [];
       let total = 0;
       for (const e of this.order) {
@@ -121,10 +134,23 @@ export class MemoryIndex implements SearchEngine {
       }
       return { ids, total };
     }
-    const from = lowerBound(this.vocab, lead, strLess);
-    const to = lowerBound(this.vocab, prefixUpperBound(lead), strLess);
-    const candidates = new Set<Entry>();
-    for (let i = from; i < to; i++) for (const e of this.postings.get(this.vocab[i]!) ?? []) candidates.add(e);
+    // Lead with the word whose postings are smallest; check the others per candidate.
+    let lead = plan.words[0]!;
+    let leadRange: [number, number] = [0, 0];
+    let leadSize = Infinity;
+    for (const w of plan.words) {
+      const from = lowerBound(this.vocab, w, strLess);
+      const to = lowerBound(this.vocab, prefixUpperBound(w), strLess);
+      let size = 0;
+      for (let i = from; i < to && size < leadSize; i++) size += this.postings.get(this.vocab[i]!)!.size;
+      if (size < leadSize) [lead, leadRange, leadSize] = [w, [from, to], size];
+    }
+    const rest = plan.words.filter((w) => w !== lead);
+    const candidates: Iterable<Entry> =
+      leadRange[1] - leadRange[0] === 1 ? this.postings.get(this.vocab[leadRange[0]]!)! : new Set<Entry>();
+    if (candidates instanceof Set && leadRange[1] - leadRange[0] !== 1) {
+      for (let i = leadRange[0]; i < leadRange[1]; i++) for (const e of this.postings.get(this.vocab[i]!)!) candidates.add(e);
+    }
     const hits: { e: Entry; key: number }[] = [];
     for (const e of candidates) {
       if (!keep(e) || !everyWordPrefixes(rest, e.tokens)) continue;
@@ -142,15 +168,40 @@ export class MemoryIndex implements SearchEngine {
     return run;
   }
 
-  private put(staff: readonly StaffRow[], links: readonly { userId: string; unitId: string }[], bulk: boolean): void {
+  /** Cached records of `ids` (those known), or null when the index is not ready. */
+  async records(ids: readonly string[]): Promise<Map<string, StaffRecord> | null> {
+    await this.chain;
+    if (this.state !== 'ready') return null;
+    const out = new Map<string, StaffRecord>();
+    for (const id of ids) {
+      const e = this.entries.get(id);
+      if (e) out.set(id, e.record);
+    }
+    return out;
+  }
+
+  private put(
+    staff: readonly StaffRow[],
+    links: readonly { userId: string; unitId: string }[],
+    ext: readonly StaffExternalIdRow[],
+    bulk: boolean,
+  ): void {
     const unitsOf = new Map<string, string[]>();
     for (const l of links) unitsOf.set(l.userId, [...(unitsOf.get(l.userId) ?? []), l.unitId]);
+    const extOf = new Map<string, { system: string; value: string }[]>();
+    for (const x of ext) extOf.set(x.userId, [...(extOf.get(x.userId) ?? []), { system: x.system, value: x.value }]);
     const names = new Map(this.units.map((u) => [u.id, u.name]));
     for (const s of staff) {
       const unitIds = unitsOf.get(s.id) ?? [];
       const tokens = [...new Set(staffTokens(s.id, s, unitIds.map((u) => names.get(u) ?? '')).map((t) => t.token))];
+      const record: StaffRecord = {
+        staff: s,
+        units: unitIds.map((id) => ({ id, name: names.get(id) ?? '' })).sort(byName),
+        externalIds: (extOf.get(s.id) ?? []).sort((a, b) => (a.system + a.value < b.system + b.value ? -1 : 1)),
+      };
       const e: Entry = {
         id: s.id,
+        record,
         sortKey: s.sortKey,
         active: !!s.active,
         category: s.category,

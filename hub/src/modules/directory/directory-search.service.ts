@@ -42,7 +42,8 @@ export class SearchService {
     const engine: SearchEngine = engineName === 'memory' ? this.memory : this.sql;
     const plan = await this.plan(query, engineName);
     const hits = await engine.search(plan);
-    const items = await loadViews(this.db.manager, this.credentials, hits.ids);
+    const cached = engineName === 'memory' ? await this.memory.records(hits.ids) : null;
+    const items = await loadViews(this.db.manager, this.credentials, hits.ids, cached);
     return { items, total: hits.total, limit: plan.limit, offset: plan.offset };
   }
 

@@ -12,7 +12,7 @@ import type { CallContext } from '../../platform/http/actor.js';
 import type { AuditLog } from '../audit/index.js';
 import type { CredentialStore } from './directory.ports.js';
 import { StaffEntity, StaffExternalIdEntity, StaffUnitEntity, type StaffRow } from './directory.entity.js';
-import { loadViews } from './directory.store.js';
+import { loadViews, type StaffRecord } from './directory.store.js';
 import { sortKeyOf } from './directory.text.js';
 import { actorOf } from './directory-units.service.js';
 import {
@@ -42,6 +42,8 @@ export class UsersService {
     private readonly clock: Clock,
     private readonly credentials: CredentialStore,
     private readonly onChanged: (userIds: string[]) => Promise<void>,
+    /** Records cached by the search index (SQLite), or null: saves reads on every authenticated request. */
+    private readonly cached: (ids: string[]) => Promise<Map<string, StaffRecord> | null> = async () => null,
   ) {}
 
   async get(id: string): Promise<UserView> {
@@ -56,7 +58,7 @@ export class UsersService {
   }
 
   async profile(userId: string): Promise<UserView | null> {
-    const [view] = await loadViews(this.db.manager, this.credentials, [userId]);
+    const [view] = await loadViews(this.db.manager, this.credentials, [userId], await this.cached([userId]));
     return view ?? null;
   }
 

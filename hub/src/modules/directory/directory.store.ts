@@ -115,9 +115,10 @@ export async function loadViews(
   m: EntityManager,
   credentials: CredentialStore,
   ids: readonly string[],
+  cached?: Map<string, StaffRecord> | null,
 ): Promise<UserView[]> {
   if (ids.length === 0) return [];
-  const records = await loadRecords(m, ids);
+  const records = cached && ids.every((id) => cached.has(id)) ? cached : await loadRecords(m, ids);
   const roles = await credentials.rolesOf([...records.keys()], m);
   return ids.flatMap((id) => {
     const r = records.get(id);

@@ -74,7 +74,7 @@ export function createDirectory(deps: DirectoryDeps): {
   const memory = new MemoryIndex(db);
   const usersChanged = (ids: string[]) => memory.refresh(ids);
   const units = new UnitsService(db, audit, clock, (memberIds) => memory.refresh(memberIds, true));
-  const users = new UsersService(db, audit, clock, credentials, usersChanged);
+  const users = new UsersService(db, audit, clock, credentials, usersChanged, (ids) => memory.records(ids));
   const imports = new ImportService(db, audit, clock, credentials, usersChanged);
   const search = new SearchService(db, credentials, memory, new SqlSearch(db), log);
 

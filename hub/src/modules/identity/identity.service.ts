@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import {
   AppError,
@@ -16,7 +17,13 @@ import { AuthSessionEntity, CredentialEntity, StaffRoleEntity } from './identity
 import type { PasswordHasher } from './identity.passwords.js';
 import type { IdentityUserLookup } from './identity.ports.js';
 import { rolesOf, type SessionStore } from './identity.sessions.js';
-import { clearFailures, lockedUntil, recordFailure, throttleKeys, type ThrottlePolicy } from './identity.throttle.js';
+import {
+  clearFailures,
+  lockedUntil,
+  recordFailure,
+  throttleKeys,
+  type ThrottlePolicy,
+} from './identity.throttle.js';
 import { AuthThrottleEntity } from './identity.entity.js';
 
 export interface IdentityServiceDeps {
@@ -36,7 +43,10 @@ export class IdentityService {
   constructor(private readonly d: IdentityServiceDeps) {}
 
   private async lockOf(key: string): Promise<Date | null> {
-    return lockedUntil(await this.d.db.manager.findOneBy(AuthThrottleEntity, { key }), this.d.clock.now());
+    return lockedUntil(
+      await this.d.db.manager.findOneBy(AuthThrottleEntity, { key }),
+      this.d.clock.now(),
+    );
   }
 
   /** An address is trusted for an account when that account signed in from it before. */
@@ -45,7 +55,10 @@ export class IdentityService {
   }
 
   private throttled(until: Date): AppError {
-    const retryAfterSeconds = Math.max(1, Math.ceil((until.getTime() - this.d.clock.now().getTime()) / 1000));
+    const retryAfterSeconds = Math.max(
+      1,
+      Math.ceil((until.getTime() - this.d.clock.now().getTime()) / 1000),
+    );
     return new AppError('auth.throttled', { details: { retryAfterSeconds } });
   }
 
@@ -68,7 +81,9 @@ export class IdentityService {
       throw this.throttled(accountLock);
     }
 
-    const credential = account ? await this.d.db.manager.findOneBy(CredentialEntity, { userId: account.id }) : null;
+    const credential = account
+      ? await this.d.db.manager.findOneBy(CredentialEntity, { userId: account.id })
+      : null;
     const ok =
       account && account.active && credential
         ? await this.d.hasher.verify(credential.passwordHash, input.password)
@@ -78,18 +93,32 @@ export class IdentityService {
       await this.d.db.transaction(async (tx) => {
         const now = this.d.clock.now();
         const locks = [
-          ['account', await recordFailure(tx, throttleKeys.account(login), this.d.accountPolicy, now)],
-          ['pair', await recordFailure(tx, throttleKeys.pair(login, ip), this.d.accountPolicy, now)],
+          [
+            'account',
+            await recordFailure(tx, throttleKeys.account(login), this.d.accountPolicy, now),
+          ],
+          [
+            'pair',
+            await recordFailure(tx, throttleKeys.pair(login, ip), this.d.accountPolicy, now),
+          ],
           ['address', await recordFailure(tx, throttleKeys.address(ip), this.d.addressPolicy, now)],
         ] as const;
-        const reason = !account ? 'unknown_login' : !account.active ? 'inactive' : !credential ? 'no_password' : 'wrong_password';
+        const reason = !account
+          ? 'unknown_login'
+          : !account.active
+            ? 'inactive'
+            : !credential
+              ? 'no_password'
+              : 'wrong_password';
+        // An unknown login may be a mistyped password: keep only a digest of it.
+        const who = account ? { login } : { loginDigest: digest(login) };
         await this.d.audit.append(tx, {
           action: 'auth.login',
           outcome: 'failure',
           targetType: 'user',
           targetId: account?.id ?? null,
           requestId: meta.requestId,
-          details: { login, reason, ip },
+          details: { ...who, reason, ip },
         });
         for (const [scope, lock] of locks) {
           if (lock.lockedUntil) {
@@ -99,7 +128,7 @@ export class IdentityService {
               targetType: 'user',
               targetId: account?.id ?? null,
               requestId: meta.requestId,
-              details: { login, scope, ip, until: lock.lockedUntil.toISOString() },
+              details: { ...who, scope, ip, until: lock.lockedUntil.toISOString() },
             });
           }
         }
@@ -126,8 +155,14 @@ export class IdentityService {
     const roles = (await rolesOf(this.d.db.manager, [account.id])).get(account.id) ?? [];
     return {
       token: opened.token,
-      session: { id: opened.session.id, expiresAt: this.d.sessions.expiresAt(opened.session).toISOString() },
-      user: { ...profile, ...this.meFields(account.id, profile?.login ?? login, profile?.fullName ?? '', roles) },
+      session: {
+        id: opened.session.id,
+        expiresAt: this.d.sessions.expiresAt(opened.session).toISOString(),
+      },
+      user: {
+        ...profile,
+        ...this.meFields(account.id, profile?.login ?? login, profile?.fullName ?? '', roles),
+      },
     };
   }
 
@@ -144,10 +179,22 @@ export class IdentityService {
    * Revokes a session: `own` callers may only revoke their own sessions (another
    * user's id answers "not found", not "forbidden", to reveal nothing).
    */
-  async revokeSession(actor: Actor, sessionId: string, meta: RequestMeta, own: boolean): Promise<void> {
+  async revokeSession(
+    actor: Actor,
+    sessionId: string,
+    meta: RequestMeta,
+    own: boolean,
+  ): Promise<void> {
     const s = await this.d.sessions.get(this.d.db.manager, sessionId);
     if (!s || (own && s.userId !== actor.userId)) throw new AppError('auth.session_not_found');
-    await this.revoke(actor, sessionId, own ? 'revoked_by_user' : 'revoked_by_admin', meta, 'auth.session.revoke', s.userId);
+    await this.revoke(
+      actor,
+      sessionId,
+      own ? 'revoked_by_user' : 'revoked_by_admin',
+      meta,
+      'auth.session.revoke',
+      s.userId,
+    );
   }
 
   private async revoke(
@@ -188,7 +235,11 @@ export class IdentityService {
   }
 
   /** Changes the caller's password and closes their other sessions. */
-  async changePassword(actor: Actor, input: ChangePasswordRequest, meta: RequestMeta): Promise<number> {
+  async changePassword(
+    actor: Actor,
+    input: ChangePasswordRequest,
+    meta: RequestMeta,
+  ): Promise<number> {
     const cred = await this.d.db.manager.findOneBy(CredentialEntity, { userId: actor.userId });
     if (!cred || !(await this.d.hasher.verify(cred.passwordHash, input.currentPassword))) {
       await this.d.db.transaction((tx) =>
@@ -204,12 +255,20 @@ export class IdentityService {
       throw new AppError('auth.wrong_password', { field: 'currentPassword' });
     }
     if (input.newPassword === input.currentPassword) {
-      throw new AppError('auth.weak_password', { field: 'newPassword', message: 'The new password must differ from the current one' });
+      throw new AppError('auth.weak_password', {
+        field: 'newPassword',
+        message: 'The new password must differ from the current one',
+      });
     }
     const hash = await this.d.hasher.hash(input.newPassword);
     return this.d.db.transaction(async (tx) => {
       await this.storePasswordHash(tx, actor.userId, hash);
-      const n = await this.d.sessions.revokeAll(tx, actor.userId, 'password_changed', actor.sessionId);
+      const n = await this.d.sessions.revokeAll(
+        tx,
+        actor.userId,
+        'password_changed',
+        actor.sessionId,
+      );
       await this.d.audit.append(tx, {
         ...callContext(actor, meta),
         action: 'auth.password.change',
@@ -222,7 +281,12 @@ export class IdentityService {
   }
 
   /** An administrator sets a user's password; all that user's sessions close. */
-  async resetPassword(actor: Actor, userId: string, password: string, meta: RequestMeta): Promise<void> {
+  async resetPassword(
+    actor: Actor,
+    userId: string,
+    password: string,
+    meta: RequestMeta,
+  ): Promise<void> {
     await this.requireUser(userId);
     const hash = await this.d.hasher.hash(password);
     await this.d.db.transaction(async (tx) => {
@@ -239,7 +303,12 @@ export class IdentityService {
   }
 
   /** Replaces a user's roles; the last active administrator cannot lose the admin role. */
-  async assignRoles(actor: Actor, userId: string, roles: Role[], meta: RequestMeta): Promise<Role[]> {
+  async assignRoles(
+    actor: Actor,
+    userId: string,
+    roles: Role[],
+    meta: RequestMeta,
+  ): Promise<Role[]> {
     await this.requireUser(userId);
     const unique = [...new Set(roles)];
     return this.d.db.transaction(async (tx) => {
@@ -248,7 +317,8 @@ export class IdentityService {
         const admins = await tx.find(StaffRoleEntity, { where: { role: 'admin' } });
         let otherActive = 0;
         for (const a of admins) {
-          if (a.userId !== userId && (await this.d.users().profile(a.userId))?.active) otherActive += 1;
+          if (a.userId !== userId && (await this.d.users().profile(a.userId))?.active)
+            otherActive += 1;
         }
         if (otherActive === 0) throw new AppError('auth.last_admin');
       }
@@ -269,11 +339,20 @@ export class IdentityService {
   }
 
   async storePasswordHash(tx: EntityManager, userId: string, hash: string): Promise<void> {
-    await tx.save(CredentialEntity, { userId, passwordHash: hash, changedAt: this.d.clock.now().toISOString() });
+    await tx.save(CredentialEntity, {
+      userId,
+      passwordHash: hash,
+      changedAt: this.d.clock.now().toISOString(),
+    });
   }
 
   async setRoles(tx: EntityManager, userId: string, roles: readonly Role[]): Promise<void> {
     await tx.delete(StaffRoleEntity, { userId });
     for (const role of new Set(roles)) await tx.insert(StaffRoleEntity, { userId, role });
   }
+}
+
+/** A short digest that lets an auditor correlate attempts on one unknown login without storing it. */
+function digest(login: string): string {
+  return createHash('sha256').update(login, 'utf8').digest('hex').slice(0, 16);
 }

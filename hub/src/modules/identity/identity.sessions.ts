@@ -1,10 +1,23 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { IsNull, type EntityManager } from 'typeorm';
-import { AppError, permissionsOf, ROLES, type DeviceInfo, type Role, type SessionView } from '@konsilium/shared';
+import {
+  AppError,
+  permissionsOf,
+  ROLES,
+  type DeviceInfo,
+  type Role,
+  type SessionView,
+} from '@konsilium/shared';
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { Actor, RequestMeta } from '../../platform/http/actor.js';
-import { AuthSessionEntity, DeviceEntity, StaffRoleEntity, type AuthSession, type Device } from './identity.entity.js';
+import {
+  AuthSessionEntity,
+  DeviceEntity,
+  StaffRoleEntity,
+  type AuthSession,
+  type Device,
+} from './identity.entity.js';
 
 /** Last-seen times are written at most this often per session, to keep reads read-only. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -79,7 +92,10 @@ export class SessionStore {
   }
 
   /** Resolves a bearer token to the caller; `auth.session_expired` otherwise. */
-  async authenticate(token: string, isActive: (userId: string) => Promise<boolean>): Promise<Actor> {
+  async authenticate(
+    token: string,
+    isActive: (userId: string) => Promise<boolean>,
+  ): Promise<Actor> {
     const s = await this.find(token);
     if (!s || !(await isActive(s.userId))) throw new AppError('auth.session_expired');
     const now = this.clock.now();
@@ -146,7 +162,12 @@ export class SessionStore {
   }
 
   /** Revokes every open session of a user except `keep`; returns how many. */
-  async revokeAll(tx: EntityManager, userId: string, reason: string, keep?: string): Promise<number> {
+  async revokeAll(
+    tx: EntityManager,
+    userId: string,
+    reason: string,
+    keep?: string,
+  ): Promise<number> {
     const open = await tx.find(AuthSessionEntity, { where: { userId, revokedAt: IsNull() } });
     let n = 0;
     for (const s of open) {
@@ -158,7 +179,10 @@ export class SessionStore {
 }
 
 /** Roles of each user from the `staff_role` table. */
-export async function rolesOf(manager: EntityManager, userIds: readonly string[]): Promise<Map<string, Role[]>> {
+export async function rolesOf(
+  manager: EntityManager,
+  userIds: readonly string[],
+): Promise<Map<string, Role[]>> {
   const result = new Map<string, Role[]>(userIds.map((id) => [id, []]));
   if (userIds.length === 0) return result;
   const rows = await manager

@@ -28,12 +28,18 @@ export interface IdentityDeps {
 /** Builds the identity module: sign-in, sessions, passwords, roles, and the hub's authenticator. */
 export function createIdentity(deps: IdentityDeps) {
   const { db, config } = deps;
-  const hasher = new PasswordHasher({ memoryCost: config.argon2MemoryKib, timeCost: config.argon2TimeCost });
+  const hasher = new PasswordHasher({
+    memoryCost: config.argon2MemoryKib,
+    timeCost: config.argon2TimeCost,
+  });
   const sessions = new SessionStore(db, deps.clock, {
     idleSeconds: config.sessionIdleSeconds,
     absoluteSeconds: config.sessionAbsoluteSeconds,
   });
-  const policy = { lockoutSeconds: config.loginLockoutSeconds, lockoutMaxSeconds: config.loginLockoutMaxSeconds };
+  const policy = {
+    lockoutSeconds: config.loginLockoutSeconds,
+    lockoutMaxSeconds: config.loginLockoutMaxSeconds,
+  };
   const service = new IdentityService({
     ...deps,
     hasher,
@@ -42,8 +48,14 @@ export function createIdentity(deps: IdentityDeps) {
     addressPolicy: { ...policy, maxFailures: config.loginMaxFailuresPerAddress },
   });
   const authenticate: Authenticator = (token) =>
-    sessions.authenticate(token, async (userId) => (await deps.users().profile(userId))?.active ?? false);
-  const module: HubModule = { name: 'identity', routes: identityRoutes(service, sessions, deps.users) };
+    sessions.authenticate(
+      token,
+      async (userId) => (await deps.users().profile(userId))?.active ?? false,
+    );
+  const module: HubModule = {
+    name: 'identity',
+    routes: identityRoutes(service, sessions, deps.users),
+  };
   return {
     module,
     authenticate,
@@ -53,8 +65,11 @@ export function createIdentity(deps: IdentityDeps) {
       storePasswordHash: service.storePasswordHash.bind(service),
       setRoles: service.setRoles.bind(service),
       rolesOf: (ids: readonly string[], manager = db.manager) => rolesOf(manager, ids),
-      revokeAllSessions: (tx: Parameters<SessionStore['revokeAll']>[0], userId: string, reason: string) =>
-        sessions.revokeAll(tx, userId, reason),
+      revokeAllSessions: (
+        tx: Parameters<SessionStore['revokeAll']>[0],
+        userId: string,
+        reason: string,
+      ) => sessions.revokeAll(tx, userId, reason),
     },
   };
 }

@@ -1,0 +1,120 @@
+/*
+ * Directory benchmark: a real hub on SQLite (temp dir, port 0), 20,000
+ * generated Russian staff, ≥ 2,000 varied searches over HTTP, then the same
+ * queries in-process. Prints p50/p95/p99/max in ms. Target (DIR-2): p99 ≤ 10 ms
+ * over HTTP on a 2-core machine. Run: `npm run bench:directory`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createHub } from '../src/hub.js';
+import { SYSTEM } from '../src/platform/http/actor.js';
+import { person, staffCsv, utf8 } from '../test/support/csv.js';
+
+const STAFF = Number(process.env.BENCH_STAFF ?? 20_000);
+const QUERIES = Number(process.env.BENCH_QUERIES ?? 3_000);
+const PASSWORD = 'bench-password-123';
+const UNITS = ['Кардиология', 'Неврология', 'Хирургия', 'Терапия', 'Реанимация', 'Приёмное отделение'];
+
+function stats(label: string, ms: number[]): void {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!.toFixed(2);
+  console.log(
+    `${label.padEnd(34)} n=${s.length}  p50=${at(50)}  p95=${at(95)}  p99=${at(99)}  max=${s[s.length - 1]!.toFixed(2)} ms`,
+  );
+}
+
+/** A deterministic mix: 1–3 words, prefixes of 2–5 letters of names/jobs, some with filters. */
+function queries(count: number, unitIds: string[]): string[] {
+  let seed = 42;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const p = person(rnd(STAFF));
+    const pool = [p.last, p.first, p.middle, p.job[0], p.job[1] || p.last].map((w) => w.toLowerCase().split(/[\s-]+/)[0]!);
+    const words: string[] = [];
+    const n = 1 + rnd(3);
+    for (let k = 0; k < n; k++) words.push(pool[rnd(pool.length)]!.slice(0, 2 + rnd(4)));
+    const params = new URLSearchParams({ q: words.join(' '), limit: '20' });
+    const f = rnd(10);
+    if (f === 0) params.set('category', 'physician');
+    if (f === 1) params.set('unitId', unitIds[rnd(unitIds.length)]!);
+    if (f === 2) params.set('specialty', 'кард');
+    if (f === 3) params.set('offset', '20');
+    out.push(params.toString());
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'konsilium-bench-'));
+  const hub = createHub({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' });
+  await hub.start();
+  try {
+    const dir = hub.internals.directory;
+    const org = await dir.createUnit(SYSTEM, { kind: 'organization', name: 'Городская клиническая больница', timeZone: 'Europe/Moscow' });
+    const site = await dir.createUnit(SYSTEM, { kind: 'site', name: 'Главный корпус', parentId: org.id });
+    const unitIds: string[] = [];
+    for (const [i, name] of UNITS.entries()) {
+      unitIds.push((await dir.createUnit(SYSTEM, { kind: 'department', name, code: `D${i}`, parentId: site.id })).id);
+    }
+    const t0 = performance.now();
+    for (let from = 0; from < STAFF; from += 5000) {
+      await dir.importCsv(SYSTEM, utf8(staffCsv(from, Math.min(5000, STAFF - from), UNITS.map((_, i) => `D${i}`))), { dryRun: false, encoding: 'auto' });
+    }
+    console.log(`seeded ${STAFF} staff through the CSV import in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const hash = await hub.internals.credentials.hashPassword(PASSWORD);
+    await dir.createUser(SYSTEM, { login: 'bench.admin', password: PASSWORD, lastName: 'Админов', firstName: 'Бенч', roles: ['admin'] }, { passwordHash: hash });
+    const login = await fetch(`${hub.url()}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'bench.admin', password: PASSWORD }),
+    });
+    const token = ((await login.json()) as { token: string }).token;
+    const list = queries(QUERIES, unitIds);
+    const headers = { authorization: `Bearer ${token}` };
+    for (const q of list.slice(0, 200)) await (await fetch(`${hub.url()}/api/v1/directory/users?${q}`, { headers })).arrayBuffer();
+
+    const http: number[] = [];
+    let hits = 0;
+    for (const q of list) {
+      const s = performance.now();
+      const res = await fetch(`${hub.url()}/api/v1/directory/users?${q}`, { headers });
+      const body = (await res.json()) as { total: number };
+      http.push(performance.now() - s);
+      if (res.status !== 200) throw new Error(`search failed: ${res.status}`);
+      hits += body.total > 0 ? 1 : 0;
+    }
+    console.log(`${list.length} queries, ${hits} with results`);
+    stats('search over HTTP (incl. auth)', http);
+
+    for (const engine of ['memory', 'sql'] as const) {
+      const ms: number[] = [];
+      for (const q of list) {
+        const p = new URLSearchParams(q);
+        const s = performance.now();
+        await dir.searchUsers({
+          q: p.get('q') ?? undefined,
+          limit: 20,
+          offset: Number(p.get('offset') ?? 0),
+          category: (p.get('category') as 'physician' | null) ?? undefined,
+          unitId: p.get('unitId') ?? undefined,
+          specialty: p.get('specialty') ?? undefined,
+        }, { engine });
+        ms.push(performance.now() - s);
+      }
+      stats(`search in-process (${engine} engine)`, ms);
+    }
+
+    // ---- login throughput: section reserved for the identity benchmark ----
+  } finally {
+    await hub.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -15,7 +15,14 @@ import { person, staffCsv, utf8 } from '../test/support/csv.js';
 const STAFF = Number(process.env.BENCH_STAFF ?? 20_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 3_000);
 const PASSWORD = 'bench-password-123';
-const UNITS = ['Кардиология', 'Неврология', 'Хирургия', 'Терапия', 'Реанимация', 'Приёмное отделение'];
+const UNITS = [
+  'Кардиология',
+  'Неврология',
+  'Хирургия',
+  'Терапия',
+  'Реанимация',
+  'Приёмное отделение',
+];
 
 function stats(label: string, ms: number[]): void {
   const s = [...ms].sort((a, b) => a - b);
@@ -32,7 +39,9 @@ function queries(count: number, unitIds: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     const p = person(rnd(STAFF));
-    const pool = [p.last, p.first, p.middle, p.job[0], p.job[1] || p.last].map((w) => w.toLowerCase().split(/[\s-]+/)[0]!);
+    const pool = [p.last, p.first, p.middle, p.job[0], p.job[1] || p.last].map(
+      (w) => w.toLowerCase().split(/[\s-]+/)[0]!,
+    );
     const words: string[] = [];
     const n = 1 + rnd(3);
     for (let k = 0; k < n; k++) words.push(pool[rnd(pool.length)]!.slice(0, 2 + rnd(4)));
@@ -53,19 +62,58 @@ async function main(): Promise<void> {
   await hub.start();
   try {
     const dir = hub.internals.directory;
-    const org = await dir.createUnit(SYSTEM, { kind: 'organization', name: 'Городская клиническая больница', timeZone: 'Europe/Moscow' });
-    const site = await dir.createUnit(SYSTEM, { kind: 'site', name: 'Главный корпус', parentId: org.id });
+    const org = await dir.createUnit(SYSTEM, {
+      kind: 'organization',
+      name: 'Городская клиническая больница',
+      timeZone: 'Europe/Moscow',
+    });
+    const site = await dir.createUnit(SYSTEM, {
+      kind: 'site',
+      name: 'Главный корпус',
+      parentId: org.id,
+    });
     const unitIds: string[] = [];
     for (const [i, name] of UNITS.entries()) {
-      unitIds.push((await dir.createUnit(SYSTEM, { kind: 'department', name, code: `D${i}`, parentId: site.id })).id);
+      unitIds.push(
+        (
+          await dir.createUnit(SYSTEM, {
+            kind: 'department',
+            name,
+            code: `D${i}`,
+            parentId: site.id,
+          })
+        ).id,
+      );
     }
     const t0 = performance.now();
     for (let from = 0; from < STAFF; from += 5000) {
-      await dir.importCsv(SYSTEM, utf8(staffCsv(from, Math.min(5000, STAFF - from), UNITS.map((_, i) => `D${i}`))), { dryRun: false, encoding: 'auto' });
+      await dir.importCsv(
+        SYSTEM,
+        utf8(
+          staffCsv(
+            from,
+            Math.min(5000, STAFF - from),
+            UNITS.map((_, i) => `D${i}`),
+          ),
+        ),
+        { dryRun: false, encoding: 'auto' },
+      );
     }
-    console.log(`seeded ${STAFF} staff through the CSV import in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `seeded ${STAFF} staff through the CSV import in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     const hash = await hub.internals.credentials.hashPassword(PASSWORD);
-    await dir.createUser(SYSTEM, { login: 'bench.admin', password: PASSWORD, lastName: 'Админов', firstName: 'Бенч', roles: ['admin'] }, { passwordHash: hash });
+    await dir.createUser(
+      SYSTEM,
+      {
+        login: 'bench.admin',
+        password: PASSWORD,
+        lastName: 'Админов',
+        firstName: 'Бенч',
+        roles: ['admin'],
+      },
+      { passwordHash: hash },
+    );
     const login = await fetch(`${hub.url()}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -74,7 +122,8 @@ async function main(): Promise<void> {
     const token = ((await login.json()) as { token: string }).token;
     const list = queries(QUERIES, unitIds);
     const headers = { authorization: `Bearer ${token}` };
-    for (const q of list.slice(0, 200)) await (await fetch(`${hub.url()}/api/v1/directory/users?${q}`, { headers })).arrayBuffer();
+    for (const q of list.slice(0, 200))
+      await (await fetch(`${hub.url()}/api/v1/directory/users?${q}`, { headers })).arrayBuffer();
 
     const http: number[] = [];
     let hits = 0;
@@ -94,14 +143,17 @@ async function main(): Promise<void> {
       for (const q of list) {
         const p = new URLSearchParams(q);
         const s = performance.now();
-        await dir.searchUsers({
-          q: p.get('q') ?? undefined,
-          limit: 20,
-          offset: Number(p.get('offset') ?? 0),
-          category: (p.get('category') as 'physician' | null) ?? undefined,
-          unitId: p.get('unitId') ?? undefined,
-          specialty: p.get('specialty') ?? undefined,
-        }, { engine });
+        await dir.searchUsers(
+          {
+            q: p.get('q') ?? undefined,
+            limit: 20,
+            offset: Number(p.get('offset') ?? 0),
+            category: (p.get('category') as 'physician' | null) ?? undefined,
+            unitId: p.get('unitId') ?? undefined,
+            specialty: p.get('specialty') ?? undefined,
+          },
+          { engine },
+        );
         ms.push(performance.now() - s);
       }
       stats(`search in-process (${engine} engine)`, ms);

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { decodeCsv, detectSeparator, parseCsv } from '../src/modules/directory/directory.csv.js';
-import { columnMeaning, normalizeSnils, parseCategory } from '../src/modules/directory/directory-import.mapping.js';
-import { prefixUpperBound, staffTokens, surnameRank } from '../src/modules/directory/directory.text.js';
+import {
+  columnMeaning,
+  normalizeSnils,
+  parseCategory,
+} from '../src/modules/directory/directory-import.mapping.js';
+import {
+  prefixUpperBound,
+  staffTokens,
+  surnameRank,
+} from '../src/modules/directory/directory.text.js';
 import { cp1251, utf8 } from './support/csv.js';
 
 describe('directory CSV reader and mapping', () => {
@@ -25,20 +33,42 @@ describe('directory CSV reader and mapping', () => {
   });
 
   it('decodes UTF-8 with or without BOM and falls back to Windows-1251', () => {
-    assert.deepEqual(decodeCsv(utf8('Фамилия', true), 'auto'), { text: 'Фамилия', encoding: 'utf-8' });
+    assert.deepEqual(decodeCsv(utf8('Фамилия', true), 'auto'), {
+      text: 'Фамилия',
+      encoding: 'utf-8',
+    });
     assert.deepEqual(decodeCsv(utf8('Фамилия'), 'auto'), { text: 'Фамилия', encoding: 'utf-8' });
-    assert.deepEqual(decodeCsv(cp1251('Фамилия Ёлкин'), 'auto'), { text: 'Фамилия Ёлкин', encoding: 'windows-1251' });
-    assert.throws(() => decodeCsv(cp1251('Фамилия'), 'utf-8'), { code: 'directory.import_unreadable' });
-    assert.throws(() => decodeCsv(Buffer.alloc(0), 'auto'), { code: 'directory.import_unreadable' });
+    assert.deepEqual(decodeCsv(cp1251('Фамилия Ёлкин'), 'auto'), {
+      text: 'Фамилия Ёлкин',
+      encoding: 'windows-1251',
+    });
+    assert.throws(() => decodeCsv(cp1251('Фамилия'), 'utf-8'), {
+      code: 'directory.import_unreadable',
+    });
+    assert.throws(() => decodeCsv(Buffer.alloc(0), 'auto'), {
+      code: 'directory.import_unreadable',
+    });
   });
 
   it('maps Russian and English headers case-insensitively, ext: columns and unknown ones', () => {
     for (const h of ['Фамилия', 'ФАМИЛИЯ', 'last_name', 'lastName', 'Last Name']) {
       assert.deepEqual(columnMeaning(h), { kind: 'field', field: 'lastName', header: h });
     }
-    assert.deepEqual(columnMeaning('Табельный номер'), { kind: 'externalId', system: 'urn:konsilium:hr-employee-id', header: 'Табельный номер' });
-    assert.deepEqual(columnMeaning('СНИЛС'), { kind: 'externalId', system: 'urn:oid:1.2.643.100.3', header: 'СНИЛС' });
-    assert.deepEqual(columnMeaning('ext:urn:mis:doc'), { kind: 'externalId', system: 'urn:mis:doc', header: 'ext:urn:mis:doc' });
+    assert.deepEqual(columnMeaning('Табельный номер'), {
+      kind: 'externalId',
+      system: 'urn:konsilium:hr-employee-id',
+      header: 'Табельный номер',
+    });
+    assert.deepEqual(columnMeaning('СНИЛС'), {
+      kind: 'externalId',
+      system: 'urn:oid:1.2.643.100.3',
+      header: 'СНИЛС',
+    });
+    assert.deepEqual(columnMeaning('ext:urn:mis:doc'), {
+      kind: 'externalId',
+      system: 'urn:mis:doc',
+      header: 'ext:urn:mis:doc',
+    });
     assert.equal(columnMeaning('Дата рождения').kind, 'unknown');
   });
 
@@ -60,10 +90,30 @@ describe('directory CSV reader and mapping', () => {
   });
 
   it('indexes folded words of every field; prefix bounds and surname ranks', () => {
-    const tokens = staffTokens('u1', { lastName: 'Римский-Корсаков', firstName: 'Пётр', middleName: null, login: 'p.rk', position: 'Врач', specialty: null }, ['Отделение Ё']);
+    const tokens = staffTokens(
+      'u1',
+      {
+        lastName: 'Римский-Корсаков',
+        firstName: 'Пётр',
+        middleName: null,
+        login: 'p.rk',
+        position: 'Врач',
+        specialty: null,
+      },
+      ['Отделение Ё'],
+    );
     assert.deepEqual(
       tokens.map((t) => `${t.field}:${t.token}`),
-      ['last:римский', 'last:корсаков', 'first:петр', 'login:p', 'login:rk', 'position:врач', 'unit:отделение', 'unit:е'],
+      [
+        'last:римский',
+        'last:корсаков',
+        'first:петр',
+        'login:p',
+        'login:rk',
+        'position:врач',
+        'unit:отделение',
+        'unit:е',
+      ],
     );
     assert.equal(prefixUpperBound('ива'), 'ивб');
     assert.equal(surnameRank(['иванов'], ['иванов']), 0);

@@ -13,25 +13,87 @@ eachDatabase('directory import', (kind) => {
     this.timeout(60_000);
     t = await startTestHub(kind);
     const dir = t.hub.internals.directory;
-    const org = await dir.createUnit(SYSTEM, { kind: 'organization', name: 'Клиника', timeZone: 'Europe/Moscow' });
+    const org = await dir.createUnit(SYSTEM, {
+      kind: 'organization',
+      name: 'Клиника',
+      timeZone: 'Europe/Moscow',
+    });
     const site = await dir.createUnit(SYSTEM, { kind: 'site', name: 'Корпус А', parentId: org.id });
-    await dir.createUnit(SYSTEM, { kind: 'department', name: 'Кардиология', code: 'CARD', parentId: site.id });
-    await dir.createUnit(SYSTEM, { kind: 'department', name: 'Неврология', code: 'NEURO', parentId: site.id });
+    await dir.createUnit(SYSTEM, {
+      kind: 'department',
+      name: 'Кардиология',
+      code: 'CARD',
+      parentId: site.id,
+    });
+    await dir.createUnit(SYSTEM, {
+      kind: 'department',
+      name: 'Неврология',
+      code: 'NEURO',
+      parentId: site.id,
+    });
   });
   after(async () => t?.close());
 
   const post = (body: Buffer, qs = '', type = 'text/csv') =>
-    t.api.request('POST', `/api/v1/directory/import${qs}`, { token: t.admin.token, rawBody: body, headers: { 'content-type': type } });
+    t.api.request('POST', `/api/v1/directory/import${qs}`, {
+      token: t.admin.token,
+      rawBody: body,
+      headers: { 'content-type': type },
+    });
   const count = async () =>
-    (await t.api.get('/api/v1/directory/users?includeInactive=true&limit=1', { token: t.admin.token })).body.total as number;
+    (
+      await t.api.get('/api/v1/directory/users?includeInactive=true&limit=1', {
+        token: t.admin.token,
+      })
+    ).body.total as number;
   const find = async (q: string) =>
-    (await t.api.get(`/api/v1/directory/users?q=${encodeURIComponent(q)}`, { token: t.admin.token })).body.items;
+    (
+      await t.api.get(`/api/v1/directory/users?q=${encodeURIComponent(q)}`, {
+        token: t.admin.token,
+      })
+    ).body.items;
 
   const utfFile = csvText(
     [
-      ['last_name', 'First Name', 'middleName', 'login', 'position', 'specialty', 'category', 'unit', 'email', 'SNILS', 'Дата рождения'],
-      ['Громов', 'Глеб', 'Олегович', 'g.gromov', 'Врач-кардиолог', 'Кардиология', 'physician', 'CARD', 'g@example.org', SNILS_OK, '1980-01-01'],
-      ['Лёвина', 'Ольга', '', 'O.Levina', 'Медсестра, палатная', '', 'медсестра', 'Кардиология|NEURO', '', '', ''],
+      [
+        'last_name',
+        'First Name',
+        'middleName',
+        'login',
+        'position',
+        'specialty',
+        'category',
+        'unit',
+        'email',
+        'SNILS',
+        'Дата рождения',
+      ],
+      [
+        'Громов',
+        'Глеб',
+        'Олегович',
+        'g.gromov',
+        'Врач-кардиолог',
+        'Кардиология',
+        'physician',
+        'CARD',
+        'g@example.org',
+        SNILS_OK,
+        '1980-01-01',
+      ],
+      [
+        'Лёвина',
+        'Ольга',
+        '',
+        'O.Levina',
+        'Медсестра, палатная',
+        '',
+        'медсестра',
+        'Кардиология|NEURO',
+        '',
+        '',
+        '',
+      ],
     ],
     ',',
   );
@@ -45,7 +107,9 @@ eachDatabase('directory import', (kind) => {
     assert.equal(res.body.lines, 2);
     assert.equal(res.body.created, 2);
     assert.deepEqual(res.body.problems, []);
-    assert.deepEqual(res.body.warnings, [{ line: 1, field: 'Дата рождения', reason: 'unknown column, ignored' }]);
+    assert.deepEqual(res.body.warnings, [
+      { line: 1, field: 'Дата рождения', reason: 'unknown column, ignored' },
+    ]);
     assert.equal(await count(), before);
   });
 
@@ -59,25 +123,45 @@ eachDatabase('directory import', (kind) => {
     assert.equal(levina.login, 'o.levina');
     assert.equal(levina.position, 'Медсестра, палатная');
     assert.equal(levina.category, 'nurse');
-    assert.deepEqual(levina.units.map((u: { name: string }) => u.name).sort(), ['Кардиология', 'Неврология']);
+    assert.deepEqual(levina.units.map((u: { name: string }) => u.name).sort(), [
+      'Кардиология',
+      'Неврология',
+    ]);
     assert.deepEqual(levina.roles, ['nurse']);
     const [gromov] = await find('громов');
-    assert.deepEqual(gromov.externalIds, [{ system: 'urn:oid:1.2.643.100.3', value: '11223344595' }]);
+    assert.deepEqual(gromov.externalIds, [
+      { system: 'urn:oid:1.2.643.100.3', value: '11223344595' },
+    ]);
     const again = await post(utf8(utfFile, true));
     assert.equal(again.body.created, 0);
     assert.equal(again.body.updated, 0);
     assert.equal(again.body.unchanged, 2);
     assert.equal(await count(), before + 2);
-    const audit = await t.api.get('/api/v1/audit?action=directory.import', { token: t.admin.token });
+    const audit = await t.api.get('/api/v1/audit?action=directory.import', {
+      token: t.admin.token,
+    });
     assert.equal(audit.body.items.length, 2);
     assert.equal(audit.body.items[1].details.created, 2);
-    const creates = await t.api.get(`/api/v1/audit?action=directory.user.create&targetId=${gromov.id}`, { token: t.admin.token });
+    const creates = await t.api.get(
+      `/api/v1/audit?action=directory.user.create&targetId=${gromov.id}`,
+      { token: t.admin.token },
+    );
     assert.equal(creates.body.items[0].details.source, 'import');
   });
 
   it('a Windows-1251 file with ";" and one bad line is refused whole (422, line numbers) and nothing is imported', async () => {
     const rows = [
-      ['Фамилия', 'Имя', 'Отчество', 'Логин', 'Должность', 'Категория', 'Подразделение', 'СНИЛС', 'Табельный номер'],
+      [
+        'Фамилия',
+        'Имя',
+        'Отчество',
+        'Логин',
+        'Должность',
+        'Категория',
+        'Подразделение',
+        'СНИЛС',
+        'Табельный номер',
+      ],
       ['Ёлкин', 'Сергей', 'Петрович', 'elkin', 'Хирург', 'врач', 'CARD', '', 'T-100'],
       ['Щукина', 'Анна', '', 'shchukina', 'Регистратор', 'регистратор', '', SNILS_BAD, 'T-101'],
       ['', 'Безфамильный', '', 'nolast', '', '', '', '', ''],
@@ -90,7 +174,10 @@ eachDatabase('directory import', (kind) => {
     assert.equal(dry.status, 200);
     assert.equal(dry.body.encoding, 'windows-1251');
     assert.equal(dry.body.separator, ';');
-    assert.deepEqual(dry.body.problems.map((p: { line: number }) => p.line), [3, 4, 5, 6]);
+    assert.deepEqual(
+      dry.body.problems.map((p: { line: number }) => p.line),
+      [3, 4, 5, 6],
+    );
     assert.match(dry.body.problems[0].reason, /SNILS/);
     assert.equal(dry.body.problems[1].field, 'Фамилия');
     assert.equal(dry.body.created, 1);
@@ -104,7 +191,9 @@ eachDatabase('directory import', (kind) => {
     assert.equal(good.status, 200, JSON.stringify(good.body));
     const [elkin] = await find('ёлкин');
     assert.equal(elkin.lastName, 'Ёлкин');
-    assert.deepEqual(elkin.externalIds, [{ system: 'urn:konsilium:hr-employee-id', value: 'T-100' }]);
+    assert.deepEqual(elkin.externalIds, [
+      { system: 'urn:konsilium:hr-employee-id', value: 'T-100' },
+    ]);
   });
 
   it('a row matching an existing user by external id updates that user (login and position), audited with field names', async () => {
@@ -122,7 +211,10 @@ eachDatabase('directory import', (kind) => {
     assert.equal(elkin.middleName, 'Петрович', 'absent columns are kept');
     assert.equal(elkin.units.length, 1, 'absent unit column keeps memberships');
     assert.deepEqual((await find('хирург')).length, 0, 'the old position is no longer searchable');
-    const audit = await t.api.get(`/api/v1/audit?action=directory.user.update&targetId=${elkin.id}`, { token: t.admin.token });
+    const audit = await t.api.get(
+      `/api/v1/audit?action=directory.user.update&targetId=${elkin.id}`,
+      { token: t.admin.token },
+    );
     assert.deepEqual([...audit.body.items[0].details.changed].sort(), ['login', 'position']);
   });
 
@@ -136,7 +228,10 @@ eachDatabase('directory import', (kind) => {
     ]);
     const res = await post(utf8(file), '?dryRun=true');
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.problems.map((p: { line: number }) => p.line), [3, 4]);
+    assert.deepEqual(
+      res.body.problems.map((p: { line: number }) => p.line),
+      [3, 4],
+    );
     assert.match(res.body.problems[0].reason, /repeats line 2/);
     assert.equal(res.body.updated, 1, 'line 5 updates s.elkin by login');
   });

@@ -24,10 +24,26 @@ eachDatabase('directory search', (kind) => {
     this.timeout(60_000);
     t = await startTestHub(kind);
     const dir = t.hub.internals.directory;
-    const org = await dir.createUnit(SYSTEM, { kind: 'organization', name: 'Клиника', timeZone: 'Europe/Moscow' });
+    const org = await dir.createUnit(SYSTEM, {
+      kind: 'organization',
+      name: 'Клиника',
+      timeZone: 'Europe/Moscow',
+    });
     const site = await dir.createUnit(SYSTEM, { kind: 'site', name: 'Корпус А', parentId: org.id });
-    cardio = (await dir.createUnit(SYSTEM, { kind: 'department', name: 'Отделение кардиологии', parentId: site.id })).id;
-    cardioWard = (await dir.createUnit(SYSTEM, { kind: 'unit', name: 'Блок интенсивной терапии', parentId: cardio })).id;
+    cardio = (
+      await dir.createUnit(SYSTEM, {
+        kind: 'department',
+        name: 'Отделение кардиологии',
+        parentId: site.id,
+      })
+    ).id;
+    cardioWard = (
+      await dir.createUnit(SYSTEM, {
+        kind: 'unit',
+        name: 'Блок интенсивной терапии',
+        parentId: cardio,
+      })
+    ).id;
     ids = {};
     let n = 0;
     for (const [lastName, firstName, middleName, position, specialty, category] of PEOPLE) {
@@ -54,7 +70,12 @@ eachDatabase('directory search', (kind) => {
   const search = async (qs: string) => {
     const res = await t.api.get(`/api/v1/directory/users?${qs}`, { token: t.admin.token });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    return res.body as { items: { id: string; lastName: string }[]; total: number; limit: number; offset: number };
+    return res.body as {
+      items: { id: string; lastName: string }[];
+      total: number;
+      limit: number;
+      offset: number;
+    };
   };
   const names = async (qs: string) => (await search(qs)).items.map((i) => i.lastName);
 
@@ -75,9 +96,20 @@ eachDatabase('directory search', (kind) => {
     assert.deepEqual(await names(`q=${encodeURIComponent('ива кард')}`), ['Иванов', 'Петров']);
     assert.deepEqual(await names(`q=${encodeURIComponent('кард ива')}`), ['Иванов', 'Петров']);
     assert.deepEqual(await names(`q=${encodeURIComponent('ива карди врач')}`), ['Иванов']);
-    assert.deepEqual(await names(`q=${encodeURIComponent('иван кардиология')}`), ['Иванов', 'Петров']);
-    assert.deepEqual(await names(`q=${encodeURIComponent('ива невро')}`), [], 'all words must match');
-    assert.deepEqual(await names(`q=${encodeURIComponent('ванов')}`), [], 'prefixes only, not infixes');
+    assert.deepEqual(await names(`q=${encodeURIComponent('иван кардиология')}`), [
+      'Иванов',
+      'Петров',
+    ]);
+    assert.deepEqual(
+      await names(`q=${encodeURIComponent('ива невро')}`),
+      [],
+      'all words must match',
+    );
+    assert.deepEqual(
+      await names(`q=${encodeURIComponent('ванов')}`),
+      [],
+      'prefixes only, not infixes',
+    );
   });
 
   it('searches position, specialty, login, unit names and Latin text', async () => {
@@ -88,8 +120,17 @@ eachDatabase('directory search', (kind) => {
   });
 
   it('ranks exact surname first, then surname prefix, then other fields; ties by name', async () => {
-    assert.deepEqual(await names(`q=${encodeURIComponent('иван')}`), ['Иванов', 'Иванова', 'Ивановский', 'Петров']);
-    assert.deepEqual(await names(`q=${encodeURIComponent('иванов')}`), ['Иванов', 'Иванова', 'Ивановский']);
+    assert.deepEqual(await names(`q=${encodeURIComponent('иван')}`), [
+      'Иванов',
+      'Иванова',
+      'Ивановский',
+      'Петров',
+    ]);
+    assert.deepEqual(await names(`q=${encodeURIComponent('иванов')}`), [
+      'Иванов',
+      'Иванова',
+      'Ивановский',
+    ]);
     assert.deepEqual(await names(`q=${encodeURIComponent('иванова')}`), ['Иванова']);
   });
 
@@ -99,7 +140,10 @@ eachDatabase('directory search', (kind) => {
     const p2 = await search('limit=3&offset=3');
     const p3 = await search('limit=3&offset=6');
     assert.equal(p1.total, all.length);
-    assert.deepEqual([...p1.items, ...p2.items, ...p3.items].map((i) => i.lastName), all.slice(0, 9));
+    assert.deepEqual(
+      [...p1.items, ...p2.items, ...p3.items].map((i) => i.lastName),
+      all.slice(0, 9),
+    );
     assert.equal(p2.offset, 3);
     assert.equal(p2.limit, 3);
     const beyond = await search('limit=3&offset=500');
@@ -111,18 +155,35 @@ eachDatabase('directory search', (kind) => {
     assert.deepEqual(await names(`unitId=${cardio}`), ['Иванов', 'Семёнов']);
     assert.deepEqual(await names(`unitId=${cardioWard}`), ['Семёнов']);
     assert.deepEqual(await names('category=nurse'), ['Иванова']);
-    assert.deepEqual(await names(`position=${encodeURIComponent('врач-кардио')}`), ['Иванов', 'Семёнов']);
-    assert.deepEqual(await names(`specialty=${encodeURIComponent('кардиол')}&q=${encodeURIComponent('иван')}`), ['Иванов', 'Петров']);
+    assert.deepEqual(await names(`position=${encodeURIComponent('врач-кардио')}`), [
+      'Иванов',
+      'Семёнов',
+    ]);
+    assert.deepEqual(
+      await names(`specialty=${encodeURIComponent('кардиол')}&q=${encodeURIComponent('иван')}`),
+      ['Иванов', 'Петров'],
+    );
     assert.deepEqual(await names(`category=resident&q=${encodeURIComponent('иван')}`), ['Петров']);
   });
 
   it('refuses bad search parameters with 400 and an unknown unit with 404', async () => {
-    for (const qs of ['limit=0', 'limit=1000', 'offset=-1', 'category=wizard', 'unitId=nope', 'includeInactive=yes', 'sort=name']) {
+    for (const qs of [
+      'limit=0',
+      'limit=1000',
+      'offset=-1',
+      'category=wizard',
+      'unitId=nope',
+      'includeInactive=yes',
+      'sort=name',
+    ]) {
       const res = await t.api.get(`/api/v1/directory/users?${qs}`, { token: t.admin.token });
       assert.equal(res.status, 400, qs);
       assert.equal(res.body.error.code, 'validation.invalid');
     }
-    const res = await t.api.get('/api/v1/directory/users?unitId=00000000-0000-4000-8000-000000000000', { token: t.admin.token });
+    const res = await t.api.get(
+      '/api/v1/directory/users?unitId=00000000-0000-4000-8000-000000000000',
+      { token: t.admin.token },
+    );
     assert.equal(res.status, 404);
     assert.equal(res.body.error.code, 'directory.unit_not_found');
   });
@@ -130,7 +191,9 @@ eachDatabase('directory search', (kind) => {
   it('excludes inactive staff unless includeInactive=true', async () => {
     await t.hub.internals.directory.deactivateUser(SYSTEM, ids['Сидоров']!);
     assert.deepEqual(await names(`q=${encodeURIComponent('сидоров')}`), []);
-    assert.deepEqual(await names(`q=${encodeURIComponent('сидоров')}&includeInactive=true`), ['Сидоров']);
+    assert.deepEqual(await names(`q=${encodeURIComponent('сидоров')}&includeInactive=true`), [
+      'Сидоров',
+    ]);
   });
 
   it('both engines (in-process index and SQL) return the same pages', async () => {
@@ -140,7 +203,11 @@ eachDatabase('directory search', (kind) => {
         const query = { q, limit: 5, offset: 0, includeInactive };
         const a = await dir.searchUsers(query, { engine: 'memory' });
         const b = await dir.searchUsers(query, { engine: 'sql' });
-        assert.deepEqual(a.items.map((i) => i.id), b.items.map((i) => i.id), q);
+        assert.deepEqual(
+          a.items.map((i) => i.id),
+          b.items.map((i) => i.id),
+          q,
+        );
         assert.equal(a.total, b.total, q);
       }
     }

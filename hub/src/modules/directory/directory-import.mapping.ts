@@ -39,7 +39,13 @@ alias('units', 'Подразделение', 'Подразделения', 'От
 alias('phone', 'Телефон', 'phone');
 alias('extension', 'Добавочный', 'Добавочный номер', 'extension');
 alias('email', 'Email', 'E-mail', 'Эл. почта', 'Электронная почта', 'Почта');
-alias({ system: HR_EMPLOYEE_ID_SYSTEM }, 'Табельный номер', 'Табельный', 'employee_id', 'employee_number');
+alias(
+  { system: HR_EMPLOYEE_ID_SYSTEM },
+  'Табельный номер',
+  'Табельный',
+  'employee_id',
+  'employee_number',
+);
 alias({ system: SNILS_SYSTEM }, 'СНИЛС', 'snils');
 
 /** Header text folded for lookup: case, ё, spaces, `_`, `-`, `.` ignored. */
@@ -59,7 +65,9 @@ export function columnMeaning(header: string): ColumnMeaning {
   if (ext) return { kind: 'externalId', system: ext[1]!.trim(), header };
   const target = HEADERS[headerKey(header)];
   if (!target) return { kind: 'unknown', header };
-  return typeof target === 'string' ? { kind: 'field', field: target, header } : { kind: 'externalId', system: target.system, header };
+  return typeof target === 'string'
+    ? { kind: 'field', field: target, header }
+    : { kind: 'externalId', system: target.system, header };
 }
 
 const CATEGORY_WORDS: Record<string, StaffCategory> = {};
@@ -68,7 +76,15 @@ const words = (category: StaffCategory, ...list: string[]) => {
 };
 words('physician', 'врач', 'доктор', 'doctor', 'attending');
 words('resident', 'ординатор', 'интерн');
-words('nurse', 'медсестра', 'медбрат', 'медицинская сестра', 'медицинский брат', 'сестра', 'фельдшер');
+words(
+  'nurse',
+  'медсестра',
+  'медбрат',
+  'медицинская сестра',
+  'медицинский брат',
+  'сестра',
+  'фельдшер',
+);
 words('administrator', 'администратор', 'admin');
 words('registrar', 'регистратор');
 words('technician', 'техник', 'лаборант');

@@ -31,30 +31,43 @@ const extKey = (system: string, value: string) => `${system}\u0000${value}`;
  * Matches each row to an existing user (by login or by an external id),
  * resolves unit names/codes and works out what would change. Reads only.
  */
-export async function planImport(m: EntityManager, rows: readonly CandidateRow[]): Promise<ImportPlan> {
+export async function planImport(
+  m: EntityManager,
+  rows: readonly CandidateRow[],
+): Promise<ImportPlan> {
   const problems: ImportProblem[] = [];
   const units = (await m.find(OrgUnitEntity)).filter((u) => u.active);
   const unitNames = new Map(units.map((u) => [u.id, u.name]));
   const byCode = new Map(units.filter((u) => u.code).map((u) => [foldText(u.code!), u.id]));
   const byName = new Map<string, string[]>();
-  for (const u of units) byName.set(foldText(u.name), [...(byName.get(foldText(u.name)) ?? []), u.id]);
+  for (const u of units)
+    byName.set(foldText(u.name), [...(byName.get(foldText(u.name)) ?? []), u.id]);
 
   const loginOwner = new Map<string, string>();
   for (const part of chunks([...new Set(rows.map((r) => r.login))])) {
-    for (const s of await m.find(StaffEntity, { where: { login: In(part) }, select: { id: true, login: true } })) loginOwner.set(s.login, s.id);
+    for (const s of await m.find(StaffEntity, {
+      where: { login: In(part) },
+      select: { id: true, login: true },
+    }))
+      loginOwner.set(s.login, s.id);
   }
   const extOwner = new Map<string, string>();
-  const pairs = rows.flatMap((r) => [...r.externalIds].filter(([, v]) => v !== null).map(([s, v]) => ({ system: s, value: v! })));
+  const pairs = rows.flatMap((r) =>
+    [...r.externalIds].filter(([, v]) => v !== null).map(([s, v]) => ({ system: s, value: v! })),
+  );
   for (const part of chunks([...new Set(pairs.map((p) => p.value))])) {
-    for (const e of await m.findBy(StaffExternalIdEntity, { value: In(part) })) extOwner.set(extKey(e.system, e.value), e.userId);
+    for (const e of await m.findBy(StaffExternalIdEntity, { value: In(part) }))
+      extOwner.set(extKey(e.system, e.value), e.userId);
   }
 
   const seenLogin = new Map<string, number>();
   const seenExt = new Map<string, number>();
   const seenTarget = new Map<string, number>();
-  const resolved: { row: CandidateRow; target: string | null; unitIds: string[] | undefined }[] = [];
+  const resolved: { row: CandidateRow; target: string | null; unitIds: string[] | undefined }[] =
+    [];
   rows: for (const row of rows) {
-    const problem = (reason: string, field?: string) => problems.push({ line: row.line, reason, ...(field ? { field } : {}) });
+    const problem = (reason: string, field?: string) =>
+      problems.push({ line: row.line, reason, ...(field ? { field } : {}) });
     const dupLogin = seenLogin.get(row.login);
     if (dupLogin !== undefined) {
       problem(`login repeats line ${dupLogin}`, 'login');
@@ -95,7 +108,12 @@ export async function planImport(m: EntityManager, rows: readonly CandidateRow[]
         const named = byName.get(key) ?? [];
         const id = byCode.get(key) ?? (named.length === 1 ? named[0] : undefined);
         if (!id) {
-          problem(named.length > 1 ? `unit name "${ref.slice(0, 60)}" is ambiguous; use its code` : `unknown unit "${ref.slice(0, 60)}"`, 'unit');
+          problem(
+            named.length > 1
+              ? `unit name "${ref.slice(0, 60)}" is ambiguous; use its code`
+              : `unknown unit "${ref.slice(0, 60)}"`,
+            'unit',
+          );
           continue rows;
         }
         if (!unitIds.includes(id)) unitIds.push(id);
@@ -104,7 +122,10 @@ export async function planImport(m: EntityManager, rows: readonly CandidateRow[]
     resolved.push({ row, target, unitIds });
   }
 
-  const existing = await loadRecords(m, resolved.flatMap((r) => (r.target ? [r.target] : [])));
+  const existing = await loadRecords(
+    m,
+    resolved.flatMap((r) => (r.target ? [r.target] : [])),
+  );
   const plan: ImportPlan = { creates: [], updates: [], unchanged: 0, problems, unitNames };
   for (const { row, target, unitIds } of resolved) {
     const record = target ? existing.get(target) : undefined;
@@ -125,20 +146,39 @@ export async function planImport(m: EntityManager, rows: readonly CandidateRow[]
         extension: f.extension ?? null,
         email: f.email ?? null,
         unitIds: unitIds ?? [],
-        externalIds: [...row.externalIds].flatMap(([system, value]) => (value === null ? [] : [{ system, value }])),
+        externalIds: [...row.externalIds].flatMap(([system, value]) =>
+          value === null ? [] : [{ system, value }],
+        ),
       });
       continue;
     }
     const s = record.staff as unknown as Record<string, unknown>;
-    const changed = Object.keys(row.fields).filter((k) => s[k] !== (row.fields as Record<string, unknown>)[k]);
-    if (unitIds && !sameSet(unitIds, record.units.map((u) => u.id))) changed.push('unitIds');
+    const changed = Object.keys(row.fields).filter(
+      (k) => s[k] !== (row.fields as Record<string, unknown>)[k],
+    );
+    if (
+      unitIds &&
+      !sameSet(
+        unitIds,
+        record.units.map((u) => u.id),
+      )
+    )
+      changed.push('unitIds');
     const current = new Map(record.externalIds.map((e) => [e.system, e.value]));
-    if ([...row.externalIds].some(([system, value]) => (current.get(system) ?? null) !== value)) changed.push('externalIds');
+    if ([...row.externalIds].some(([system, value]) => (current.get(system) ?? null) !== value))
+      changed.push('externalIds');
     if (changed.length === 0) {
       plan.unchanged += 1;
       continue;
     }
-    plan.updates.push({ id: record.staff.id, line: row.line, fields: row.fields, unitIds, externalIds: row.externalIds, changed });
+    plan.updates.push({
+      id: record.staff.id,
+      line: row.line,
+      fields: row.fields,
+      unitIds,
+      externalIds: row.externalIds,
+      changed,
+    });
   }
   return plan;
 }

@@ -42,39 +42,67 @@ const RowSchema = CreateUserRequest.omit({
   category: true,
 }).partial();
 const REQUIRED: ImportField[] = ['lastName', 'firstName', 'login'];
-const NULLABLE = new Set<ImportField>(['middleName', 'position', 'specialty', 'phone', 'extension', 'email']);
+const NULLABLE = new Set<ImportField>([
+  'middleName',
+  'position',
+  'specialty',
+  'phone',
+  'extension',
+  'email',
+]);
 
 /** Maps the header; a file without the required columns or with a column twice is unreadable. */
-export function mapHeader(header: CsvRecord): { columns: ColumnMeaning[]; warnings: ImportProblem[] } {
+export function mapHeader(header: CsvRecord): {
+  columns: ColumnMeaning[];
+  warnings: ImportProblem[];
+} {
   const columns = header.cells.map(columnMeaning);
   const warnings: ImportProblem[] = [];
   const seen = new Set<string>();
   for (const c of columns) {
     if (c.kind === 'unknown') {
-      if (c.header !== '') warnings.push({ line: 1, field: c.header, reason: 'unknown column, ignored' });
+      if (c.header !== '')
+        warnings.push({ line: 1, field: c.header, reason: 'unknown column, ignored' });
       continue;
     }
     const key = c.kind === 'field' ? c.field : `ext:${c.system}`;
-    if (seen.has(key)) throw new AppError('directory.import_unreadable', { message: `The column "${c.header}" appears twice`, details: { column: c.header } });
+    if (seen.has(key))
+      throw new AppError('directory.import_unreadable', {
+        message: `The column "${c.header}" appears twice`,
+        details: { column: c.header },
+      });
     seen.add(key);
     if (c.kind === 'externalId' && !ExternalId.shape.system.safeParse(c.system).success) {
-      throw new AppError('directory.import_unreadable', { message: `Bad identifier system in column "${c.header}"`, details: { column: c.header } });
+      throw new AppError('directory.import_unreadable', {
+        message: `Bad identifier system in column "${c.header}"`,
+        details: { column: c.header },
+      });
     }
   }
   const missing = REQUIRED.filter((f) => !seen.has(f));
   if (missing.length) {
-    throw new AppError('directory.import_unreadable', { message: `Required columns missing: ${missing.join(', ')}`, details: { missing } });
+    throw new AppError('directory.import_unreadable', {
+      message: `Required columns missing: ${missing.join(', ')}`,
+      details: { missing },
+    });
   }
   return { columns, warnings };
 }
 
 /** Validates every data record; bad lines become problems, never exceptions. */
-export function parseRows(records: readonly CsvRecord[], columns: readonly ColumnMeaning[]): Omit<ParsedRows, 'warnings'> {
+export function parseRows(
+  records: readonly CsvRecord[],
+  columns: readonly ColumnMeaning[],
+): Omit<ParsedRows, 'warnings'> {
   const rows: CandidateRow[] = [];
   const problems: ImportProblem[] = [];
   for (const rec of records) {
-    const problem = (reason: string, field?: string) => problems.push({ line: rec.line, reason, ...(field ? { field } : {}) });
-    if (rec.cells.length > columns.length && rec.cells.slice(columns.length).some((c) => c !== '')) {
+    const problem = (reason: string, field?: string) =>
+      problems.push({ line: rec.line, reason, ...(field ? { field } : {}) });
+    if (
+      rec.cells.length > columns.length &&
+      rec.cells.slice(columns.length).some((c) => c !== '')
+    ) {
       problem(`${rec.cells.length} cells but the header has ${columns.length}`);
       continue;
     }
@@ -91,7 +119,12 @@ export function parseRows(records: readonly CsvRecord[], columns: readonly Colum
         const value = c.system === SNILS_SYSTEM ? normalizeSnils(cell) : cell;
         if (value === null || !ExternalId.shape.value.safeParse(value).success) {
           bad = true;
-          return void problem(c.system === SNILS_SYSTEM ? 'invalid SNILS (format or check digits)' : 'invalid identifier', c.header);
+          return void problem(
+            c.system === SNILS_SYSTEM
+              ? 'invalid SNILS (format or check digits)'
+              : 'invalid identifier',
+            c.header,
+          );
         }
         return void externalIds.set(c.system, value);
       }
@@ -108,17 +141,24 @@ export function parseRows(records: readonly CsvRecord[], columns: readonly Colum
     });
     if (bad) continue;
     const input: Record<string, string> = {};
-    for (const [k, v] of Object.entries(raw)) if (v !== '' || !NULLABLE.has(k as ImportField)) input[k] = v;
+    for (const [k, v] of Object.entries(raw))
+      if (v !== '' || !NULLABLE.has(k as ImportField)) input[k] = v;
     const parsed = RowSchema.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const key = String(issue.path[0] ?? '');
       const header = columns.find((c) => c.kind === 'field' && c.field === key)?.header ?? key;
-      problem(issue.message === 'Required' || (issue.code === 'too_small' && raw[key] === '') ? 'required value is empty' : issue.message, header);
+      problem(
+        issue.message === 'Required' || (issue.code === 'too_small' && raw[key] === '')
+          ? 'required value is empty'
+          : issue.message,
+        header,
+      );
       continue;
     }
-    const fields: Partial<StaffFields> = { ...parsed.data } as Partial<StaffFields>;
-    for (const k of Object.keys(raw) as ImportField[]) if (raw[k] === '' && NULLABLE.has(k)) (fields as Record<string, unknown>)[k] = null;
+    const fields: Partial<StaffFields> = { ...parsed.data };
+    for (const k of Object.keys(raw) as ImportField[])
+      if (raw[k] === '' && NULLABLE.has(k)) (fields as Record<string, unknown>)[k] = null;
     if (category !== undefined) fields.category = category;
     rows.push({ line: rec.line, login: fields.login!, fields, units, externalIds });
   }

@@ -45,7 +45,10 @@ export class ImportService {
     const { text, encoding } = decodeCsv(bytes, options.encoding);
     const separator = detectSeparator(text);
     const [header, ...records] = parseCsv(text, separator);
-    if (!header) throw new AppError('directory.import_unreadable', { message: 'The import file has no header line' });
+    if (!header)
+      throw new AppError('directory.import_unreadable', {
+        message: 'The import file has no header line',
+      });
     const { columns, warnings } = mapHeader(header);
     const parsed = parseRows(records, columns);
     const report = (plan: ImportPlan): ImportResult => {
@@ -82,20 +85,37 @@ export class ImportService {
           action: 'directory.user.create',
           targetType: 'staff',
           targetId: c.id,
-          details: { source: 'import', line: c.line, category: c.category, unitIds: c.unitIds, roles },
+          details: {
+            source: 'import',
+            line: c.line,
+            category: c.category,
+            unitIds: c.unitIds,
+            roles,
+          },
         });
       }
       for (const u of plan.updates) {
         const row = await tx.findOneByOrFail(StaffEntity, { id: u.id });
         const next = { ...row, ...u.fields, updatedAt: now };
-        await tx.update(StaffEntity, { id: u.id }, { ...u.fields, sortKey: sortKeyOf(next), updatedAt: now });
+        await tx.update(
+          StaffEntity,
+          { id: u.id },
+          { ...u.fields, sortKey: sortKeyOf(next), updatedAt: now },
+        );
         if (u.unitIds) {
           await tx.delete(StaffUnitEntity, { userId: u.id });
-          if (u.unitIds.length) await tx.insert(StaffUnitEntity, u.unitIds.map((unitId) => ({ userId: u.id, unitId })));
+          if (u.unitIds.length)
+            await tx.insert(
+              StaffUnitEntity,
+              u.unitIds.map((unitId) => ({ userId: u.id, unitId })),
+            );
         }
         const systems = [...u.externalIds.keys()];
-        if (systems.length) await tx.delete(StaffExternalIdEntity, { userId: u.id, system: In(systems) });
-        const ext = [...u.externalIds].flatMap(([system, value]) => (value === null ? [] : [{ system, value, userId: u.id }]));
+        if (systems.length)
+          await tx.delete(StaffExternalIdEntity, { userId: u.id, system: In(systems) });
+        const ext = [...u.externalIds].flatMap(([system, value]) =>
+          value === null ? [] : [{ system, value, userId: u.id }],
+        );
         if (ext.length) await tx.insert(StaffExternalIdEntity, ext);
         await this.audit.append(tx, {
           ...actorOf(ctx),
@@ -105,12 +125,21 @@ export class ImportService {
           details: { source: 'import', line: u.line, changed: u.changed },
         });
       }
-      await reindexUsers(tx, plan.updates.map((u) => u.id));
+      await reindexUsers(
+        tx,
+        plan.updates.map((u) => u.id),
+      );
       await this.audit.append(tx, {
         ...actorOf(ctx),
         action: 'directory.import',
         targetType: 'staff',
-        details: { encoding, lines: result.lines, created: result.created, updated: result.updated, unchanged: result.unchanged },
+        details: {
+          encoding,
+          lines: result.lines,
+          created: result.created,
+          updated: result.updated,
+          unchanged: result.unchanged,
+        },
       });
       touched = [...plan.creates.map((c) => c.id), ...plan.updates.map((u) => u.id)];
       return result;

@@ -142,14 +142,20 @@ export class MemoryIndex implements SearchEngine {
       const from = lowerBound(this.vocab, w, strLess);
       const to = lowerBound(this.vocab, prefixUpperBound(w), strLess);
       let size = 0;
-      for (let i = from; i < to && size < leadSize; i++) size += this.postings.get(this.vocab[i]!)!.size;
+      for (let i = from; i < to && size < leadSize; i++)
+        size += this.postings.get(this.vocab[i]!)!.size;
       if (size < leadSize) [lead, leadRange, leadSize] = [w, [from, to], size];
     }
     const rest = plan.words.filter((w) => w !== lead);
-    const candidates: Iterable<Entry> =
-      leadRange[1] - leadRange[0] === 1 ? this.postings.get(this.vocab[leadRange[0]]!)! : new Set<Entry>();
-    if (candidates instanceof Set && leadRange[1] - leadRange[0] !== 1) {
-      for (let i = leadRange[0]; i < leadRange[1]; i++) for (const e of this.postings.get(this.vocab[i]!)!) candidates.add(e);
+    let candidates: Iterable<Entry>;
+    if (leadRange[1] - leadRange[0] === 1) {
+      candidates = this.postings.get(this.vocab[leadRange[0]]!)!;
+    } else {
+      const set = new Set<Entry>();
+      for (let i = leadRange[0]; i < leadRange[1]; i++) {
+        for (const e of this.postings.get(this.vocab[i]!)!) set.add(e);
+      }
+      candidates = set;
     }
     const hits: { e: Entry; key: number }[] = [];
     for (const e of candidates) {
@@ -157,7 +163,10 @@ export class MemoryIndex implements SearchEngine {
       hits.push({ e, key: surnameRank(plan.words, e.surname) * 1e7 + e.ord });
     }
     hits.sort((a, b) => a.key - b.key);
-    return { ids: hits.slice(plan.offset, plan.offset + plan.limit).map((h) => h.e.id), total: hits.length };
+    return {
+      ids: hits.slice(plan.offset, plan.offset + plan.limit).map((h) => h.e.id),
+      total: hits.length,
+    };
   }
 
   private enqueue(work: () => Promise<void>): Promise<void> {
@@ -189,15 +198,26 @@ export class MemoryIndex implements SearchEngine {
     const unitsOf = new Map<string, string[]>();
     for (const l of links) unitsOf.set(l.userId, [...(unitsOf.get(l.userId) ?? []), l.unitId]);
     const extOf = new Map<string, { system: string; value: string }[]>();
-    for (const x of ext) extOf.set(x.userId, [...(extOf.get(x.userId) ?? []), { system: x.system, value: x.value }]);
+    for (const x of ext)
+      extOf.set(x.userId, [...(extOf.get(x.userId) ?? []), { system: x.system, value: x.value }]);
     const names = new Map(this.units.map((u) => [u.id, u.name]));
     for (const s of staff) {
       const unitIds = unitsOf.get(s.id) ?? [];
-      const tokens = [...new Set(staffTokens(s.id, s, unitIds.map((u) => names.get(u) ?? '')).map((t) => t.token))];
+      const tokens = [
+        ...new Set(
+          staffTokens(
+            s.id,
+            s,
+            unitIds.map((u) => names.get(u) ?? ''),
+          ).map((t) => t.token),
+        ),
+      ];
       const record: StaffRecord = {
         staff: s,
         units: unitIds.map((id) => ({ id, name: names.get(id) ?? '' })).sort(byName),
-        externalIds: (extOf.get(s.id) ?? []).sort((a, b) => (a.system + a.value < b.system + b.value ? -1 : 1)),
+        externalIds: (extOf.get(s.id) ?? []).sort((a, b) =>
+          a.system + a.value < b.system + b.value ? -1 : 1,
+        ),
       };
       const e: Entry = {
         id: s.id,
@@ -224,7 +244,11 @@ export class MemoryIndex implements SearchEngine {
         set.add(e);
       }
       if (!this.orderDirty) {
-        this.order.splice(lowerBound(this.order, e, (a, b) => byKey(a, b) < 0), 0, e);
+        this.order.splice(
+          lowerBound(this.order, e, (a, b) => byKey(a, b) < 0),
+          0,
+          e,
+        );
       }
     }
     if (bulk) this.vocab.sort();

@@ -1,4 +1,10 @@
-import { AppError, searchWords, type PageOf, type SearchUsersQuery, type UserView } from '@konsilium/shared';
+import {
+  AppError,
+  searchWords,
+  type PageOf,
+  type SearchUsersQuery,
+  type UserView,
+} from '@konsilium/shared';
 import type { Database } from '../../platform/db/database.js';
 import type { Log } from './directory.log.js';
 import type { CredentialStore } from './directory.ports.js';
@@ -33,11 +39,16 @@ export class SearchService {
     return this.db.kind === 'sqlite' && this.memory.isReady ? 'memory' : 'sql';
   }
 
-  async search(query: SearchUsersQuery, options: { engine?: EngineName } = {}): Promise<PageOf<UserView>> {
+  async search(
+    query: SearchUsersQuery,
+    options: { engine?: EngineName } = {},
+  ): Promise<PageOf<UserView>> {
     const engineName = options.engine ?? this.defaultEngine();
     if (engineName === 'memory' && !this.memory.isReady) await this.memory.load();
     if (this.db.kind === 'sqlite' && !this.memory.isReady && !options.engine) {
-      this.memory.load().catch((err: unknown) => this.log.error({ err }, 'directory search index failed to load'));
+      this.memory
+        .load()
+        .catch((err: unknown) => this.log.error({ err }, 'directory search index failed to load'));
     }
     const engine: SearchEngine = engineName === 'memory' ? this.memory : this.sql;
     const plan = await this.plan(query, engineName);
@@ -50,8 +61,12 @@ export class SearchService {
   private async plan(q: SearchUsersQuery, engine: EngineName): Promise<SearchPlan> {
     let unitIds: Set<string> | null = null;
     if (q.unitId) {
-      const rows = engine === 'memory' ? await this.memory.unitRows() : await this.db.manager.find(OrgUnitEntity);
-      if (!rows.some((u) => u.id === q.unitId)) throw new AppError('directory.unit_not_found', { field: 'unitId' });
+      const rows =
+        engine === 'memory'
+          ? await this.memory.unitRows()
+          : await this.db.manager.find(OrgUnitEntity);
+      if (!rows.some((u) => u.id === q.unitId))
+        throw new AppError('directory.unit_not_found', { field: 'unitId' });
       unitIds = subtreeIds(rows, q.unitId);
     }
     return {

@@ -17,12 +17,22 @@ export class SqlSearch implements SearchEngine {
     if (!plan.includeInactive) where.push(`s.active = ${sql.bool(true)}`);
     if (plan.category) where.push(`s.category = ${sql.p(plan.category)}`);
     if (plan.unitIds) {
-      where.push(`s.id IN (SELECT su.user_id FROM staff_unit su WHERE su.unit_id IN (${[...plan.unitIds].map((u) => sql.p(u)).join(', ')}))`);
+      where.push(
+        `s.id IN (SELECT su.user_id FROM staff_unit su WHERE su.unit_id IN (${[...plan.unitIds].map((u) => sql.p(u)).join(', ')}))`,
+      );
     }
-    for (const w of plan.words) where.push(`s.id IN (SELECT t.user_id FROM staff_search_token t WHERE ${sql.range('t.token', w)})`);
-    for (const [field, words] of [['position', plan.positionWords], ['specialty', plan.specialtyWords]] as const) {
+    for (const w of plan.words)
+      where.push(
+        `s.id IN (SELECT t.user_id FROM staff_search_token t WHERE ${sql.range('t.token', w)})`,
+      );
+    for (const [field, words] of [
+      ['position', plan.positionWords],
+      ['specialty', plan.specialtyWords],
+    ] as const) {
       for (const w of words) {
-        where.push(`s.id IN (SELECT t.user_id FROM staff_search_token t WHERE t.field = '${field}' AND ${sql.range('t.token', w)})`);
+        where.push(
+          `s.id IN (SELECT t.user_id FROM staff_search_token t WHERE t.field = '${field}' AND ${sql.range('t.token', w)})`,
+        );
       }
     }
     const filterParams = sql.params.length;
@@ -39,8 +49,11 @@ export class SqlSearch implements SearchEngine {
       `SELECT s.id AS id, ${rank} AS match_rank, s.sort_key ${sql.collate} AS sk FROM staff s ${filter} ` +
       `ORDER BY match_rank, sk, s.id LIMIT ${plan.limit} OFFSET ${plan.offset}`;
     const [rows, counted] = await Promise.all([
-      this.db.manager.query(page, sql.params) as Promise<{ id: string }[]>,
-      this.db.manager.query(`SELECT COUNT(*) AS n FROM staff s ${filter}`, sql.params.slice(0, filterParams)) as Promise<{ n: string | number }[]>,
+      this.db.manager.query<{ id: string }[]>(page, sql.params),
+      this.db.manager.query<{ n: string | number }[]>(
+        `SELECT COUNT(*) AS n FROM staff s ${filter}`,
+        sql.params.slice(0, filterParams),
+      ),
     ]);
     return { ids: rows.map((r) => r.id), total: Number(counted[0]?.n ?? 0) };
   }

@@ -11,7 +11,12 @@ import { iso, type Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { CallContext } from '../../platform/http/actor.js';
 import type { AuditLog } from '../audit/index.js';
-import { OrgUnitEntity, StaffEntity, StaffUnitEntity, type OrgUnitRow } from './directory.entity.js';
+import {
+  OrgUnitEntity,
+  StaffEntity,
+  StaffUnitEntity,
+  type OrgUnitRow,
+} from './directory.entity.js';
 import { reindexUsers } from './directory.store.js';
 
 export type UpdateUnitInput = UpdateUnitRequest;
@@ -47,10 +52,18 @@ export function buildTree(rows: readonly OrgUnitRow[]): UnitView[] {
 /** `unitId` and all units below it. */
 export function subtreeIds(rows: readonly OrgUnitRow[], unitId: string): Set<string> {
   const children = new Map<string, string[]>();
-  for (const r of rows) if (r.parentId) children.set(r.parentId, [...(children.get(r.parentId) ?? []), r.id]);
+  for (const r of rows)
+    if (r.parentId) children.set(r.parentId, [...(children.get(r.parentId) ?? []), r.id]);
   const out = new Set<string>([unitId]);
   const stack = [unitId];
-  while (stack.length) for (const c of children.get(stack.pop()!) ?? []) if (!out.has(c)) out.add(c), stack.push(c);
+  while (stack.length) {
+    for (const c of children.get(stack.pop()!) ?? []) {
+      if (!out.has(c)) {
+        out.add(c);
+        stack.push(c);
+      }
+    }
+  }
   return out;
 }
 
@@ -85,7 +98,10 @@ export class UnitsService {
         if (!parent) throw new AppError('directory.unit_not_found', { field: 'parentId' });
       }
       if (expected === null && parent) {
-        throw new AppError('directory.invalid_parent', { field: 'parentId', message: 'An organization has no parent' });
+        throw new AppError('directory.invalid_parent', {
+          field: 'parentId',
+          message: 'An organization has no parent',
+        });
       }
       if (expected !== null && (!parent || parent.kind !== expected || !parent.active)) {
         throw new AppError('directory.invalid_parent', {
@@ -95,7 +111,10 @@ export class UnitsService {
       }
       const timeZone = input.timeZone ?? parent?.timeZone;
       if (!timeZone) {
-        throw new AppError('validation.invalid', { field: 'timeZone', message: 'An organization needs a time zone' });
+        throw new AppError('validation.invalid', {
+          field: 'timeZone',
+          message: 'An organization needs a time zone',
+        });
       }
       await this.checkCode(tx, input.code ?? null, null);
       const now = iso(this.clock.now());
@@ -137,7 +156,11 @@ export class UnitsService {
       if (input.timeZone !== undefined && input.timeZone !== row.timeZone) changed.push('timeZone');
       if (changed.length === 0) return row;
       const next: OrgUnitRow = { ...row, ...input, updatedAt: iso(this.clock.now()) };
-      await tx.update(OrgUnitEntity, { id }, { name: next.name, code: next.code, timeZone: next.timeZone, updatedAt: next.updatedAt });
+      await tx.update(
+        OrgUnitEntity,
+        { id },
+        { name: next.name, code: next.code, timeZone: next.timeZone, updatedAt: next.updatedAt },
+      );
       if (changed.includes('name')) {
         members = (await tx.findBy(StaffUnitEntity, { unitId: id })).map((m) => m.userId);
         await reindexUsers(tx, members);
@@ -167,7 +190,9 @@ export class UnitsService {
         .where('su.unit_id = :id AND s.active = :active', { id, active: true })
         .getCount();
       if (children > 0 || members > 0) {
-        throw new AppError('directory.unit_in_use', { details: { activeChildren: children, activeMembers: members } });
+        throw new AppError('directory.unit_in_use', {
+          details: { activeChildren: children, activeMembers: members },
+        });
       }
       const updatedAt = iso(this.clock.now());
       await tx.update(OrgUnitEntity, { id }, { active: false, updatedAt });
@@ -189,14 +214,23 @@ export class UnitsService {
     return row;
   }
 
-  private async checkCode(tx: EntityManager, code: string | null, selfId: string | null): Promise<void> {
+  private async checkCode(
+    tx: EntityManager,
+    code: string | null,
+    selfId: string | null,
+  ): Promise<void> {
     if (code === null) return;
     const other = await tx.findOneBy(OrgUnitEntity, { code });
-    if (other && other.id !== selfId) throw new AppError('directory.unit_code_taken', { field: 'code' });
+    if (other && other.id !== selfId)
+      throw new AppError('directory.unit_code_taken', { field: 'code' });
   }
 }
 
 /** The audit actor fields of a call. */
-export function actorOf(ctx: CallContext): { actorId: string | null; deviceId: string | null; requestId: string | null } {
+export function actorOf(ctx: CallContext): {
+  actorId: string | null;
+  deviceId: string | null;
+  requestId: string | null;
+} {
   return { actorId: ctx.actorId, deviceId: ctx.deviceId, requestId: ctx.requestId };
 }

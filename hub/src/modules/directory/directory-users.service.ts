@@ -11,7 +11,12 @@ import type { Database } from '../../platform/db/database.js';
 import type { CallContext } from '../../platform/http/actor.js';
 import type { AuditLog } from '../audit/index.js';
 import type { CredentialStore } from './directory.ports.js';
-import { StaffEntity, StaffExternalIdEntity, StaffUnitEntity, type StaffRow } from './directory.entity.js';
+import {
+  StaffEntity,
+  StaffExternalIdEntity,
+  StaffUnitEntity,
+  type StaffRow,
+} from './directory.entity.js';
 import { loadViews, type StaffRecord } from './directory.store.js';
 import { sortKeyOf } from './directory.text.js';
 import { actorOf } from './directory-units.service.js';
@@ -28,7 +33,14 @@ import {
   type StaffFields,
 } from './directory.writes.js';
 
-const SEARCHABLE: readonly string[] = ['login', 'lastName', 'firstName', 'middleName', 'position', 'specialty'];
+const SEARCHABLE: readonly string[] = [
+  'login',
+  'lastName',
+  'firstName',
+  'middleName',
+  'position',
+  'specialty',
+];
 
 /**
  * Staff members (DIR-1, DIR-3): create, update, deactivate, reactivate; never
@@ -43,7 +55,9 @@ export class UsersService {
     private readonly credentials: CredentialStore,
     private readonly onChanged: (userIds: string[]) => Promise<void>,
     /** Records cached by the search index (SQLite), or null: saves reads on every authenticated request. */
-    private readonly cached: (ids: string[]) => Promise<Map<string, StaffRecord> | null> = async () => null,
+    private readonly cached: (
+      ids: string[],
+    ) => Promise<Map<string, StaffRecord> | null> = async () => null,
   ) {}
 
   async get(id: string): Promise<UserView> {
@@ -57,13 +71,30 @@ export class UsersService {
     return row ? { id: row.id, active: !!row.active } : null;
   }
 
+  /** Whether the user exists and is active: the per-request check of identity, kept cheap. */
+  async isActive(userId: string): Promise<boolean> {
+    const record = (await this.cached([userId]))?.get(userId);
+    if (record) return !!record.staff.active;
+    const row = await this.db.manager.findOneBy(StaffEntity, { id: userId });
+    return !!row?.active;
+  }
+
   async profile(userId: string): Promise<UserView | null> {
-    const [view] = await loadViews(this.db.manager, this.credentials, [userId], await this.cached([userId]));
+    const [view] = await loadViews(
+      this.db.manager,
+      this.credentials,
+      [userId],
+      await this.cached([userId]),
+    );
     return view ?? null;
   }
 
   /** Hashes the password (unless a hash is given) before the transaction, then writes everything at once. */
-  async create(ctx: CallContext, input: CreateUserRequest, options: { passwordHash?: string } = {}): Promise<UserView> {
+  async create(
+    ctx: CallContext,
+    input: CreateUserRequest,
+    options: { passwordHash?: string } = {},
+  ): Promise<UserView> {
     const hash = options.passwordHash ?? (await this.credentials.hashPassword(input.password));
     const id = randomUUID();
     const fields = normalize(input);
@@ -74,7 +105,12 @@ export class UsersService {
       await checkLogin(tx, fields.login, null);
       const unitNames = await checkUnits(tx, input.unitIds ?? []);
       await checkExternalIds(tx, externalIds, null);
-      await insertStaff(tx, [{ ...fields, id, unitIds, externalIds }], unitNames, iso(this.clock.now()));
+      await insertStaff(
+        tx,
+        [{ ...fields, id, unitIds, externalIds }],
+        unitNames,
+        iso(this.clock.now()),
+      );
       await this.credentials.storePasswordHash(tx, id, hash);
       await this.credentials.setRoles(tx, id, roles);
       await this.audit.append(tx, {
@@ -82,7 +118,12 @@ export class UsersService {
         action: 'directory.user.create',
         targetType: 'staff',
         targetId: id,
-        details: { category: fields.category, unitIds, roles, externalIdSystems: externalIds.map((e) => e.system) },
+        details: {
+          category: fields.category,
+          unitIds,
+          roles,
+          externalIdSystems: externalIds.map((e) => e.system),
+        },
       });
     });
     await this.onChanged([id]);
@@ -96,7 +137,8 @@ export class UsersService {
       if (!row) throw new AppError('directory.user_not_found', { field: 'id' });
       const { unitIds, externalIds, roles, ...scalar } = input;
       const changed: string[] = changedFields<StaffFields>(row, scalar);
-      if (scalar.login !== undefined && changed.includes('login')) await checkLogin(tx, scalar.login, id);
+      if (scalar.login !== undefined && changed.includes('login'))
+        await checkLogin(tx, scalar.login, id);
       const units = (await tx.findBy(StaffUnitEntity, { userId: id })).map((u) => u.unitId);
       const unitNames = unitIds ? await checkUnits(tx, unitIds) : await unitNamesById(tx, units);
       if (unitIds && !sameSet(unitIds, units)) changed.push('unitIds');
@@ -156,8 +198,14 @@ export class UsersService {
       if (!row) throw new AppError('directory.user_not_found', { field: 'id' });
       if (!!row.active === active) return false;
       const now = iso(this.clock.now());
-      await tx.update(StaffEntity, { id }, { active, updatedAt: now, deactivatedAt: active ? null : now });
-      const revokedSessions = active ? 0 : await this.credentials.revokeAllSessions(tx, id, 'deactivated');
+      await tx.update(
+        StaffEntity,
+        { id },
+        { active, updatedAt: now, deactivatedAt: active ? null : now },
+      );
+      const revokedSessions = active
+        ? 0
+        : await this.credentials.revokeAllSessions(tx, id, 'deactivated');
       await this.audit.append(tx, {
         ...actorOf(ctx),
         action: active ? 'directory.user.reactivate' : 'directory.user.deactivate',

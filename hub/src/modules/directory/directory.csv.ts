@@ -24,12 +24,17 @@ function unreadable(message: string, details?: Record<string, unknown>): AppErro
  * Decodes the file: `auto` takes UTF-8 when the bytes are valid UTF-8 (with or
  * without BOM), else Windows-1251 (the usual Russian HR export).
  */
-export function decodeCsv(bytes: Buffer, encoding: 'auto' | CsvEncoding): { text: string; encoding: CsvEncoding } {
+export function decodeCsv(
+  bytes: Buffer,
+  encoding: 'auto' | CsvEncoding,
+): { text: string; encoding: CsvEncoding } {
   if (bytes.length === 0) throw unreadable('The import file is empty');
   const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   if (encoding === 'windows-1251') return { text: iconv.decode(bytes, 'win1251'), encoding };
   try {
-    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bom ? bytes.subarray(3) : bytes);
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(
+      bom ? bytes.subarray(3) : bytes,
+    );
     return { text, encoding: 'utf-8' };
   } catch {
     if (encoding === 'utf-8') throw unreadable('The import file is not valid UTF-8');
@@ -95,7 +100,8 @@ export function parseCsv(text: string, sep: CsvSeparator): CsvRecord[] {
       start = line;
     } else cell += ch;
   }
-  if (quoted) throw unreadable(`Unterminated quoted field starting on line ${start}`, { line: start });
+  if (quoted)
+    throw unreadable(`Unterminated quoted field starting on line ${start}`, { line: start });
   if (cell !== '' || cells.length > 0) endRecord();
   return records;
 }

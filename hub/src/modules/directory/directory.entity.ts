@@ -112,7 +112,15 @@ export const StaffExternalIdEntity = new EntitySchema<StaffExternalIdRow>({
 });
 
 /** Which searchable field a token came from. */
-export const SEARCH_FIELDS = ['last', 'first', 'middle', 'login', 'position', 'specialty', 'unit'] as const;
+export const SEARCH_FIELDS = [
+  'last',
+  'first',
+  'middle',
+  'login',
+  'position',
+  'specialty',
+  'unit',
+] as const;
 export type SearchField = (typeof SEARCH_FIELDS)[number];
 
 /** One folded word of one searchable field of a staff member (the search index). */

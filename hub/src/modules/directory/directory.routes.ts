@@ -38,14 +38,19 @@ export function directoryRoutes(s: {
       path: `${BASE}/units`,
       access: read,
       query: ListUnitsQuery,
-      handler: async ({ query }) => ({ body: { items: await s.units.tree(query.includeInactive ?? false) } }),
+      handler: async ({ query }) => ({
+        body: { items: await s.units.tree(query.includeInactive ?? false) },
+      }),
     }),
     route({
       method: 'POST',
       path: `${BASE}/units`,
       access: manage,
       body: CreateUnitRequest,
-      handler: async ({ body, actor, meta }) => ({ status: 201, body: await s.units.create(callContext(actor, meta), body) }),
+      handler: async ({ body, actor, meta }) => ({
+        status: 201,
+        body: await s.units.create(callContext(actor, meta), body),
+      }),
     }),
     route({
       method: 'PATCH',
@@ -53,14 +58,18 @@ export function directoryRoutes(s: {
       access: manage,
       params: IdParam,
       body: UpdateUnitRequest,
-      handler: async ({ params, body, actor, meta }) => ({ body: await s.units.update(callContext(actor, meta), params.id, body) }),
+      handler: async ({ params, body, actor, meta }) => ({
+        body: await s.units.update(callContext(actor, meta), params.id, body),
+      }),
     }),
     route({
       method: 'POST',
       path: `${BASE}/units/:id/deactivate`,
       access: manage,
       params: IdParam,
-      handler: async ({ params, actor, meta }) => ({ body: await s.units.deactivate(callContext(actor, meta), params.id) }),
+      handler: async ({ params, actor, meta }) => ({
+        body: await s.units.deactivate(callContext(actor, meta), params.id),
+      }),
     }),
     route({
       method: 'GET',
@@ -74,7 +83,10 @@ export function directoryRoutes(s: {
       path: `${BASE}/users`,
       access: manage,
       body: CreateUserRequest,
-      handler: async ({ body, actor, meta }) => ({ status: 201, body: await s.users.create(callContext(actor, meta), body) }),
+      handler: async ({ body, actor, meta }) => ({
+        status: 201,
+        body: await s.users.create(callContext(actor, meta), body),
+      }),
     }),
     route({
       method: 'GET',
@@ -89,21 +101,27 @@ export function directoryRoutes(s: {
       access: manage,
       params: IdParam,
       body: UpdateUserRequest,
-      handler: async ({ params, body, actor, meta }) => ({ body: await s.users.update(callContext(actor, meta), params.id, body) }),
+      handler: async ({ params, body, actor, meta }) => ({
+        body: await s.users.update(callContext(actor, meta), params.id, body),
+      }),
     }),
     route({
       method: 'POST',
       path: `${BASE}/users/:id/deactivate`,
       access: manage,
       params: IdParam,
-      handler: async ({ params, actor, meta }) => ({ body: await s.users.deactivate(callContext(actor, meta), params.id) }),
+      handler: async ({ params, actor, meta }) => ({
+        body: await s.users.deactivate(callContext(actor, meta), params.id),
+      }),
     }),
     route({
       method: 'POST',
       path: `${BASE}/users/:id/reactivate`,
       access: manage,
       params: IdParam,
-      handler: async ({ params, actor, meta }) => ({ body: await s.users.reactivate(callContext(actor, meta), params.id) }),
+      handler: async ({ params, actor, meta }) => ({
+        body: await s.users.reactivate(callContext(actor, meta), params.id),
+      }),
     }),
     route({
       method: 'POST',
@@ -114,7 +132,9 @@ export function directoryRoutes(s: {
       handler: async ({ query, raw, actor, meta }) => {
         const type = (raw.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         if (!IMPORT_TYPES.has(type)) {
-          throw new AppError('http.unsupported_media_type', { message: 'The import body must be text/csv or application/octet-stream' });
+          throw new AppError('http.unsupported_media_type', {
+            message: 'The import body must be text/csv or application/octet-stream',
+          });
         }
         const bytes = await readRawBody(raw, s.maxImportBytes);
         return { body: await s.imports.run(callContext(actor, meta), bytes, query) };

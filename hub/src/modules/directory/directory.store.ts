@@ -26,7 +26,10 @@ export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
 }
 
 /** Unit names per user (only the units the user is a direct member of). */
-export async function unitNamesOf(m: EntityManager, userIds: readonly string[]): Promise<Map<string, string[]>> {
+export async function unitNamesOf(
+  m: EntityManager,
+  userIds: readonly string[],
+): Promise<Map<string, string[]>> {
   const result = new Map<string, string[]>();
   for (const part of chunks(userIds)) {
     const rows: { user_id: string; name: string }[] = await m
@@ -60,7 +63,10 @@ export interface StaffRecord {
 }
 
 /** Loads full records of the given users (missing ids are skipped), in no particular order. */
-export async function loadRecords(m: EntityManager, ids: readonly string[]): Promise<Map<string, StaffRecord>> {
+export async function loadRecords(
+  m: EntityManager,
+  ids: readonly string[],
+): Promise<Map<string, StaffRecord>> {
   const out = new Map<string, StaffRecord>();
   for (const part of chunks(ids)) {
     for (const staff of await m.findBy(StaffEntity, { id: In(part) })) {

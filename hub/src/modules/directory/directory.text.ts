@@ -12,7 +12,11 @@ export interface SearchableStaff {
 }
 
 /** Folded "last first middle": list order and search tie-breaker. */
-export function sortKeyOf(s: { lastName: string; firstName: string; middleName: string | null }): string {
+export function sortKeyOf(s: {
+  lastName: string;
+  firstName: string;
+  middleName: string | null;
+}): string {
   return foldText([s.lastName, s.firstName, s.middleName ?? ''].join(' ').trim()).slice(0, 300);
 }
 
@@ -59,7 +63,10 @@ export function prefixUpperBound(prefix: string): string {
 }
 
 /** True when every word of `query` is a prefix of some word in `words`. */
-export function everyWordPrefixes(queryWords: readonly string[], words: readonly string[]): boolean {
+export function everyWordPrefixes(
+  queryWords: readonly string[],
+  words: readonly string[],
+): boolean {
   return queryWords.every((q) => words.some((w) => w.startsWith(q)));
 }
 
@@ -67,7 +74,10 @@ export function everyWordPrefixes(queryWords: readonly string[], words: readonly
  * Rank of a match (lower is better): 0 when a query word is a whole word of
  * the surname, 1 when it is a prefix of one, 2 when the match is elsewhere.
  */
-export function surnameRank(queryWords: readonly string[], surnameWords: readonly string[]): 0 | 1 | 2 {
+export function surnameRank(
+  queryWords: readonly string[],
+  surnameWords: readonly string[],
+): 0 | 1 | 2 {
   if (queryWords.some((q) => surnameWords.includes(q))) return 0;
   if (queryWords.some((q) => surnameWords.some((w) => w.startsWith(q)))) return 1;
   return 2;

@@ -38,7 +38,11 @@ export interface NewStaff extends StaffFields {
 }
 
 /** Refuses unknown or inactive units (`directory.unit_not_found`, field `unitIds.N`); returns their names. */
-export async function checkUnits(tx: EntityManager, unitIds: readonly string[], field = 'unitIds'): Promise<Map<string, string>> {
+export async function checkUnits(
+  tx: EntityManager,
+  unitIds: readonly string[],
+  field = 'unitIds',
+): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   if (unitIds.length === 0) return names;
   const found = await tx.findBy(OrgUnitEntity, { id: In([...new Set(unitIds)]) });
@@ -50,29 +54,44 @@ export async function checkUnits(tx: EntityManager, unitIds: readonly string[], 
 }
 
 /** Names of the given units, active or not. */
-export async function unitNamesById(tx: EntityManager, unitIds: readonly string[]): Promise<Map<string, string>> {
+export async function unitNamesById(
+  tx: EntityManager,
+  unitIds: readonly string[],
+): Promise<Map<string, string>> {
   if (unitIds.length === 0) return new Map();
   const found = await tx.findBy(OrgUnitEntity, { id: In([...new Set(unitIds)]) });
   return new Map(found.map((u) => [u.id, u.name]));
 }
 
 /** Refuses a login held by someone else (`directory.login_taken`). */
-export async function checkLogin(tx: EntityManager, login: string, selfId: string | null): Promise<void> {
+export async function checkLogin(
+  tx: EntityManager,
+  login: string,
+  selfId: string | null,
+): Promise<void> {
   const other = await tx.findOneBy(StaffEntity, { login });
   if (other && other.id !== selfId) throw new AppError('directory.login_taken', { field: 'login' });
 }
 
 /** Refuses repeated ids in the list and ids owned by someone else (`directory.external_id_taken`). */
-export async function checkExternalIds(tx: EntityManager, ids: readonly ExternalId[], selfId: string | null): Promise<void> {
+export async function checkExternalIds(
+  tx: EntityManager,
+  ids: readonly ExternalId[],
+  selfId: string | null,
+): Promise<void> {
   const seen = new Set<string>();
   for (const [i, e] of ids.entries()) {
     const key = `${e.system}\u0000${e.value}`;
     if (seen.has(key)) {
-      throw new AppError('validation.invalid', { field: `externalIds.${i}`, message: 'The same external id is given twice' });
+      throw new AppError('validation.invalid', {
+        field: `externalIds.${i}`,
+        message: 'The same external id is given twice',
+      });
     }
     seen.add(key);
     const owner = await tx.findOneBy(StaffExternalIdEntity, { system: e.system, value: e.value });
-    if (owner && owner.userId !== selfId) throw new AppError('directory.external_id_taken', { field: `externalIds.${i}` });
+    if (owner && owner.userId !== selfId)
+      throw new AppError('directory.external_id_taken', { field: `externalIds.${i}` });
   }
 }
 
@@ -111,10 +130,18 @@ export async function insertLinks(
   people: readonly NewStaff[],
   unitNames: ReadonlyMap<string, string>,
 ): Promise<void> {
-  const units = people.flatMap((p) => [...new Set(p.unitIds)].map((unitId) => ({ userId: p.id, unitId })));
-  const ext = people.flatMap((p) => p.externalIds.map((e) => ({ system: e.system, value: e.value, userId: p.id })));
+  const units = people.flatMap((p) =>
+    [...new Set(p.unitIds)].map((unitId) => ({ userId: p.id, unitId })),
+  );
+  const ext = people.flatMap((p) =>
+    p.externalIds.map((e) => ({ system: e.system, value: e.value, userId: p.id })),
+  );
   const tokens = people.flatMap((p) =>
-    staffTokens(p.id, p, [...new Set(p.unitIds)].map((u) => unitNames.get(u) ?? '')),
+    staffTokens(
+      p.id,
+      p,
+      [...new Set(p.unitIds)].map((u) => unitNames.get(u) ?? ''),
+    ),
   );
   for (const part of chunks(units, 300)) await tx.insert(StaffUnitEntity, part);
   for (const part of chunks(ext, 200)) await tx.insert(StaffExternalIdEntity, part);
@@ -131,8 +158,13 @@ export async function deleteLinks(tx: EntityManager, userIds: readonly string[])
 }
 
 /** Names of the fields that differ between `before` and `after` (only keys present in `after`). */
-export function changedFields<T extends object>(before: T, after: Partial<T>): (keyof T & string)[] {
-  return (Object.keys(after) as (keyof T & string)[]).filter((k) => after[k] !== undefined && after[k] !== before[k]);
+export function changedFields<T extends object>(
+  before: T,
+  after: Partial<T>,
+): (keyof T & string)[] {
+  return (Object.keys(after) as (keyof T & string)[]).filter(
+    (k) => after[k] !== undefined && after[k] !== before[k],
+  );
 }
 
 /** True when two lists hold the same items, ignoring order and repeats. */

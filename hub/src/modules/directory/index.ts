@@ -17,7 +17,11 @@ import type { HubModule } from '../../platform/module.js';
 import type { AuditLog } from '../audit/index.js';
 import type { CredentialStore } from './directory.ports.js';
 import { directoryRoutes } from './directory.routes.js';
-import { ImportService, type ImportOptions, type ImportResult } from './directory-import.service.js';
+import {
+  ImportService,
+  type ImportOptions,
+  type ImportResult,
+} from './directory-import.service.js';
 import { MemoryIndex } from './directory-search.index.js';
 import { SearchService, type EngineName } from './directory-search.service.js';
 import { SqlSearch } from './directory-search.sql.js';
@@ -37,13 +41,20 @@ export interface DirectoryService {
   deactivateUnit(ctx: CallContext, id: string): Promise<UnitView>;
   units(options?: { includeInactive?: boolean }): Promise<UnitView[]>;
   /** `options.passwordHash` skips hashing (the caller hashed already, e.g. demo data). */
-  createUser(ctx: CallContext, input: CreateUserRequest, options?: { passwordHash?: string }): Promise<UserView>;
+  createUser(
+    ctx: CallContext,
+    input: CreateUserRequest,
+    options?: { passwordHash?: string },
+  ): Promise<UserView>;
   updateUser(ctx: CallContext, id: string, input: UpdateUserRequest): Promise<UserView>;
   deactivateUser(ctx: CallContext, id: string): Promise<UserView>;
   reactivateUser(ctx: CallContext, id: string): Promise<UserView>;
   getUser(id: string): Promise<UserView>;
   /** `options.engine` forces an engine (tests compare both); default: memory on SQLite, SQL on PostgreSQL. */
-  searchUsers(query: SearchUsersQuery, options?: { engine?: EngineName }): Promise<PageOf<UserView>>;
+  searchUsers(
+    query: SearchUsersQuery,
+    options?: { engine?: EngineName },
+  ): Promise<PageOf<UserView>>;
   /** CSV import from HR (ADM-2); `csv` is the raw file. */
   importCsv(ctx: CallContext, csv: Buffer, options: ImportOptions): Promise<ImportResult>;
 }
@@ -52,6 +63,7 @@ export interface DirectoryService {
 export interface DirectoryUserLookup {
   findForLogin(login: string): Promise<{ id: string; active: boolean } | null>;
   profile(userId: string): Promise<UserView | null>;
+  isActive(userId: string): Promise<boolean>;
 }
 
 export interface DirectoryDeps {
@@ -74,7 +86,9 @@ export function createDirectory(deps: DirectoryDeps): {
   const memory = new MemoryIndex(db);
   const usersChanged = (ids: string[]) => memory.refresh(ids);
   const units = new UnitsService(db, audit, clock, (memberIds) => memory.refresh(memberIds, true));
-  const users = new UsersService(db, audit, clock, credentials, usersChanged, (ids) => memory.records(ids));
+  const users = new UsersService(db, audit, clock, credentials, usersChanged, (ids) =>
+    memory.records(ids),
+  );
   const imports = new ImportService(db, audit, clock, credentials, usersChanged);
   const search = new SearchService(db, credentials, memory, new SqlSearch(db), log);
 
@@ -94,7 +108,13 @@ export function createDirectory(deps: DirectoryDeps): {
   return {
     module: {
       name: 'directory',
-      routes: directoryRoutes({ units, users, search, imports, maxImportBytes: deps.config.maxImportBytes }),
+      routes: directoryRoutes({
+        units,
+        users,
+        search,
+        imports,
+        maxImportBytes: deps.config.maxImportBytes,
+      }),
       async start() {
         if (db.kind !== 'sqlite') return;
         const started = Date.now();
@@ -103,6 +123,10 @@ export function createDirectory(deps: DirectoryDeps): {
       },
     },
     service,
-    users: { findForLogin: (login) => users.findForLogin(login), profile: (id) => users.profile(id) },
+    users: {
+      findForLogin: (login) => users.findForLogin(login),
+      profile: (id) => users.profile(id),
+      isActive: (id) => users.isActive(id),
+    },
   };
 }

@@ -6,4 +6,6 @@ export interface IdentityUserLookup {
   findForLogin(login: string): Promise<{ id: string; active: boolean } | null>;
   /** The profile shown by login and `GET /api/v1/me`. */
   profile(userId: string): Promise<UserView | null>;
+  /** Whether the account exists and is active; called on every authenticated request, so cheap. */
+  isActive(userId: string): Promise<boolean>;
 }

@@ -83,12 +83,30 @@ export class SessionStore {
     return new Date(Math.min(idle, new Date(s.expiresAt).getTime()));
   }
 
-  /** The live session behind a token, or null (unknown, revoked, idle or past its absolute limit). */
-  async find(token: string): Promise<AuthSession | null> {
-    const s = await this.db.manager.findOneBy(AuthSessionEntity, { tokenHash: hashToken(token) });
+  /** The live session behind a token and its user's roles (one query), or null. */
+  async find(token: string): Promise<{ session: AuthSession; roles: Role[] } | null> {
+    const rows: (AuthSession & { role: string | null })[] = await this.db.manager
+      .createQueryBuilder(AuthSessionEntity, 's')
+      .leftJoin('StaffRole', 'r', 'r.user_id = s.user_id')
+      .select([
+        's.id AS "id"',
+        's.user_id AS "userId"',
+        's.device_id AS "deviceId"',
+        's.last_seen_at AS "lastSeenAt"',
+        's.expires_at AS "expiresAt"',
+        's.revoked_at AS "revokedAt"',
+        'r.role AS "role"',
+      ])
+      .where('s.token_hash = :hash', { hash: hashToken(token) })
+      .getRawMany();
+    const s = rows[0];
     if (!s || s.revokedAt) return null;
     if (this.expiresAt(s) <= this.clock.now()) return null;
-    return s;
+    const roles = rows
+      .map((r) => r.role)
+      .filter((r): r is Role => r !== null && (ROLES as readonly string[]).includes(r))
+      .sort((a, b) => ROLES.indexOf(a) - ROLES.indexOf(b));
+    return { session: s, roles };
   }
 
   /** Resolves a bearer token to the caller; `auth.session_expired` otherwise. */
@@ -96,8 +114,11 @@ export class SessionStore {
     token: string,
     isActive: (userId: string) => Promise<boolean>,
   ): Promise<Actor> {
-    const s = await this.find(token);
-    if (!s || !(await isActive(s.userId))) throw new AppError('auth.session_expired');
+    const found = await this.find(token);
+    if (!found || !(await isActive(found.session.userId))) {
+      throw new AppError('auth.session_expired');
+    }
+    const { session: s, roles } = found;
     const now = this.clock.now();
     if (now.getTime() - new Date(s.lastSeenAt).getTime() >= TOUCH_INTERVAL_MS) {
       const nowIso = now.toISOString();
@@ -106,14 +127,12 @@ export class SessionStore {
         await tx.update(DeviceEntity, { id: s.deviceId }, { lastSeenAt: nowIso });
       });
     }
-    const roles = await rolesOf(this.db.manager, [s.userId]);
-    const mine = roles.get(s.userId) ?? [];
     return {
       userId: s.userId,
       sessionId: s.id,
       deviceId: s.deviceId,
-      roles: mine,
-      permissions: permissionsOf(mine),
+      roles,
+      permissions: permissionsOf(roles),
     };
   }
 

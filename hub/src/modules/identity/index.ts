@@ -48,10 +48,7 @@ export function createIdentity(deps: IdentityDeps) {
     addressPolicy: { ...policy, maxFailures: config.loginMaxFailuresPerAddress },
   });
   const authenticate: Authenticator = (token) =>
-    sessions.authenticate(
-      token,
-      async (userId) => (await deps.users().profile(userId))?.active ?? false,
-    );
+    sessions.authenticate(token, (userId) => deps.users().isActive(userId));
   const module: HubModule = {
     name: 'identity',
     routes: identityRoutes(service, sessions, deps.users),

@@ -323,6 +323,44 @@ eachDatabase('identity: sign-in, sessions, throttling, roles', (kind) => {
     assert.ok((await audit('auth.roles.set')).length === 1);
   });
 
+  it('the last active administrator can be neither demoted through the profile nor deactivated', async () => {
+    const patch = await t.api.patch(
+      `/api/v1/directory/users/${t.admin.id}`,
+      { roles: ['clinician'] },
+      { token: t.admin.token },
+    );
+    assert.equal(patch.status, 409);
+    assert.equal(patch.body.error.code, 'auth.last_admin');
+    const deactivate = await t.api.post(
+      `/api/v1/directory/users/${t.admin.id}/deactivate`,
+      undefined,
+      {
+        token: t.admin.token,
+      },
+    );
+    assert.equal(deactivate.status, 409);
+    assert.equal(deactivate.body.error.code, 'auth.last_admin');
+    const me = await t.api.get('/api/v1/me', { token: t.admin.token });
+    assert.equal(me.status, 200, 'still signed in and active');
+    assert.ok(me.body.roles.includes('admin'));
+    const second = await t.makeUser({ roles: ['admin'] });
+    const now = await t.api.post(`/api/v1/directory/users/${t.admin.id}/deactivate`, undefined, {
+      token: second.token,
+    });
+    assert.equal(now.status, 200, 'with another active admin it is allowed');
+  });
+
+  it('listing the sessions of an unknown user answers 404', async () => {
+    const res = await t.api.get(
+      '/api/v1/admin/users/00000000-0000-4000-8000-000000000000/sessions',
+      {
+        token: t.admin.token,
+      },
+    );
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error.code, 'directory.user_not_found');
+  });
+
   it('calls without a token, with a malformed or unknown token get 401; tokens in the URL are ignored', async () => {
     const none = await t.api.get('/api/v1/me');
     assert.equal(none.status, 401);

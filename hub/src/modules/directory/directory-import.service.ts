@@ -83,7 +83,7 @@ export class ImportService {
         await this.audit.append(tx, {
           ...actorOf(ctx),
           action: 'directory.user.create',
-          targetType: 'staff',
+          targetType: 'user',
           targetId: c.id,
           details: {
             source: 'import',
@@ -120,7 +120,7 @@ export class ImportService {
         await this.audit.append(tx, {
           ...actorOf(ctx),
           action: 'directory.user.update',
-          targetType: 'staff',
+          targetType: 'user',
           targetId: u.id,
           details: { source: 'import', line: u.line, changed: u.changed },
         });
@@ -132,7 +132,7 @@ export class ImportService {
       await this.audit.append(tx, {
         ...actorOf(ctx),
         action: 'directory.import',
-        targetType: 'staff',
+        targetType: 'user',
         details: {
           encoding,
           lines: result.lines,

@@ -116,7 +116,7 @@ export class UsersService {
       await this.audit.append(tx, {
         ...actorOf(ctx),
         action: 'directory.user.create',
-        targetType: 'staff',
+        targetType: 'user',
         targetId: id,
         details: {
           category: fields.category,
@@ -151,6 +151,9 @@ export class UsersService {
       if (roles) {
         const current = (await this.credentials.rolesOf([id], tx)).get(id) ?? [];
         if (!sameSet(roles, current)) {
+          if (current.includes('admin') && !roles.includes('admin')) {
+            await this.credentials.guardAdminRemoval(tx, id);
+          }
           await this.credentials.setRoles(tx, id, roles);
           changed.push('roles');
         }
@@ -171,7 +174,7 @@ export class UsersService {
       await this.audit.append(tx, {
         ...actorOf(ctx),
         action: 'directory.user.update',
-        targetType: 'staff',
+        targetType: 'user',
         targetId: id,
         details: { changed },
       });
@@ -197,6 +200,7 @@ export class UsersService {
       const row = await tx.findOneBy(StaffEntity, { id });
       if (!row) throw new AppError('directory.user_not_found', { field: 'id' });
       if (!!row.active === active) return false;
+      if (!active) await this.credentials.guardAdminRemoval(tx, id);
       const now = iso(this.clock.now());
       await tx.update(
         StaffEntity,
@@ -209,7 +213,7 @@ export class UsersService {
       await this.audit.append(tx, {
         ...actorOf(ctx),
         action: active ? 'directory.user.reactivate' : 'directory.user.deactivate',
-        targetType: 'staff',
+        targetType: 'user',
         targetId: id,
         details: active ? {} : { revokedSessions },
       });

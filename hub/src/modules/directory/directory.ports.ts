@@ -13,6 +13,8 @@ export interface CredentialStore {
   storePasswordHash(tx: EntityManager, userId: string, hash: string): Promise<void>;
   /** Replaces the user's roles. */
   setRoles(tx: EntityManager, userId: string, roles: readonly Role[]): Promise<void>;
+  /** Throws `auth.last_admin` if the user is the last active administrator (before deactivating or dropping the role). */
+  guardAdminRemoval(tx: EntityManager, userId: string): Promise<void>;
   /** Roles of each user (users without roles map to []). */
   rolesOf(userIds: readonly string[], manager?: EntityManager): Promise<Map<string, Role[]>>;
   /** Revokes every open session of the user (deactivation); returns how many. */

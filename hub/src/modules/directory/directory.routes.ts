@@ -133,7 +133,7 @@ export function directoryRoutes(s: {
         const type = (raw.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         if (!IMPORT_TYPES.has(type)) {
           throw new AppError('http.unsupported_media_type', {
-            message: 'The import body must be text/csv or application/octet-stream',
+            message: 'The import body must be text/csv, text/plain or application/octet-stream',
           });
         }
         const bytes = await readRawBody(raw, s.maxImportBytes);

@@ -11,6 +11,7 @@ import type { Actor } from '../../platform/http/actor.js';
 import { route, type Route } from '../../platform/http/routes.js';
 import type { IdentityUserLookup } from './identity.ports.js';
 import type { IdentityService } from './identity.service.js';
+import { requireUser, type AccountService } from './identity-accounts.service.js';
 import type { SessionStore } from './identity.sessions.js';
 
 const IdParam = z.object({ id: Id }).strict();
@@ -23,6 +24,7 @@ function need(actor: Actor | null): Actor {
 /** The identity route table: one access rule per route. */
 export function identityRoutes(
   service: IdentityService,
+  accounts: AccountService,
   sessions: SessionStore,
   users: () => IdentityUserLookup,
 ): Route[] {
@@ -85,7 +87,7 @@ export function identityRoutes(
       access: 'session',
       body: ChangePasswordRequest,
       handler: async ({ actor, body, meta }) => {
-        const revoked = await service.changePassword(need(actor), body, meta);
+        const revoked = await accounts.changePassword(need(actor), body, meta);
         return { body: { revokedSessions: revoked } };
       },
     }),
@@ -94,9 +96,10 @@ export function identityRoutes(
       path: '/api/v1/admin/users/:id/sessions',
       access: { permission: 'sessions.manage_all' },
       params: IdParam,
-      handler: async ({ actor, params }) => ({
-        body: { items: await sessions.list(params.id, need(actor).sessionId) },
-      }),
+      handler: async ({ actor, params }) => {
+        await requireUser(users, params.id);
+        return { body: { items: await sessions.list(params.id, need(actor).sessionId) } };
+      },
     }),
     route({
       method: 'DELETE',
@@ -124,7 +127,7 @@ export function identityRoutes(
       params: IdParam,
       body: ResetPasswordRequest,
       handler: async ({ actor, params, body, meta }) => {
-        await service.resetPassword(need(actor), params.id, body.password, meta);
+        await accounts.resetPassword(need(actor), params.id, body.password, meta);
         return { status: 204 };
       },
     }),
@@ -135,7 +138,7 @@ export function identityRoutes(
       params: IdParam,
       body: SetRolesRequest,
       handler: async ({ actor, params, body, meta }) => ({
-        body: { roles: await service.assignRoles(need(actor), params.id, body.roles, meta) },
+        body: { roles: await accounts.assignRoles(need(actor), params.id, body.roles, meta) },
       }),
     }),
   ];

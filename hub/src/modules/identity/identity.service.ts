@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import {
   AppError,
   permissionsOf,
-  type ChangePasswordRequest,
   type LoginRequest,
   type LoginResponse,
   type Role,
@@ -13,10 +11,11 @@ import type { Database } from '../../platform/db/database.js';
 import { callContext, type Actor, type RequestMeta } from '../../platform/http/actor.js';
 import type { Logger } from '../../platform/log/logger.js';
 import type { AuditLog } from '../audit/index.js';
-import { AuthSessionEntity, CredentialEntity, StaffRoleEntity } from './identity.entity.js';
+import { AuthSessionEntity, AuthThrottleEntity, CredentialEntity } from './identity.entity.js';
 import type { PasswordHasher } from './identity.passwords.js';
 import type { IdentityUserLookup } from './identity.ports.js';
 import { rolesOf, type SessionStore } from './identity.sessions.js';
+import { requireUser } from './identity-accounts.service.js';
 import {
   clearFailures,
   lockedUntil,
@@ -24,7 +23,6 @@ import {
   throttleKeys,
   type ThrottlePolicy,
 } from './identity.throttle.js';
-import { AuthThrottleEntity } from './identity.entity.js';
 
 export interface IdentityServiceDeps {
   db: Database;
@@ -220,7 +218,7 @@ export class IdentityService {
 
   /** Revokes all of a user's sessions (admin: lost device, dismissal). */
   async revokeAllOf(actor: Actor, userId: string, meta: RequestMeta): Promise<number> {
-    await this.requireUser(userId);
+    await requireUser(this.d.users, userId);
     return this.d.db.transaction(async (tx) => {
       const n = await this.d.sessions.revokeAll(tx, userId, 'revoked_by_admin');
       await this.d.audit.append(tx, {
@@ -232,123 +230,6 @@ export class IdentityService {
       });
       return n;
     });
-  }
-
-  /** Changes the caller's password and closes their other sessions. */
-  async changePassword(
-    actor: Actor,
-    input: ChangePasswordRequest,
-    meta: RequestMeta,
-  ): Promise<number> {
-    const cred = await this.d.db.manager.findOneBy(CredentialEntity, { userId: actor.userId });
-    if (!cred || !(await this.d.hasher.verify(cred.passwordHash, input.currentPassword))) {
-      await this.d.db.transaction((tx) =>
-        this.d.audit.append(tx, {
-          ...callContext(actor, meta),
-          action: 'auth.password.change',
-          outcome: 'failure',
-          targetType: 'user',
-          targetId: actor.userId,
-          details: { reason: 'wrong_password' },
-        }),
-      );
-      throw new AppError('auth.wrong_password', { field: 'currentPassword' });
-    }
-    if (input.newPassword === input.currentPassword) {
-      throw new AppError('auth.weak_password', {
-        field: 'newPassword',
-        message: 'The new password must differ from the current one',
-      });
-    }
-    const hash = await this.d.hasher.hash(input.newPassword);
-    return this.d.db.transaction(async (tx) => {
-      await this.storePasswordHash(tx, actor.userId, hash);
-      const n = await this.d.sessions.revokeAll(
-        tx,
-        actor.userId,
-        'password_changed',
-        actor.sessionId,
-      );
-      await this.d.audit.append(tx, {
-        ...callContext(actor, meta),
-        action: 'auth.password.change',
-        targetType: 'user',
-        targetId: actor.userId,
-        details: { revokedSessions: n },
-      });
-      return n;
-    });
-  }
-
-  /** An administrator sets a user's password; all that user's sessions close. */
-  async resetPassword(
-    actor: Actor,
-    userId: string,
-    password: string,
-    meta: RequestMeta,
-  ): Promise<void> {
-    await this.requireUser(userId);
-    const hash = await this.d.hasher.hash(password);
-    await this.d.db.transaction(async (tx) => {
-      await this.storePasswordHash(tx, userId, hash);
-      const n = await this.d.sessions.revokeAll(tx, userId, 'password_reset');
-      await this.d.audit.append(tx, {
-        ...callContext(actor, meta),
-        action: 'auth.password.reset',
-        targetType: 'user',
-        targetId: userId,
-        details: { revokedSessions: n },
-      });
-    });
-  }
-
-  /** Replaces a user's roles; the last active administrator cannot lose the admin role. */
-  async assignRoles(
-    actor: Actor,
-    userId: string,
-    roles: Role[],
-    meta: RequestMeta,
-  ): Promise<Role[]> {
-    await this.requireUser(userId);
-    const unique = [...new Set(roles)];
-    return this.d.db.transaction(async (tx) => {
-      const before = (await rolesOf(tx, [userId])).get(userId) ?? [];
-      if (before.includes('admin') && !unique.includes('admin')) {
-        const admins = await tx.find(StaffRoleEntity, { where: { role: 'admin' } });
-        let otherActive = 0;
-        for (const a of admins) {
-          if (a.userId !== userId && (await this.d.users().profile(a.userId))?.active)
-            otherActive += 1;
-        }
-        if (otherActive === 0) throw new AppError('auth.last_admin');
-      }
-      await this.setRoles(tx, userId, unique);
-      await this.d.audit.append(tx, {
-        ...callContext(actor, meta),
-        action: 'auth.roles.set',
-        targetType: 'user',
-        targetId: userId,
-        details: { before, after: unique },
-      });
-      return unique;
-    });
-  }
-
-  private async requireUser(userId: string): Promise<void> {
-    if (!(await this.d.users().profile(userId))) throw new AppError('directory.user_not_found');
-  }
-
-  async storePasswordHash(tx: EntityManager, userId: string, hash: string): Promise<void> {
-    await tx.save(CredentialEntity, {
-      userId,
-      passwordHash: hash,
-      changedAt: this.d.clock.now().toISOString(),
-    });
-  }
-
-  async setRoles(tx: EntityManager, userId: string, roles: readonly Role[]): Promise<void> {
-    await tx.delete(StaffRoleEntity, { userId });
-    for (const role of new Set(roles)) await tx.insert(StaffRoleEntity, { userId, role });
   }
 }
 

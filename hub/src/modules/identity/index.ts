@@ -9,6 +9,7 @@ import { PasswordHasher } from './identity.passwords.js';
 import type { IdentityUserLookup } from './identity.ports.js';
 import { identityRoutes } from './identity.routes.js';
 import { IdentityService } from './identity.service.js';
+import { AccountService } from './identity-accounts.service.js';
 import { SessionStore, rolesOf } from './identity.sessions.js';
 
 export { IDENTITY_ENTITIES } from './identity.entity.js';
@@ -47,11 +48,12 @@ export function createIdentity(deps: IdentityDeps) {
     accountPolicy: { ...policy, maxFailures: config.loginMaxFailuresPerAccount },
     addressPolicy: { ...policy, maxFailures: config.loginMaxFailuresPerAddress },
   });
+  const accounts = new AccountService({ ...deps, hasher, sessions });
   const authenticate: Authenticator = (token) =>
     sessions.authenticate(token, (userId) => deps.users().isActive(userId));
   const module: HubModule = {
     name: 'identity',
-    routes: identityRoutes(service, sessions, deps.users),
+    routes: identityRoutes(service, accounts, sessions, deps.users),
   };
   return {
     module,
@@ -59,8 +61,9 @@ export function createIdentity(deps: IdentityDeps) {
     /** Satisfies the directory's CredentialStore port (structurally; wired in hub.ts). */
     credentials: {
       hashPassword: (password: string) => hasher.hash(password),
-      storePasswordHash: service.storePasswordHash.bind(service),
-      setRoles: service.setRoles.bind(service),
+      storePasswordHash: accounts.storePasswordHash.bind(accounts),
+      setRoles: accounts.setRoles.bind(accounts),
+      guardAdminRemoval: accounts.guardAdminRemoval.bind(accounts),
       rolesOf: (ids: readonly string[], manager = db.manager) => rolesOf(manager, ids),
       revokeAllSessions: (
         tx: Parameters<SessionStore['revokeAll']>[0],

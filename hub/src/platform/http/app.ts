@@ -24,7 +24,7 @@ function bearer(header: string | undefined): string | null {
 
 /** Builds the Koa app from the route tables of all modules. */
 export function createHttpApp(options: HttpAppOptions): Koa {
-  const app = new Koa({ proxy: options.trustProxy });
+  const app = new Koa({ proxy: options.trustProxy, maxIpsCount: 1 });
   const router = new Router();
   app.use(errorMiddleware(options.log));
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { SYSTEM } from '../src/platform/http/actor.js';
 import { cp1251, csvText, utf8 } from './support/csv.js';
 import { eachDatabase } from './support/databases.js';
+import { makeOrgAndSite } from './support/factories.js';
 import { startTestHub, type TestHub } from './support/hub.js';
 
 const SNILS_OK = '112-233-445 95';
@@ -13,12 +14,7 @@ eachDatabase('directory import', (kind) => {
     this.timeout(60_000);
     t = await startTestHub(kind);
     const dir = t.hub.internals.directory;
-    const org = await dir.createUnit(SYSTEM, {
-      kind: 'organization',
-      name: 'Клиника',
-      timeZone: 'Europe/Moscow',
-    });
-    const site = await dir.createUnit(SYSTEM, { kind: 'site', name: 'Корпус А', parentId: org.id });
+    const { site } = await makeOrgAndSite(t);
     await dir.createUnit(SYSTEM, {
       kind: 'department',
       name: 'Кардиология',

@@ -3,6 +3,7 @@ import { foldText, searchWords } from '@konsilium/shared';
 import { SYSTEM } from '../src/platform/http/actor.js';
 import { person, staffCsv, utf8 } from './support/csv.js';
 import { eachDatabase } from './support/databases.js';
+import { makeOrgAndSite } from './support/factories.js';
 import { startTestHub, type TestHub } from './support/hub.js';
 
 const N = 20_000;
@@ -14,12 +15,7 @@ eachDatabase('directory search over 20,000 staff', (kind) => {
     this.timeout(600_000);
     t = await startTestHub(kind);
     const dir = t.hub.internals.directory;
-    const org = await dir.createUnit(SYSTEM, {
-      kind: 'organization',
-      name: 'Городская больница',
-      timeZone: 'Europe/Moscow',
-    });
-    const site = await dir.createUnit(SYSTEM, { kind: 'site', name: 'Корпус 1', parentId: org.id });
+    const { site } = await makeOrgAndSite(t, { org: 'Городская больница', site: 'Корпус 1' });
     const codes: string[] = [];
     for (const [i, name] of UNITS.entries()) {
       codes.push(`D${i}`);

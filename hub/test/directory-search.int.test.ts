@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { SYSTEM } from '../src/platform/http/actor.js';
 import { eachDatabase } from './support/databases.js';
+import { makeOrgAndSite } from './support/factories.js';
 import { startTestHub, type TestHub } from './support/hub.js';
 
 const PEOPLE: [string, string, string | null, string | null, string | null, string][] = [
@@ -24,12 +25,7 @@ eachDatabase('directory search', (kind) => {
     this.timeout(60_000);
     t = await startTestHub(kind);
     const dir = t.hub.internals.directory;
-    const org = await dir.createUnit(SYSTEM, {
-      kind: 'organization',
-      name: 'Клиника',
-      timeZone: 'Europe/Moscow',
-    });
-    const site = await dir.createUnit(SYSTEM, { kind: 'site', name: 'Корпус А', parentId: org.id });
+    const { site } = await makeOrgAndSite(t);
     cardio = (
       await dir.createUnit(SYSTEM, {
         kind: 'department',

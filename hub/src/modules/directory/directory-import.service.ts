@@ -145,6 +145,9 @@ export class ImportService {
       return result;
     });
     if (touched.length) await this.onChanged(touched);
+    // A bulk load changes the tables' shape; without fresh statistics PostgreSQL
+    // plans search as if they were empty (measured: 1.35 s instead of 14 ms).
+    if (touched.length >= 100) await this.db.analyze(['staff', 'staff_unit', 'staff_search_token']);
     return result;
   }
 }

@@ -100,6 +100,14 @@ export class Database {
     return run;
   }
 
+  /** Refreshes the planner's statistics of `tables` after a bulk change. */
+  async analyze(tables: readonly string[]): Promise<void> {
+    for (const table of tables) {
+      if (!/^[a-z_]+$/.test(table)) throw new Error(`not a table name: ${table}`);
+      await this.dataSource.query(`ANALYZE ${table}`);
+    }
+  }
+
   /** Reads outside a transaction. */
   get manager(): EntityManager {
     return this.dataSource.manager;

@@ -149,10 +149,7 @@ async function main(): Promise<void> {
     console.log(`${list.length} queries, ${hits} with results`);
     stats('search over HTTP (incl. auth)', http);
 
-    // The memory index exists only on SQLite (ADR 0005).
-    const engines =
-      hub.internals.db.kind === 'sqlite' ? (['memory', 'sql'] as const) : (['sql'] as const);
-    for (const engine of engines) {
+    for (const engine of ['memory', 'sql'] as const) {
       const ms: number[] = [];
       for (const q of list) {
         const p = new URLSearchParams(q);

@@ -124,6 +124,10 @@ describe('hub configuration', () => {
       /KONSILIUM_DATABASE_URL/,
     );
     assert.throws(
+      () => loadConfig({ KONSILIUM_DIRECTORY_SEARCH: 'fast' }),
+      /KONSILIUM_DIRECTORY_SEARCH/,
+    );
+    assert.throws(
       () => loadConfig({ KONSILIUM_PROT: '1' }),
       /Unknown configuration variable KONSILIUM_PROT/,
     );

@@ -46,6 +46,12 @@ export const HubConfigSchema = z
       .default(19456),
     /** argon2id time cost (iterations). */
     argon2TimeCost: z.coerce.number().int().min(1).max(20).default(2),
+    /**
+     * Staff search engine: `memory` (an in-process index, refreshed after every
+     * write through this hub) or `sql` (straight from the database; for several
+     * hub processes sharing one PostgreSQL database). ADR 0005.
+     */
+    directorySearch: z.enum(['memory', 'sql']).default('memory'),
     /** Largest JSON request body in bytes. */
     maxJsonBytes: z.coerce
       .number()

@@ -55,8 +55,8 @@ const byName = (a: { id: string; name: string }, b: { id: string; name: string }
  * sort-key order. Built from the database at start; after every committed
  * write through the directory the changed users are re-read from the database
  * ({@link refresh}), so it never serves stale data written by this process.
- * It does NOT see writes by other processes — hence PostgreSQL (possibly
- * several nodes) uses the SQL engine instead.
+ * It does NOT see writes by other processes: a deployment with several hub
+ * processes on one PostgreSQL database sets `directorySearch: sql` (ADR 0005).
  */
 export class MemoryIndex implements SearchEngine {
   private entries = new Map<string, Entry>();

@@ -22,8 +22,9 @@ export type EngineName = 'memory' | 'sql';
  * Staff search (DIR-2): every query word must be a prefix of a word of the
  * surname, first name, middle name, login, position, specialty or unit names
  * (folded: case, ё = е). Exact surname first, then surname prefix, then the
- * rest; ties in sort-key order. SQLite uses the in-process index, PostgreSQL
- * the SQL engine (see README).
+ * rest; ties in sort-key order. The in-process index serves by default; the
+ * SQL engine when `directorySearch` is `sql` (several hub processes writing
+ * one PostgreSQL database) or while the index is not loaded (ADR 0005).
  */
 export class SearchService {
   constructor(
@@ -32,11 +33,13 @@ export class SearchService {
     private readonly memory: MemoryIndex,
     private readonly sql: SqlSearch,
     private readonly log: Log,
+    /** Serve from the in-process index (config `directorySearch: memory`). */
+    private readonly useMemory: boolean,
   ) {}
 
   /** The engine serving searches on this database right now. */
   defaultEngine(): EngineName {
-    return this.db.kind === 'sqlite' && this.memory.isReady ? 'memory' : 'sql';
+    return this.useMemory && this.memory.isReady ? 'memory' : 'sql';
   }
 
   async search(
@@ -45,7 +48,7 @@ export class SearchService {
   ): Promise<PageOf<UserView>> {
     const engineName = options.engine ?? this.defaultEngine();
     if (engineName === 'memory' && !this.memory.isReady) await this.memory.load();
-    if (this.db.kind === 'sqlite' && !this.memory.isReady && !options.engine) {
+    if (this.useMemory && !this.memory.isReady && !options.engine) {
       this.memory
         .load()
         .catch((err: unknown) => this.log.error({ err }, 'directory search index failed to load'));

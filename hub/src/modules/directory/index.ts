@@ -50,7 +50,7 @@ export interface DirectoryService {
   deactivateUser(ctx: CallContext, id: string): Promise<UserView>;
   reactivateUser(ctx: CallContext, id: string): Promise<UserView>;
   getUser(id: string): Promise<UserView>;
-  /** `options.engine` forces an engine (tests compare both); default: memory on SQLite, SQL on PostgreSQL. */
+  /** `options.engine` forces an engine (tests compare both); default: the configured `directorySearch` engine. */
   searchUsers(
     query: SearchUsersQuery,
     options?: { engine?: EngineName },
@@ -90,7 +90,8 @@ export function createDirectory(deps: DirectoryDeps): {
     memory.records(ids),
   );
   const imports = new ImportService(db, audit, clock, credentials, usersChanged);
-  const search = new SearchService(db, credentials, memory, new SqlSearch(db), log);
+  const useMemory = deps.config.directorySearch === 'memory';
+  const search = new SearchService(db, credentials, memory, new SqlSearch(db), log, useMemory);
 
   const service: DirectoryService = {
     createUnit: (ctx, input) => units.create(ctx, input),
@@ -116,7 +117,7 @@ export function createDirectory(deps: DirectoryDeps): {
         maxImportBytes: deps.config.maxImportBytes,
       }),
       async start() {
-        if (db.kind !== 'sqlite') return;
+        if (!useMemory) return;
         const started = Date.now();
         await memory.load();
         log.info({ ms: Date.now() - started }, 'directory search index loaded');

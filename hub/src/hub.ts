@@ -5,11 +5,14 @@ import { systemClock, type Clock } from './platform/clock.js';
 import { Database } from './platform/db/database.js';
 import { createHttpApp } from './platform/http/app.js';
 import { HttpServer } from './platform/http/server.js';
+import { EventBus } from './platform/events.js';
+import { RealtimeGateway } from './platform/realtime/gateway.js';
 import { createLogger, type Logger } from './platform/log/logger.js';
 import type { HubModule } from './platform/module.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { AUDIT_ENTITIES, AuditLog, auditRoutes } from './modules/audit/index.js';
 import { healthRoutes } from './modules/health/index.js';
+import { MESSAGING_ENTITIES, createMessaging } from './modules/messaging/index.js';
 import { IDENTITY_ENTITIES, createIdentity } from './modules/identity/index.js';
 import {
   DIRECTORY_ENTITIES,
@@ -43,6 +46,8 @@ export interface Hub {
     credentials: CredentialStore;
     audit: AuditLog;
     clock: Clock;
+    realtime: RealtimeGateway;
+    bus: EventBus;
   };
 }
 
@@ -57,13 +62,20 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
   const db = new Database({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
-    entities: [...AUDIT_ENTITIES, ...IDENTITY_ENTITIES, ...DIRECTORY_ENTITIES],
+    entities: [
+      ...AUDIT_ENTITIES,
+      ...IDENTITY_ENTITIES,
+      ...DIRECTORY_ENTITIES,
+      ...MESSAGING_ENTITIES,
+    ],
     migrations: MIGRATIONS,
     log,
   });
   const audit = new AuditLog(clock);
+  const bus = new EventBus();
   const identity = createIdentity({
     db,
+    bus,
     audit,
     clock,
     config,
@@ -80,7 +92,35 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     credentials: identity.credentials,
   });
 
-  const modules: HubModule[] = [identity.module, directory.module];
+  const realtime = new RealtimeGateway({
+    config,
+    log,
+    clock,
+    bus,
+    authenticate: identity.authenticate,
+  });
+  const messaging = createMessaging({
+    db,
+    audit,
+    clock,
+    config,
+    log,
+    realtime,
+    people: {
+      activeIds: (ids) => directory.people.activeIds(ids),
+      inUnit: (userId, unitId) => directory.people.inUnit(userId, unitId),
+      audience: async ({ unitIds, categories, roles }) => {
+        const byRole = await identity.credentials.usersWithRoles(roles ?? []);
+        const matched = await directory.people.matching({
+          ...(unitIds ? { unitIds } : {}),
+          ...(categories ? { categories } : {}),
+        });
+        return [...new Set([...matched, ...(await directory.people.activeIds(byRole))])];
+      },
+    },
+  });
+
+  const modules: HubModule[] = [identity.module, directory.module, messaging.module];
   const routes = [
     ...healthRoutes(() => db.isReady()),
     ...modules.flatMap((m) => m.routes),
@@ -106,6 +146,8 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       credentials: identity.credentials,
       audit,
       clock,
+      realtime,
+      bus,
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')
@@ -122,6 +164,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
             log,
           });
         server = new HttpServer(app);
+        realtime.attach(server.server);
         bound = await server.listen(config.port, config.host);
         state = 'running';
         log.info({ port: bound.port, host: bound.address, database: db.kind }, 'hub listening');
@@ -134,6 +177,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     async stop() {
       if (state !== 'running') return;
       state = 'stopping';
+      await realtime.close();
       await server?.close();
       server = null;
       for (const m of [...modules].reverse()) await m.stop?.();

@@ -52,6 +52,47 @@ export const HubConfigSchema = z
      * hub processes sharing one PostgreSQL database). ADR 0005.
      */
     directorySearch: z.enum(['memory', 'sql']).default('memory'),
+    /** Largest WebSocket frame in bytes; a larger one closes the socket with 1009. */
+    wsMaxPayloadBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024)
+      .default(64 * 1024),
+    /** Bytes queued for one socket before the client is cut off as a slow consumer (4008). */
+    wsSendBufferBytes: z.coerce
+      .number()
+      .int()
+      .min(16 * 1024)
+      .default(1024 * 1024),
+    /** Ping interval; a socket that misses a pong for one interval is closed. */
+    wsHeartbeatSeconds: z.coerce.number().int().min(1).max(600).default(30),
+    /** Seconds a new socket has to send its `auth` frame. */
+    wsAuthTimeoutSeconds: z.coerce.number().int().min(1).max(120).default(10),
+    /**
+     * Browser origins allowed to open a WebSocket (comma-separated in the
+     * environment). Requests without an Origin header (desktop, scripts) pass;
+     * the hub's own origin always passes.
+     */
+    allowedOrigins: z
+      .union([z.array(z.string().url()), z.string()])
+      .transform((v) =>
+        (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0),
+      )
+      .default([]),
+    /** Largest message text in bytes (UTF-8). */
+    maxMessageBytes: z.coerce
+      .number()
+      .int()
+      .min(256)
+      .max(1024 * 1024)
+      .default(16 * 1024),
+    /** Largest attachment in bytes. */
+    maxAttachmentBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(25 * 1024 * 1024),
     /** Largest JSON request body in bytes. */
     maxJsonBytes: z.coerce
       .number()

@@ -31,6 +31,7 @@ export const PERMISSIONS = [
   'audit.read',
   'rosters.manage',
   'messaging.use',
+  'messaging.broadcast',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -51,7 +52,7 @@ const EVERYONE: readonly Permission[] = ['directory.read', 'messaging.use'];
 /** What each role may do. A user's permissions are the union over their roles. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: [...PERMISSIONS],
-  coordinator: [...EVERYONE, 'rosters.manage'],
+  coordinator: [...EVERYONE, 'rosters.manage', 'messaging.broadcast'],
   clinician: EVERYONE,
   nurse: EVERYONE,
   registrar: EVERYONE,

@@ -58,6 +58,40 @@ export const ERRORS = {
     message: 'This unit code is already in use',
   },
   'audit.invalid_query': { status: 400, message: 'The audit query is not valid' },
+  'realtime.malformed_frame': {
+    status: 400,
+    message: 'The frame is not valid JSON or not a valid frame',
+  },
+  'realtime.unknown_op': { status: 400, message: 'No such operation' },
+  'realtime.not_authenticated': {
+    status: 401,
+    message: 'The first frame must be an auth frame',
+  },
+  'realtime.already_authenticated': {
+    status: 409,
+    message: 'This connection is already authenticated',
+  },
+  'messaging.conversation_not_found': { status: 404, message: 'No such conversation' },
+  'messaging.not_member': { status: 403, message: 'You are not a member of this conversation' },
+  'messaging.message_not_found': { status: 404, message: 'No such message' },
+  'messaging.not_allowed': {
+    status: 403,
+    message: 'This action is not allowed in this conversation',
+  },
+  'messaging.invalid_members': {
+    status: 400,
+    message: 'The member list does not fit this kind of conversation',
+  },
+  'messaging.user_not_found': { status: 400, message: 'A member is not an active staff member' },
+  'messaging.text_too_long': { status: 413, message: 'The message text is too long' },
+  'messaging.empty_message': { status: 400, message: 'A message needs text or a forward' },
+  'messaging.id_conflict': {
+    status: 409,
+    message: 'This message id is already used for a different message',
+  },
+  'messaging.recalled': { status: 409, message: 'The message was recalled' },
+  'messaging.not_author': { status: 403, message: 'Only the author can change this message' },
+  'messaging.quick_reply_not_found': { status: 404, message: 'No such quick reply' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** Every error code the hub can return. */

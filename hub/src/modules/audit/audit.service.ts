@@ -27,22 +27,29 @@ export interface AuditEntry {
  * serializes concurrent appenders; on SQLite writes are serialized anyway.
  */
 export class AuditLog {
+  /** Head of the chain as this transaction left it: later rows in it skip the re-read. */
+  private readonly heads = new WeakMap<EntityManager, { seq: number; hash: string }>();
+
   constructor(private readonly clock: Clock) {}
 
   async append(tx: EntityManager, entry: AuditEntry): Promise<{ seq: number; hash: string }> {
     if (!tx.queryRunner?.isTransactionActive) {
       throw new Error('audit rows are written only inside the transaction of their change');
     }
-    await tx
-      .createQueryBuilder()
-      .update(AuditHeadEntity)
-      .set({ seq: () => 'seq + 1' })
-      .where('id = 1')
-      .execute();
-    const head = await tx.findOneByOrFail(AuditHeadEntity, { id: 1 });
-    const seq = Number(head.seq);
+    let head = this.heads.get(tx);
+    if (!head) {
+      // Taking the row lock first serializes appenders on PostgreSQL.
+      await tx
+        .createQueryBuilder()
+        .update(AuditHeadEntity)
+        .set({ seq: () => 'seq' })
+        .where('id = 1')
+        .execute();
+      const row = await tx.findOneByOrFail(AuditHeadEntity, { id: 1 });
+      head = { seq: Number(row.seq), hash: row.hash };
+    }
     const fields = {
-      seq,
+      seq: head.seq + 1,
       at: iso(this.clock.now()),
       actorId: entry.actorId ?? null,
       deviceId: entry.deviceId ?? null,
@@ -56,7 +63,8 @@ export class AuditLog {
     };
     const hash = rowHash(fields);
     await tx.insert(AuditRowEntity, { ...fields, hash });
-    await tx.update(AuditHeadEntity, { id: 1 }, { hash });
-    return { seq, hash };
+    await tx.update(AuditHeadEntity, { id: 1 }, { seq: fields.seq, hash });
+    this.heads.set(tx, { seq: fields.seq, hash });
+    return { seq: fields.seq, hash };
   }
 }

@@ -29,6 +29,8 @@ import { UnitsService } from './directory-units.service.js';
 import { UsersService } from './directory-users.service.js';
 
 export type { CredentialStore } from './directory.ports.js';
+export type { People } from './directory-people.js';
+import { People } from './directory-people.js';
 export type { ImportResult, ImportOptions } from './directory-import.service.js';
 export type { EngineName } from './directory-search.service.js';
 export { DIRECTORY_ENTITIES } from './directory.entity.js';
@@ -80,6 +82,7 @@ export function createDirectory(deps: DirectoryDeps): {
   module: HubModule;
   service: DirectoryService;
   users: DirectoryUserLookup;
+  people: People;
 } {
   const { db, audit, clock, credentials } = deps;
   const log = deps.log.child({ module: 'directory' });
@@ -124,6 +127,7 @@ export function createDirectory(deps: DirectoryDeps): {
       },
     },
     service,
+    people: new People(db),
     users: {
       findForLogin: (login) => users.findForLogin(login),
       profile: (id) => users.profile(id),

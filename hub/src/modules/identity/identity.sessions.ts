@@ -10,6 +10,7 @@ import {
 } from '@konsilium/shared';
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
+import type { EventBus } from '../../platform/events.js';
 import type { Actor, RequestMeta } from '../../platform/http/actor.js';
 import {
   AuthSessionEntity,
@@ -38,6 +39,7 @@ export class SessionStore {
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly policy: SessionPolicy,
+    private readonly bus: EventBus,
   ) {}
 
   /** Opens a session; returns the token (256 random bits) which is never stored. */
@@ -177,7 +179,11 @@ export class SessionStore {
       { id, revokedAt: IsNull() },
       { revokedAt: this.clock.now().toISOString(), revokedReason: reason },
     );
-    return (result.affected ?? 0) > 0;
+    const changed = (result.affected ?? 0) > 0;
+    // Sockets of the session close at once (realtime gateway); a rolled-back
+    // revocation only costs the client a reconnect.
+    if (changed) this.bus.emit('session.ended', { sessionIds: [id], reason });
+    return changed;
   }
 
   /** Revokes every open session of a user except `keep`; returns how many. */

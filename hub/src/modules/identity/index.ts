@@ -1,10 +1,13 @@
 import type { HubConfig } from '../../config/index.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
+import type { EventBus } from '../../platform/events.js';
 import type { Authenticator } from '../../platform/http/actor.js';
 import type { Logger } from '../../platform/log/logger.js';
 import type { HubModule } from '../../platform/module.js';
 import type { AuditLog } from '../audit/index.js';
+import { In } from 'typeorm';
+import { StaffRoleEntity } from './identity.entity.js';
 import { PasswordHasher } from './identity.passwords.js';
 import type { IdentityUserLookup } from './identity.ports.js';
 import { identityRoutes } from './identity.routes.js';
@@ -18,6 +21,7 @@ export { hashToken } from './identity.sessions.js';
 
 export interface IdentityDeps {
   db: Database;
+  bus: EventBus;
   audit: AuditLog;
   clock: Clock;
   config: HubConfig;
@@ -33,10 +37,12 @@ export function createIdentity(deps: IdentityDeps) {
     memoryCost: config.argon2MemoryKib,
     timeCost: config.argon2TimeCost,
   });
-  const sessions = new SessionStore(db, deps.clock, {
-    idleSeconds: config.sessionIdleSeconds,
-    absoluteSeconds: config.sessionAbsoluteSeconds,
-  });
+  const sessions = new SessionStore(
+    db,
+    deps.clock,
+    { idleSeconds: config.sessionIdleSeconds, absoluteSeconds: config.sessionAbsoluteSeconds },
+    deps.bus,
+  );
   const policy = {
     lockoutSeconds: config.loginLockoutSeconds,
     lockoutMaxSeconds: config.loginLockoutMaxSeconds,
@@ -65,6 +71,17 @@ export function createIdentity(deps: IdentityDeps) {
       setRoles: accounts.setRoles.bind(accounts),
       guardAdminRemoval: accounts.guardAdminRemoval.bind(accounts),
       rolesOf: (ids: readonly string[], manager = db.manager) => rolesOf(manager, ids),
+      /** Users holding any of these roles (active or not; callers filter). */
+      usersWithRoles: async (roles: readonly string[]) =>
+        roles.length === 0
+          ? []
+          : [
+              ...new Set(
+                (await db.manager.findBy(StaffRoleEntity, { role: In([...roles]) })).map(
+                  (r) => r.userId,
+                ),
+              ),
+            ],
       revokeAllSessions: (
         tx: Parameters<SessionStore['revokeAll']>[0],
         userId: string,

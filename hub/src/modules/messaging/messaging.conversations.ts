@@ -1,0 +1,302 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { AppError, type ConversationView, type CreateConversationRequest } from '@konsilium/shared';
+import { callContext, type Actor, type RequestMeta } from '../../platform/http/actor.js';
+import type { AuditLog } from '../audit/index.js';
+import type { Access } from './messaging.access.js';
+import {
+  ConversationEntity,
+  MemberEntity,
+  MessageEntity,
+  type ConversationRow,
+  type MemberRow,
+} from './messaging.entity.js';
+import type { MessagingPeople } from './messaging.ports.js';
+import type { StreamTx, StreamWriter } from './messaging.stream.js';
+import { activeMembers, conversationView, messageView } from './messaging.views.js';
+
+type Role = 'member' | 'admin';
+
+/** Conversations and membership (MSG-1, MSG-6, MSG-9): create, invite, join, leave, remove. */
+export class Conversations {
+  constructor(
+    private readonly stream: StreamWriter,
+    private readonly access: Access,
+    private readonly audit: AuditLog,
+    private readonly people: MessagingPeople,
+  ) {}
+
+  /** Creates a conversation; a direct one that exists already is returned (`created: false`). */
+  async create(
+    actor: Actor,
+    input: CreateConversationRequest,
+    meta: RequestMeta,
+  ): Promise<{ created: boolean; view: ConversationView }> {
+    const others = [...new Set(input.memberIds)].filter((id) => id !== actor.userId);
+    const active = await this.people.activeIds(others);
+    const missing = input.memberIds.findIndex((id) => id !== actor.userId && !active.has(id));
+    if (missing >= 0) {
+      throw new AppError('messaging.user_not_found', { field: `memberIds.${missing}` });
+    }
+    let recipients = others;
+    let directKey: string | null = null;
+    switch (input.kind) {
+      case 'direct':
+        if (others.length !== 1) {
+          throw new AppError('messaging.invalid_members', {
+            field: 'memberIds',
+            message: 'A direct conversation has exactly one other member',
+          });
+        }
+        directKey = [actor.userId, others[0]!].sort().join(':');
+        break;
+      case 'group':
+        if (others.length === 0) {
+          throw new AppError('messaging.invalid_members', {
+            field: 'memberIds',
+            message: 'A group needs at least one other member',
+          });
+        }
+        break;
+      case 'channel':
+        if (!input.unitId && !input.title) {
+          throw new AppError('messaging.invalid_members', {
+            field: 'title',
+            message: 'A channel needs a title or a unit',
+          });
+        }
+        break;
+      case 'broadcast':
+        if (!actor.permissions.has('messaging.broadcast')) throw new AppError('auth.forbidden');
+        recipients = [
+          ...new Set([
+            ...others,
+            ...(input.audience ? await this.people.audience(input.audience) : []),
+          ]),
+        ].filter((id) => id !== actor.userId);
+        if (recipients.length === 0) {
+          throw new AppError('messaging.invalid_members', {
+            field: 'audience',
+            message: 'A broadcast needs at least one recipient',
+          });
+        }
+        break;
+    }
+    return this.stream.submit(async (s) => {
+      if (directKey) {
+        const existing = await s.tx.findOneBy(ConversationEntity, { directKey });
+        if (existing) {
+          return {
+            created: false,
+            view: conversationView(existing, await activeMembers(s.tx, existing.id)),
+          };
+        }
+      }
+      const seq = s.next();
+      const c: ConversationRow = {
+        id: randomUUID(),
+        kind: input.kind,
+        title: input.title ?? null,
+        topic: input.topic ?? null,
+        unitId: input.unitId ?? null,
+        directKey,
+        patientSystem: input.patient?.system ?? null,
+        patientValue: input.patient?.value ?? null,
+        patientLabel: input.patient?.label ?? null,
+        audience: input.audience ? JSON.stringify(input.audience) : null,
+        createdBy: actor.userId,
+        createdAt: s.now,
+        updatedAt: s.now,
+        lastSeq: seq,
+      };
+      await s.tx.insert(ConversationEntity, c);
+      const creatorRole: Role = input.kind === 'direct' ? 'member' : 'admin';
+      const rows = [
+        memberRow(c.id, actor.userId, creatorRole, seq, s.now),
+        ...recipients.map((u) => memberRow(c.id, u, 'member', seq, s.now)),
+      ];
+      for (let i = 0; i < rows.length; i += 100)
+        await s.tx.insert(MemberEntity, rows.slice(i, i + 100));
+      await this.audit.append(s.tx, {
+        ...callContext(actor, meta),
+        action: 'messaging.conversation.create',
+        targetType: 'conversation',
+        targetId: c.id,
+        details: { kind: c.kind, members: rows.length, patientBound: !!input.patient },
+      });
+      const view = conversationView(c, rows);
+      s.emit(
+        seq,
+        { conversationId: c.id },
+        'conversation.created',
+        view,
+        rows.map((r) => r.userId),
+      );
+      return { created: true, view };
+    });
+  }
+
+  /** Adds people (MSG-6): any member of a group or channel, the senders of a broadcast. */
+  async invite(actor: Actor, conversationId: string, userIds: string[], meta: RequestMeta) {
+    const { c, me } = await this.access.member(conversationId, actor.userId);
+    if (c.kind === 'direct') throw new AppError('messaging.not_allowed');
+    if (c.kind === 'broadcast' && me.role !== 'admin') throw new AppError('messaging.not_allowed');
+    const active = await this.people.activeIds(userIds);
+    const bad = userIds.findIndex((u) => !active.has(u));
+    if (bad >= 0) throw new AppError('messaging.user_not_found', { field: `userIds.${bad}` });
+    return this.changeMembers(actor, c, { add: userIds }, 'invited', meta);
+  }
+
+  /** Joins a channel of one's own unit (or a channel without a unit). */
+  async join(actor: Actor, conversationId: string, meta: RequestMeta) {
+    const c = await this.access.conversation(conversationId);
+    if (c.kind !== 'channel') throw new AppError('messaging.not_allowed');
+    if (c.unitId && !(await this.people.inUnit(actor.userId, c.unitId))) {
+      throw new AppError('messaging.not_allowed', { message: 'The channel is for its unit only' });
+    }
+    return this.changeMembers(actor, c, { add: [actor.userId] }, 'joined', meta);
+  }
+
+  async leave(actor: Actor, conversationId: string, meta: RequestMeta) {
+    const { c } = await this.access.member(conversationId, actor.userId);
+    if (c.kind === 'direct') throw new AppError('messaging.not_allowed');
+    return this.changeMembers(actor, c, { remove: [actor.userId] }, 'left', meta);
+  }
+
+  /** Removes someone: conversation admins only. */
+  async remove(actor: Actor, conversationId: string, userId: string, meta: RequestMeta) {
+    const { c, me } = await this.access.member(conversationId, actor.userId);
+    if (c.kind === 'direct' || me.role !== 'admin') throw new AppError('messaging.not_allowed');
+    return this.changeMembers(actor, c, { remove: [userId] }, 'removed', meta);
+  }
+
+  /**
+   * One membership change: member rows, a system message shown in the
+   * conversation, `conversation.updated` to everyone concerned, an audit row.
+   */
+  private changeMembers(
+    actor: Actor,
+    c: ConversationRow,
+    change: { add?: string[]; remove?: string[] },
+    action: 'invited' | 'joined' | 'left' | 'removed',
+    meta: RequestMeta,
+  ): Promise<ConversationView> {
+    return this.stream.submit(async (s) => {
+      const before = await activeMembers(s.tx, c.id);
+      const had = new Set(before.map((m) => m.userId));
+      const add = (change.add ?? []).filter((u) => !had.has(u));
+      const remove = (change.remove ?? []).filter((u) => had.has(u));
+      if (add.length === 0 && remove.length === 0) return conversationView(c, before);
+      const seq = s.next();
+      for (const u of add) {
+        const old = await s.tx.findOneBy(MemberEntity, { conversationId: c.id, userId: u });
+        if (old) await s.tx.delete(MemberEntity, { conversationId: c.id, userId: u });
+        await s.tx.insert(MemberEntity, memberRow(c.id, u, 'member', seq, s.now));
+      }
+      for (const u of remove) {
+        await s.tx.update(
+          MemberEntity,
+          { conversationId: c.id, userId: u },
+          { leftSeq: seq, leftAt: s.now },
+        );
+      }
+      const systemSeq = s.next();
+      await this.systemMessage(s, c.id, actor.userId, systemSeq, {
+        action,
+        userIds: [...add, ...remove],
+      });
+      await s.tx.update(ConversationEntity, { id: c.id }, { lastSeq: systemSeq, updatedAt: s.now });
+      await this.audit.append(s.tx, {
+        ...callContext(actor, meta),
+        action: `messaging.member.${action === 'joined' ? 'join' : action === 'left' ? 'leave' : action === 'invited' ? 'invite' : 'remove'}`,
+        targetType: 'conversation',
+        targetId: c.id,
+        details: { added: add, removed: remove },
+      });
+      const after = await activeMembers(s.tx, c.id);
+      const view = conversationView(c, after);
+      const concerned = [...new Set([...before.map((m) => m.userId), ...add])];
+      s.emit(seq, { conversationId: c.id }, 'conversation.updated', view, concerned);
+      return view;
+    });
+  }
+
+  private async systemMessage(
+    s: StreamTx,
+    conversationId: string,
+    actorId: string,
+    seq: number,
+    system: { action: string; userIds: string[] },
+  ): Promise<void> {
+    const row = {
+      id: randomUUID(),
+      conversationId,
+      seq,
+      authorId: actorId,
+      text: '',
+      fold: '',
+      priority: 'low',
+      kind: 'informal',
+      replyTo: null,
+      forward: null,
+      system: JSON.stringify(system),
+      createdAt: s.now,
+      editedAt: null,
+      recalledAt: null,
+    };
+    await s.tx.insert(MessageEntity, row);
+    const to = (await activeMembers(s.tx, conversationId)).map((m) => m.userId);
+    s.emit(seq, { conversationId }, 'message.created', messageView(row), [
+      ...new Set([...to, ...system.userIds]),
+    ]);
+  }
+
+  /** The caller's conversations, newest activity first, with unread counts. */
+  async list(userId: string, m: EntityManager): Promise<ConversationView[]> {
+    const mine = await m
+      .createQueryBuilder(MemberEntity, 'me')
+      .innerJoin('Conversation', 'c', 'c.id = me.conversation_id')
+      .where('me.user_id = :userId AND me.left_seq IS NULL', { userId })
+      .select(['c.id AS "id"', 'me.read_seq AS "readSeq"', 'c.last_seq AS "lastSeq"'])
+      .orderBy('c.last_seq', 'DESC')
+      .getRawMany<{ id: string; readSeq: string | number; lastSeq: string | number }>();
+    const out: ConversationView[] = [];
+    for (const row of mine) {
+      const c = await m.findOneByOrFail(ConversationEntity, { id: row.id });
+      const view = conversationView(c, await activeMembers(m, c.id));
+      const unread = await m
+        .createQueryBuilder(MessageEntity, 'msg')
+        .where('msg.conversation_id = :id AND msg.seq > :read AND msg.author_id <> :userId', {
+          id: c.id,
+          read: Number(row.readSeq),
+          userId,
+        })
+        .andWhere('msg.system IS NULL AND msg.recalled_at IS NULL')
+        .getCount();
+      out.push({ ...view, unread });
+    }
+    return out;
+  }
+}
+
+function memberRow(
+  conversationId: string,
+  userId: string,
+  role: Role,
+  seq: number,
+  now: string,
+): MemberRow {
+  return {
+    conversationId,
+    userId,
+    role,
+    joinedAt: now,
+    joinedSeq: seq,
+    leftAt: null,
+    leftSeq: null,
+    deliveredSeq: 0,
+    deliveredAt: null,
+    readSeq: 0,
+    readAt: null,
+  };
+}

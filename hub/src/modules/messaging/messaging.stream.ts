@@ -1,0 +1,166 @@
+import type { EntityManager } from 'typeorm';
+import type { EventFrame } from '@konsilium/shared';
+import type { Clock } from '../../platform/clock.js';
+import type { Database } from '../../platform/db/database.js';
+import type { Logger } from '../../platform/log/logger.js';
+import type { Realtime } from '../../platform/realtime/realtime.types.js';
+import { StreamEventEntity, StreamHeadEntity, type StreamEventRow } from './messaging.entity.js';
+
+/** What a unit of work sees inside the shared batch transaction. */
+export interface StreamTx {
+  tx: EntityManager;
+  /** The batch's commit time (UTC ISO). */
+  now: string;
+  /** Takes the next stream position (messages use it as their `seq`). */
+  next(): number;
+  /**
+   * Records an event at `seq` (from {@link next}) for a conversation or one
+   * user, delivered live to `to` after the batch commits.
+   */
+  emit(
+    seq: number,
+    scope: { conversationId?: string; userId?: string },
+    type: string,
+    data: unknown,
+    to: readonly string[],
+  ): void;
+}
+
+/**
+ * A unit of work. It must do its checks (which may throw) before its first
+ * write: the batch shares one transaction, so a failure after a write would
+ * roll back the whole batch (every caller then gets the error and retries).
+ */
+export type Work<T> = (s: StreamTx) => Promise<T>;
+
+interface Pending {
+  work: Work<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+interface Outgoing {
+  frame: EventFrame;
+  to: readonly string[];
+}
+
+/**
+ * Group commit (DESIGN "Performance facts"): every unit of work submitted in
+ * one event-loop turn runs in one transaction; each caller's promise settles
+ * only after that transaction is durable, and live events go out after it.
+ * Batches run one after another, so stream positions commit in order.
+ */
+export class StreamWriter {
+  private pending: Pending[] = [];
+  private scheduled = false;
+  private running = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly realtime: Realtime,
+    private readonly log: Logger,
+    private readonly maxBatch = 500,
+  ) {}
+
+  submit<T>(work: Work<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves when nothing is pending or running (used on stop). */
+  drained(): Promise<void> {
+    return this.pending.length === 0 && !this.running ? Promise.resolve() : this.idle;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running) return;
+    this.scheduled = true;
+    if (!this.running) {
+      this.idle = new Promise((r) => (this.markIdle = r));
+    }
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, this.maxBatch);
+        await this.runBatch(batch);
+      }
+    } finally {
+      this.running = false;
+      this.markIdle();
+    }
+  }
+
+  private async runBatch(batch: Pending[]): Promise<void> {
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    const outgoing: Outgoing[] = [];
+    try {
+      await this.db.transaction(async (tx) => {
+        outgoing.length = 0;
+        outcomes.length = 0;
+        const head = await tx.findOneByOrFail(StreamHeadEntity, { id: 1 });
+        let seq = Number(head.seq);
+        const now = this.clock.now().toISOString();
+        const rows: StreamEventRow[] = [];
+        for (const item of batch) {
+          const mine: { row: StreamEventRow; out: Outgoing }[] = [];
+          const s: StreamTx = {
+            tx,
+            now,
+            next: () => ++seq,
+            emit: (at, scope, type, data, to) => {
+              const json = JSON.stringify(data);
+              mine.push({
+                row: {
+                  seq: at,
+                  conversationId: scope.conversationId ?? null,
+                  userId: scope.userId ?? null,
+                  type,
+                  data: json,
+                  at: now,
+                },
+                out: { frame: { seq: at, event: type, data }, to },
+              });
+            },
+          };
+          try {
+            const value = await item.work(s);
+            outcomes.push({ ok: true, value });
+            for (const m of mine) {
+              rows.push(m.row);
+              outgoing.push(m.out);
+            }
+          } catch (err) {
+            outcomes.push({ ok: false, value: err });
+          }
+        }
+        for (let i = 0; i < rows.length; i += 200) {
+          await tx.insert(StreamEventEntity, rows.slice(i, i + 200));
+        }
+        if (seq !== Number(head.seq)) await tx.update(StreamHeadEntity, { id: 1 }, { seq });
+      });
+    } catch (err) {
+      this.log.error({ err, size: batch.length }, 'stream batch failed');
+      for (const item of batch) item.reject(err);
+      return;
+    }
+    for (const o of outgoing) this.realtime.publish(o.to, o.frame);
+    batch.forEach((item, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) item.resolve(o.value);
+      else item.reject(o.value);
+    });
+  }
+}

@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import { Id, IsoTime } from './common.js';
+import {
+  ACK_RESPONSES,
+  CONVERSATION_KINDS,
+  MESSAGE_KINDS,
+  PRIORITIES,
+  ROLES,
+  STAFF_CATEGORIES,
+} from '../domain/index.js';
+
+/** The patient a conversation is about (CTX-2): an identifier plus a display label. */
+export const PatientBinding = z
+  .object({
+    system: z.string().trim().min(1).max(200),
+    value: z.string().trim().min(1).max(200),
+    label: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+export type PatientBinding = z.infer<typeof PatientBinding>;
+
+/** Who receives a broadcast: any of these selectors (union). */
+export const BroadcastAudience = z
+  .object({
+    unitIds: z.array(Id).max(50).optional(),
+    categories: z.array(z.enum(STAFF_CATEGORIES)).max(STAFF_CATEGORIES.length).optional(),
+    roles: z.array(z.enum(ROLES)).max(ROLES.length).optional(),
+  })
+  .strict();
+
+/** `POST /api/v1/conversations` */
+export const CreateConversationRequest = z
+  .object({
+    kind: z.enum(CONVERSATION_KINDS),
+    memberIds: z.array(Id).max(1000).default([]),
+    title: z.string().trim().min(1).max(200).optional(),
+    topic: z.string().trim().min(1).max(1000).optional(),
+    unitId: Id.optional(),
+    patient: PatientBinding.optional(),
+    audience: BroadcastAudience.optional(),
+  })
+  .strict();
+export type CreateConversationRequest = z.infer<typeof CreateConversationRequest>;
+
+/** `POST /api/v1/conversations/:id/members` (invite, MSG-6). */
+export const InviteRequest = z.object({ userIds: z.array(Id).min(1).max(200) }).strict();
+
+/** Forwarded message reference (MSG-7). */
+export const ForwardRef = z.object({ messageId: Id }).strict();
+
+/** `POST /api/v1/conversations/:id/messages` and the `message.send` op. */
+export const SendMessageRequest = z
+  .object({
+    id: Id,
+    text: z.string().max(1_000_000),
+    priority: z.enum(PRIORITIES).default('normal'),
+    kind: z.enum(MESSAGE_KINDS).default('informal'),
+    replyTo: Id.optional(),
+    forward: ForwardRef.optional(),
+  })
+  .strict();
+export type SendMessageRequest = z.infer<typeof SendMessageRequest>;
+
+/** `message.send` over WebSocket carries the conversation too. */
+export const SendMessageOp = SendMessageRequest.extend({ conversationId: Id }).strict();
+
+/** `POST /api/v1/messages/:id/ack` and `message.ack`. */
+export const AckRequest = z
+  .object({
+    response: z.enum(ACK_RESPONSES).default('accepted'),
+    /** For `call_back`: in how many minutes. */
+    minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .optional(),
+  })
+  .strict()
+  .refine((v) => v.response !== 'call_back' || v.minutes !== undefined, {
+    message: 'minutes is required for call_back',
+    path: ['minutes'],
+  });
+export type AckRequest = z.infer<typeof AckRequest>;
+
+export const AckOp = z
+  .object({
+    messageId: Id,
+    response: z.enum(ACK_RESPONSES).default('accepted'),
+    minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .optional(),
+  })
+  .strict();
+
+/** `message.read` / `message.delivered` ops: everything up to this message. */
+export const ReceiptOp = z.object({ messageId: Id }).strict();
+
+/** `PATCH /api/v1/messages/:id` (edit). */
+export const EditMessageRequest = z.object({ text: z.string().max(1_000_000) }).strict();
+
+/** `POST /api/v1/messages/:id/reactions`. */
+export const ReactionRequest = z
+  .object({ emoji: z.string().min(1).max(16), on: z.boolean().default(true) })
+  .strict();
+
+/** `POST /api/v1/quick-replies`. */
+export const QuickReplyRequest = z.object({ text: z.string().trim().min(1).max(1000) }).strict();
+
+/** `GET /api/v1/conversations/:id/messages` */
+export const HistoryQuery = z
+  .object({
+    before: z.coerce.number().int().min(1).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+
+/** `GET /api/v1/messages/search` */
+export const MessageSearchQuery = z
+  .object({
+    q: z.string().trim().min(1).max(200),
+    conversationId: Id.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+
+export interface AckView {
+  userId: string;
+  response: (typeof ACK_RESPONSES)[number];
+  minutes: number | null;
+  at: string;
+}
+
+export interface ReceiptsView {
+  /** Recipients (members other than the author) at send time who are still members. */
+  total: number;
+  delivered: number;
+  read: number;
+  /** Per recipient: when delivered/read, null if not yet. */
+  members: { userId: string; deliveredAt: string | null; readAt: string | null }[];
+}
+
+export interface MessageView {
+  id: string;
+  conversationId: string;
+  seq: number;
+  authorId: string;
+  text: string;
+  priority: (typeof PRIORITIES)[number];
+  kind: (typeof MESSAGE_KINDS)[number];
+  replyTo: string | null;
+  forwardedFrom: {
+    messageId: string;
+    authorId: string;
+    createdAt: string;
+    conversationId: string;
+  } | null;
+  createdAt: string;
+  editedAt: string | null;
+  recalledAt: string | null;
+  acks: AckView[];
+  firstAcceptor: { userId: string; at: string } | null;
+  reactions: { emoji: string; userIds: string[] }[];
+  receipts?: ReceiptsView;
+}
+
+export interface ConversationView {
+  id: string;
+  kind: (typeof CONVERSATION_KINDS)[number];
+  title: string | null;
+  topic: string | null;
+  unitId: string | null;
+  patient: PatientBinding | null;
+  createdBy: string;
+  createdAt: string;
+  members: { userId: string; role: 'member' | 'admin' | 'sender' }[];
+  unread?: number;
+  lastSeq: number;
+}
+
+export const IsoTimeOptional = IsoTime.optional();

@@ -13,6 +13,7 @@ import { MIGRATIONS } from './migrations/index.js';
 import { AUDIT_ENTITIES, AuditLog, auditRoutes } from './modules/audit/index.js';
 import { healthRoutes } from './modules/health/index.js';
 import { MESSAGING_ENTITIES, createMessaging } from './modules/messaging/index.js';
+import { FILES_ENTITIES, createFiles, type AttachmentStore } from './modules/files/index.js';
 import { IDENTITY_ENTITIES, createIdentity } from './modules/identity/index.js';
 import {
   DIRECTORY_ENTITIES,
@@ -48,6 +49,7 @@ export interface Hub {
     clock: Clock;
     realtime: RealtimeGateway;
     bus: EventBus;
+    files: AttachmentStore;
   };
 }
 
@@ -67,6 +69,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       ...IDENTITY_ENTITIES,
       ...DIRECTORY_ENTITIES,
       ...MESSAGING_ENTITIES,
+      ...FILES_ENTITIES,
     ],
     migrations: MIGRATIONS,
     log,
@@ -99,8 +102,18 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     bus,
     authenticate: identity.authenticate,
   });
+  const files = createFiles({
+    db,
+    audit,
+    clock,
+    config,
+    log,
+    // Messaging is built next; membership is asked only when a request arrives.
+    access: { isMember: (userId, conversationId) => messaging.isMember(userId, conversationId) },
+  });
   const messaging = createMessaging({
     db,
+    attachments: files.attachments,
     audit,
     clock,
     config,
@@ -120,7 +133,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     },
   });
 
-  const modules: HubModule[] = [identity.module, directory.module, messaging.module];
+  const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
   const routes = [
     ...healthRoutes(() => db.isReady()),
     ...modules.flatMap((m) => m.routes),
@@ -148,6 +161,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       clock,
       realtime,
       bus,
+      files: files.attachments,
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { eachDatabase } from './support/databases.js';
 import { startTestHub, type TestHub } from './support/hub.js';
+import { png } from './support/files-fixtures.js';
 
 type U = { id: string; token: string };
 
@@ -354,6 +355,45 @@ eachDatabase('messaging over REST', (kind) => {
       204,
     );
     assert.equal((await get(a, '/api/v1/quick-replies')).body.items.length, 0);
+  });
+
+  it('attachments: uploaded, attached once to a message, listed in history and served to members only', async () => {
+    const [a, b, outsider] = [await t.makeUser(), await t.makeUser(), await t.makeUser()];
+    const conv = await group(a, [b]);
+    const up = await t.api.request(
+      'POST',
+      `/api/v1/conversations/${conv}/attachments?name=ecg.png`,
+      {
+        token: a.token,
+        rawBody: png('ECG-MARKER'),
+        headers: { 'content-type': 'application/octet-stream' },
+      },
+    );
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    const m = await send(a, conv, { text: '', attachmentIds: [up.body.id] });
+    assert.equal(m.status, 201, JSON.stringify(m.body));
+    assert.deepEqual(
+      m.body.attachments.map((x: any) => [x.id, x.contentType]),
+      [[up.body.id, 'image/png']],
+    );
+    const rows = await t.hub.internals.db.manager.query(
+      `SELECT message_id FROM attachment WHERE id = '${up.body.id}'`,
+    );
+    assert.equal(rows[0].message_id, m.body.id, 'claimed by the message');
+    const again = await send(a, conv, { text: 'ещё раз', attachmentIds: [up.body.id] });
+    assert.equal(again.status, 404, 'an upload is attached once');
+    assert.equal(again.body.error.field, 'attachmentIds.0');
+    const hist = (await get(b, `/api/v1/conversations/${conv}/messages`)).body.items;
+    assert.equal(hist.at(-1).attachments[0].name, 'ecg.png');
+    const dl = await fetch(`${t.hub.url()}/api/v1/attachments/${up.body.id}`, {
+      headers: { authorization: `Bearer ${b.token}` },
+    });
+    assert.equal(dl.status, 200);
+    assert.ok(Buffer.from(await dl.arrayBuffer()).equals(png('ECG-MARKER')));
+    const denied = await fetch(`${t.hub.url()}/api/v1/attachments/${up.body.id}`, {
+      headers: { authorization: `Bearer ${outsider.token}` },
+    });
+    assert.equal(denied.status, 403);
   });
 
   it('bad message bodies get clear errors and store nothing', async () => {

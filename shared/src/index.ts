@@ -1,3 +1,4 @@
 export * from './errors/index.js';
 export * from './domain/index.js';
 export * from './protocol/index.js';
+export * from './client/index.js';

@@ -1,10 +1,12 @@
 import { Foundation1764200000000 } from './1764200000000-foundation.js';
 import { DirectorySearchCollation1764300000000 } from './1764300000000-directory-search-collation.js';
 import { Messaging1764400000000 } from './1764400000000-messaging.js';
+import { Files1764500000000 } from './1764500000000-files.js';
 
 /** Every migration, oldest first. The only way the schema changes. */
 export const MIGRATIONS = [
   Foundation1764200000000,
   DirectorySearchCollation1764300000000,
   Messaging1764400000000,
+  Files1764500000000,
 ];

@@ -92,6 +92,15 @@ export const ERRORS = {
   'messaging.recalled': { status: 409, message: 'The message was recalled' },
   'messaging.not_author': { status: 403, message: 'Only the author can change this message' },
   'messaging.quick_reply_not_found': { status: 404, message: 'No such quick reply' },
+  'files.not_found': { status: 404, message: 'No such attachment' },
+  'files.too_large': { status: 413, message: 'The attachment is too large' },
+  'files.unsupported_type': {
+    status: 415,
+    message:
+      'This kind of file cannot be attached (images, PDF, Office documents and plain text only)',
+  },
+  'files.empty': { status: 400, message: 'The attachment is empty' },
+  'files.invalid_name': { status: 400, message: 'The file name is not valid' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** Every error code the hub can return. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, IsoTime } from './common.js';
+import { Id } from './common.js';
 import {
   ACK_RESPONSES,
   CONVERSATION_KINDS,
@@ -57,6 +57,8 @@ export const SendMessageRequest = z
     kind: z.enum(MESSAGE_KINDS).default('informal'),
     replyTo: Id.optional(),
     forward: ForwardRef.optional(),
+    /** Uploads (`POST /api/v1/conversations/:id/attachments`) to attach, at most 10. */
+    attachmentIds: z.array(Id).max(10).optional(),
   })
   .strict();
 export type SendMessageRequest = z.infer<typeof SendMessageRequest>;
@@ -164,6 +166,7 @@ export interface MessageView {
   acks: AckView[];
   firstAcceptor: { userId: string; at: string } | null;
   reactions: { emoji: string; userIds: string[] }[];
+  attachments: { id: string; name: string; contentType: string; size: number }[];
   receipts?: ReceiptsView;
 }
 
@@ -180,5 +183,3 @@ export interface ConversationView {
   unread?: number;
   lastSeq: number;
 }
-
-export const IsoTimeOptional = IsoTime.optional();

@@ -8,14 +8,16 @@ import type { AuditLog } from '../audit/index.js';
 import { Access } from './messaging.access.js';
 import { Conversations } from './messaging.conversations.js';
 import { Messages } from './messaging.messages.js';
-import type { MessagingPeople } from './messaging.ports.js';
+import type { MessagingAttachments, MessagingPeople } from './messaging.ports.js';
+import { IsNull } from 'typeorm';
+import { MemberEntity } from './messaging.entity.js';
 import { Reads } from './messaging.reads.js';
 import { registerMessagingRealtime } from './messaging.realtime.js';
 import { messagingRoutes } from './messaging.routes.js';
 import { StreamWriter } from './messaging.stream.js';
 
 export { MESSAGING_ENTITIES } from './messaging.entity.js';
-export type { MessagingPeople } from './messaging.ports.js';
+export type { MessagingAttachments, MessagingPeople } from './messaging.ports.js';
 
 export interface MessagingDeps {
   db: Database;
@@ -25,6 +27,7 @@ export interface MessagingDeps {
   log: Logger;
   realtime: Realtime;
   people: MessagingPeople;
+  attachments: MessagingAttachments;
 }
 
 /** Builds messaging: conversations, messages, receipts, the event stream and its ops. */
@@ -33,13 +36,24 @@ export function createMessaging(deps: MessagingDeps) {
   const stream = new StreamWriter(deps.db, deps.clock, deps.realtime, log);
   const access = new Access(deps.db);
   const conversations = new Conversations(stream, access, deps.audit, deps.people);
-  const messages = new Messages(deps.db, stream, access, deps.audit, deps.config.maxMessageBytes);
-  const reads = new Reads(deps.db, access, deps.audit);
+  const messages = new Messages(
+    deps.db,
+    stream,
+    access,
+    deps.audit,
+    deps.config.maxMessageBytes,
+    deps.attachments,
+  );
+  const reads = new Reads(deps.db, access, deps.audit, deps.attachments);
   registerMessagingRealtime(deps.realtime, messages, reads);
   const module: HubModule = {
     name: 'messaging',
     routes: messagingRoutes({ db: deps.db, conversations, messages, reads }),
     stop: () => stream.drained(),
   };
-  return { module, conversations, messages, reads };
+  /** Whether the user is an active member (the files module's access rule). */
+  const isMember = async (userId: string, conversationId: string) =>
+    (await deps.db.manager.countBy(MemberEntity, { conversationId, userId, leftSeq: IsNull() })) >
+    0;
+  return { module, conversations, messages, reads, isMember };
 }

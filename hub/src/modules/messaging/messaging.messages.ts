@@ -20,6 +20,7 @@ import {
   type MessageRow,
 } from './messaging.entity.js';
 import type { StreamWriter } from './messaging.stream.js';
+import type { AttachmentInfo, MessagingAttachments } from './messaging.ports.js';
 import { activeMembers, loadMessageExtras, messageView } from './messaging.views.js';
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -32,6 +33,7 @@ export class Messages {
     private readonly access: Access,
     private readonly audit: AuditLog,
     private readonly maxTextBytes: number,
+    private readonly attachments: MessagingAttachments,
   ) {}
 
   /**
@@ -46,8 +48,10 @@ export class Messages {
     meta: RequestMeta,
   ): Promise<{ created: boolean; message: MessageView }> {
     const existing = await this.db.manager.findOneBy(MessageEntity, { id: input.id });
-    if (existing)
-      return { created: false, message: this.sameSend(existing, actor, conversationId) };
+    if (existing) {
+      this.sameSend(existing, actor, conversationId);
+      return { created: false, message: await this.view(this.db.manager, existing.id) };
+    }
     if (Buffer.byteLength(input.text, 'utf8') > this.maxTextBytes) {
       throw new AppError('messaging.text_too_long', {
         field: 'text',
@@ -84,11 +88,20 @@ export class Messages {
       );
       if (!text.trim()) text = msg.text;
     }
-    if (!text.trim()) throw new AppError('messaging.empty_message', { field: 'text' });
+    const ids = input.attachmentIds ?? [];
+    const files: AttachmentInfo[] = ids.length
+      ? await this.attachments.check(ids, conversationId, actor.userId)
+      : [];
+    if (!text.trim() && files.length === 0) {
+      throw new AppError('messaging.empty_message', { field: 'text' });
+    }
 
     return this.stream.submit(async (s) => {
       const again = await s.tx.findOneBy(MessageEntity, { id: input.id });
-      if (again) return { created: false, message: this.sameSend(again, actor, conversationId) };
+      if (again) {
+        this.sameSend(again, actor, conversationId);
+        return { created: false, message: await this.view(s.tx, again.id) };
+      }
       const to = (await activeMembers(s.tx, conversationId)).map((m) => m.userId);
       const seq = s.next();
       const row: MessageRow = {
@@ -108,6 +121,7 @@ export class Messages {
         recalledAt: null,
       };
       await s.tx.insert(MessageEntity, row);
+      if (ids.length) await this.attachments.claim(s.tx, ids, row.id);
       await s.tx.update(
         ConversationEntity,
         { id: conversationId },
@@ -129,9 +143,10 @@ export class Messages {
           kind: row.kind,
           recipients: to.length - 1,
           ...(forward ? { forwarded: true } : {}),
+          ...(ids.length ? { attachments: ids } : {}),
         },
       });
-      const message = messageView(row);
+      const message = messageView(row, [], [], files);
       s.emit(seq, { conversationId }, 'message.created', message, to);
       return { created: true, message };
     });
@@ -290,7 +305,8 @@ export class Messages {
   private async view(m: import('typeorm').EntityManager, id: string): Promise<MessageView> {
     const row = await m.findOneByOrFail(MessageEntity, { id });
     const { acks, reactions } = await loadMessageExtras(m, [id]);
-    return messageView(row, acks.get(id), reactions.get(id));
+    const files = await this.attachments.forMessages([id]);
+    return messageView(row, acks.get(id), reactions.get(id), files.get(id));
   }
 }
 

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { Role, StaffCategory } from '@konsilium/shared';
 
 /** What messaging needs of the directory and identity; wired in hub.ts. */
@@ -12,4 +13,21 @@ export interface MessagingPeople {
   }): Promise<string[]>;
   /** Whether the user belongs to the unit or one of its sub-units. */
   inUnit(userId: string, unitId: string): Promise<boolean>;
+}
+
+/** What messaging needs of the files module (attachments, MSG-10); wired in hub.ts. */
+export interface MessagingAttachments {
+  /** Throws unless every id is an unclaimed upload of this user in this conversation; describes them. */
+  check(ids: string[], conversationId: string, uploaderId: string): Promise<AttachmentInfo[]>;
+  /** Attaches the uploads to the message inside the send transaction. */
+  claim(tx: EntityManager, ids: string[], messageId: string): Promise<void>;
+  /** Attachments of these messages, oldest upload first. */
+  forMessages(messageIds: string[]): Promise<Map<string, AttachmentInfo[]>>;
+}
+
+export interface AttachmentInfo {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
 }

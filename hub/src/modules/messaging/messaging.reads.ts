@@ -13,6 +13,7 @@ import {
   type StreamEventRow,
 } from './messaging.entity.js';
 import { loadMessageExtras, messageView, receiptsView } from './messaging.views.js';
+import type { MessagingAttachments } from './messaging.ports.js';
 
 /** History, search, the resume stream and quick replies: everything that reads. */
 export class Reads {
@@ -20,6 +21,7 @@ export class Reads {
     private readonly db: Database,
     private readonly access: Access,
     private readonly audit: AuditLog,
+    private readonly attachments: MessagingAttachments,
   ) {}
 
   /** Newest `limit` messages before `before` (a seq), oldest first, with receipts. */
@@ -39,12 +41,11 @@ export class Reads {
     const more = rows.length > limit;
     const page = more ? rows.slice(1) : rows;
     const members = await m.findBy(MemberEntity, { conversationId });
-    const { acks, reactions } = await loadMessageExtras(
-      m,
-      page.map((r) => r.id),
-    );
+    const ids = page.map((r) => r.id);
+    const { acks, reactions } = await loadMessageExtras(m, ids);
+    const files = await this.attachments.forMessages(ids);
     const items: MessageView[] = page.map((r) => ({
-      ...messageView(r, acks.get(r.id), reactions.get(r.id)),
+      ...messageView(r, acks.get(r.id), reactions.get(r.id), files.get(r.id)),
       receipts: receiptsView(r, members),
     }));
     return { items, ...(more && page[0] ? { next: Number(page[0].seq) } : {}) };
@@ -57,8 +58,9 @@ export class Reads {
       conversationId: msg.conversationId,
     });
     const { acks, reactions } = await loadMessageExtras(this.db.manager, [msg.id]);
+    const files = await this.attachments.forMessages([msg.id]);
     return {
-      ...messageView(msg, acks.get(msg.id), reactions.get(msg.id)),
+      ...messageView(msg, acks.get(msg.id), reactions.get(msg.id), files.get(msg.id)),
       receipts: receiptsView(msg, members),
     };
   }

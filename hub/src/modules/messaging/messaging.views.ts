@@ -20,7 +20,12 @@ import {
 type Forward = NonNullable<MessageView['forwardedFrom']>;
 
 /** A message as clients see it; a recalled message shows no text. */
-export function messageView(row: MessageRow, acks: AckRow[] = [], reactions: ReactionRow[] = []) {
+export function messageView(
+  row: MessageRow,
+  acks: AckRow[] = [],
+  reactions: ReactionRow[] = [],
+  attachments: MessageView['attachments'] = [],
+) {
   const sortedAcks = [...acks].sort((a, b) => Number(a.seq) - Number(b.seq));
   const first = sortedAcks.find((a) => ACCEPTING_RESPONSES.includes(a.response as AckResponse));
   const byEmoji = new Map<string, string[]>();
@@ -46,6 +51,7 @@ export function messageView(row: MessageRow, acks: AckRow[] = [], reactions: Rea
     })),
     firstAcceptor: first ? { userId: first.userId, at: first.at } : null,
     reactions: [...byEmoji].map(([emoji, userIds]) => ({ emoji, userIds })),
+    attachments: row.recalledAt ? [] : attachments,
   };
   if (row.system) view.system = JSON.parse(row.system) as unknown;
   return view;

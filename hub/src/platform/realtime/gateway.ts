@@ -1,35 +1,249 @@
-/*
- * The realtime gateway lands in the next change; this placeholder keeps the
- * composition root and the messaging module's contract compiling. Events
- * published here go nowhere; clients read history and receipts over REST.
- */
-import type { Server } from 'node:http';
-import type { EventFrame } from '@konsilium/shared';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CLOSE_CODES, isAppError, type EventFrame } from '@konsilium/shared';
 import type { HubConfig } from '../../config/index.js';
 import type { Clock } from '../clock.js';
 import type { EventBus } from '../events.js';
 import type { Authenticator } from '../http/actor.js';
 import type { Logger } from '../log/logger.js';
+import { Connection } from './connection.js';
+import { WS_PATH, originAllowed, pathOf, refuseUpgrade } from './handshake.js';
+import { metaOf, onFrame, type GatewayCore } from './inbound.js';
 import type { OpHandler, Realtime, ResumeSource } from './realtime.types.js';
 
 export interface GatewayOptions {
   config: HubConfig;
   log: Logger;
+  /** Unused by the socket layer (heartbeats use real timers); kept for the contract. */
   clock: Clock;
   bus: EventBus;
   authenticate: Authenticator;
 }
 
+/** Sessions re-validated at once during a heartbeat (bounds the load on the database). */
+const REVALIDATE_CONCURRENCY = 4;
+
+/**
+ * The WebSocket gateway at `/api/v1/ws` (DESIGN "Realtime protocol",
+ * invariants 3, 7, 9): auth by first frame, op dispatch, per-user event
+ * fan-out with bounded send buffers, resume, heartbeats. Modules see it
+ * through {@link Realtime}. See docs/adr/0007-realtime-gateway.md.
+ */
 export class RealtimeGateway implements Realtime {
-  constructor(readonly options: GatewayOptions) {}
-  registerOp<T>(_op: string, _handler: OpHandler<T>): void {}
-  setResumeSource(_source: ResumeSource, _head: () => Promise<number>): void {}
-  publish(_userIds: Iterable<string>, _event: EventFrame): void {}
-  connectionCount(): number {
-    return 0;
+  private readonly ops = new Map<string, OpHandler<unknown>>();
+  private readonly byUser = new Map<string, Set<Connection>>();
+  private readonly all = new Set<Connection>();
+  private source: ResumeSource | null = null;
+  private headOf: () => Promise<number> = () => Promise.resolve(0);
+  private wss: WebSocketServer | null = null;
+  private server: Server | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private revalidating = false;
+  private readonly core: GatewayCore;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.core = {
+      log: options.log,
+      authenticate: options.authenticate,
+      op: (name) => this.ops.get(name),
+      admit: (conn) => this.admit(conn),
+      head: () => this.headOf(),
+      resumeSource: () => this.source,
+    };
   }
+
+  registerOp<T>(op: string, handler: OpHandler<T>): void {
+    if (!/^[a-z]+(\.[a-z_]+)+$/.test(op) || op === 'auth') {
+      throw new Error(`realtime op name must be <domain>.<verb>: ${op}`);
+    }
+    if (this.ops.has(op)) throw new Error(`realtime op registered twice: ${op}`);
+    this.ops.set(op, handler);
+  }
+
+  /** A later call replaces an earlier one. */
+  setResumeSource(source: ResumeSource, head: () => Promise<number>): void {
+    this.source = source;
+    this.headOf = head;
+  }
+
+  publish(userIds: Iterable<string>, event: EventFrame): void {
+    let json: string | null = null;
+    let bytes = 0;
+    for (const userId of userIds) {
+      const conns = this.byUser.get(userId);
+      if (!conns) continue;
+      if (json === null) {
+        json = JSON.stringify(event);
+        bytes = Buffer.byteLength(json);
+      }
+      for (const conn of conns) conn.deliver(event.seq, json, bytes);
+    }
+  }
+
+  connectionCount(): number {
+    let n = 0;
+    for (const set of this.byUser.values()) n += set.size;
+    return n;
+  }
+
+  /** Bytes queued in user space for all sockets (metrics and the slow-consumer test). */
+  bufferedBytes(): number {
+    let n = 0;
+    for (const conn of this.all) n += conn.socket.bufferedAmount;
+    return n;
+  }
+
   /** Starts accepting upgrades at `/api/v1/ws` on this server. */
-  attach(_server: Server): void {}
-  /** Closes every socket (1001) and stops timers. */
-  async close(): Promise<void> {}
+  attach(server: Server): void {
+    if (this.wss) throw new Error('the realtime gateway is already attached');
+    const { config } = this.options;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: config.wsMaxPayloadBytes,
+      clientTracking: false,
+      perMessageDeflate: false,
+    });
+    this.server = server;
+    server.on('upgrade', this.onUpgrade);
+    this.unsubscribe = this.options.bus.on('session.ended', ({ sessionIds }) =>
+      this.endSessions(new Set(sessionIds)),
+    );
+    this.heartbeat = setInterval(() => this.beat(), config.wsHeartbeatSeconds * 1000);
+    this.heartbeat.unref();
+  }
+
+  /** Closes every socket (1001) and stops timers; resolves when all sockets are closed. */
+  async close(): Promise<void> {
+    const wss = this.wss;
+    if (!wss) return;
+    this.wss = null;
+    this.server?.off('upgrade', this.onUpgrade);
+    this.server = null;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    const conns = [...this.all];
+    for (const conn of conns) conn.close(CLOSE_CODES.goingAway, 'hub shutting down');
+    await Promise.all(conns.map((c) => c.closed()));
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    this.options.log.debug({ closed: conns.length }, 'realtime gateway closed');
+  }
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    const wss = this.wss;
+    if (pathOf(req) !== WS_PATH) return refuseUpgrade(socket, 404);
+    if (!wss) return refuseUpgrade(socket, 503);
+    if (!originAllowed(req, this.options.config.allowedOrigins)) {
+      this.options.log.debug({ origin: req.headers.origin }, 'realtime: origin refused');
+      return refuseUpgrade(socket, 403);
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+  };
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    const { config, log } = this.options;
+    const conn = new Connection(
+      ws,
+      req.socket.remoteAddress ?? '',
+      req.headers['user-agent']?.slice(0, 300) ?? null,
+      config.wsSendBufferBytes,
+      (c) => this.forget(c),
+    );
+    this.all.add(conn);
+    conn.authTimer = setTimeout(
+      () => conn.close(CLOSE_CODES.authTimeout, 'no auth frame in time'),
+      config.wsAuthTimeoutSeconds * 1000,
+    );
+    conn.authTimer.unref();
+    ws.on('message', (data) => {
+      conn.alive = true;
+      // Binary frames are read as UTF-8 text too.
+      const bytes = Buffer.isBuffer(data)
+        ? data
+        : Array.isArray(data)
+          ? Buffer.concat(data)
+          : Buffer.from(data);
+      onFrame(this.core, conn, bytes.toString('utf8'));
+    });
+    ws.on('pong', () => {
+      conn.alive = true;
+    });
+    ws.on('error', (err) => log.debug({ err: err.message }, 'realtime: socket error'));
+    ws.once('close', (code) =>
+      log.debug({ code, open: this.all.size }, 'realtime: connection closed'),
+    );
+    log.debug({ open: this.all.size }, 'realtime: connection opened');
+  }
+
+  private admit(conn: Connection): void {
+    const userId = conn.actor!.userId;
+    let set = this.byUser.get(userId);
+    if (!set) this.byUser.set(userId, (set = new Set()));
+    set.add(conn);
+  }
+
+  private forget(conn: Connection): void {
+    this.all.delete(conn);
+    const userId = conn.actor?.userId;
+    const set = userId ? this.byUser.get(userId) : undefined;
+    if (set?.delete(conn) && set.size === 0) this.byUser.delete(userId!);
+  }
+
+  private endSessions(ids: ReadonlySet<string>): void {
+    for (const conn of [...this.all]) {
+      if (conn.actor && ids.has(conn.actor.sessionId)) {
+        conn.close(CLOSE_CODES.sessionEnded, 'session ended');
+      }
+    }
+  }
+
+  /** Pings every socket, drops those that missed the last pong, re-validates sessions. */
+  private beat(): void {
+    for (const conn of [...this.all]) {
+      if (!conn.alive) {
+        conn.terminate();
+        continue;
+      }
+      conn.alive = false;
+      if (conn.open) conn.socket.ping();
+    }
+    if (!this.revalidating) {
+      this.revalidating = true;
+      void this.revalidate().finally(() => {
+        this.revalidating = false;
+      });
+    }
+  }
+
+  /**
+   * Checks each authenticated socket's session again (one call per token), so
+   * a session that expired or whose user was deactivated loses its sockets
+   * (4003). A database failure keeps them: it says nothing about the session.
+   */
+  private async revalidate(): Promise<void> {
+    const byToken = new Map<string, Connection[]>();
+    for (const conn of this.all) {
+      if (!conn.token || conn.state === 'closed') continue;
+      const list = byToken.get(conn.token);
+      if (list) list.push(conn);
+      else byToken.set(conn.token, [conn]);
+    }
+    const work = [...byToken.values()];
+    const worker = async () => {
+      for (let conns = work.pop(); conns; conns = work.pop()) {
+        try {
+          await this.options.authenticate(conns[0]!.token!, metaOf(conns[0]!));
+        } catch (err) {
+          if (isAppError(err) && err.status < 500) {
+            for (const c of conns) c.close(CLOSE_CODES.sessionEnded, 'session ended');
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: REVALIDATE_CONCURRENCY }, worker));
+  }
 }

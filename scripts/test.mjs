@@ -40,7 +40,16 @@ for (const [name, cmd, args] of steps) {
 process.stdout.write('\n== tests (mocha)\n');
 const extra = process.argv.slice(2);
 const { code, out } = await run('npx', ['mocha', ...extra], { capture: true });
-const passed = Number(/(\d+) passing/.exec(out)?.[1] ?? 0);
-const failed = Number(/(\d+) failing/.exec(out)?.[1] ?? 0);
+let passed = Number(/(\d+) passing/.exec(out)?.[1] ?? 0);
+let failed = Number(/(\d+) failing/.exec(out)?.[1] ?? 0);
+let crashCode = 0;
+if (!skip.has('crash')) {
+  // Invariants 1-3 under SIGKILL: see hub/test/crash/crash.ts (about 20 s).
+  process.stdout.write('\n== crash test (npm run test:crash)\n');
+  const crash = await run('node', ['hub/dist/test/crash/crash.js'], { capture: true });
+  crashCode = crash.code;
+  if (crash.code === 0) passed += 1;
+  else failed += 1;
+}
 process.stdout.write(`\ntests: ${passed} passed, ${failed} failed\n`);
-process.exit(code !== 0 || failed > 0 || passed === 0 ? 1 : 0);
+process.exit(code !== 0 || crashCode !== 0 || failed > 0 || passed === 0 ? 1 : 0);

@@ -13,6 +13,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
+import { HubClient } from '@konsilium/shared';
 import { runAuditVerify } from '../../src/cli/audit-verify.js';
 
 const KILLS = Number(process.env.KILLS ?? 20);
@@ -105,6 +107,15 @@ async function main(): Promise<void> {
     await api(url, 'POST', '/api/v1/conversations', sender, { kind: 'direct', memberIds: [me] })
   ).body.id as string;
 
+  // A client that stays "connected" through every crash: it reconnects and resumes.
+  const watcher = new HubClient({ baseUrl: url, WebSocket, reconnect: { minMs: 20, maxMs: 200 } });
+  watcher.useToken(receiver);
+  const received: { seq: number; id: string }[] = [];
+  watcher.on('message.created', (data, frame) => {
+    if (data.conversationId === conv) received.push({ seq: frame.seq, id: data.id });
+  });
+  await watcher.connect();
+
   const acked = new Map<string, number>();
   let attempts = 0;
   let stop = false;
@@ -162,14 +173,31 @@ async function main(): Promise<void> {
   order = order.sort((a, b) => a - b);
   const lost = [...acked.keys()].filter((id) => !stored.has(id)).length;
   const duplicates = [...stored.values()].filter((n) => n > 1).length;
+  // Give the watcher time to catch up after the last restart, then compare.
+  for (let i = 0; i < 100 && new Set(received.map((r) => r.id)).size < stored.size; i++)
+    await sleep(50);
+  watcher.close();
+  const receivedIds = received.map((r) => r.id);
+  const gaps = [...stored.keys()].filter((id) => !receivedIds.includes(id)).length;
+  const twice = receivedIds.length - new Set(receivedIds).size;
+  const inOrder = received.every((r, i) => i === 0 || received[i - 1]!.seq < r.seq);
   await hub.kill();
   const audit = await runAuditVerify(['--data-dir', dataDir]);
   process.stdout.write(
     `crash test: ${KILLS} SIGKILLs, ${attempts} send attempts, ${acked.size} messages acknowledged, ` +
-      `${stored.size} stored, lost ${lost}, duplicates ${duplicates}; audit: ${audit.out}\n`,
+      `${stored.size} stored, lost ${lost}, duplicates ${duplicates}; ` +
+      `resuming client: ${received.length} received, missing ${gaps}, twice ${twice}, in order ${inOrder}; ` +
+      `audit: ${audit.out}\n`,
   );
   rmSync(dataDir, { recursive: true, force: true });
-  const ok = lost === 0 && duplicates === 0 && audit.code === 0 && acked.size > 0;
+  const ok =
+    lost === 0 &&
+    duplicates === 0 &&
+    gaps === 0 &&
+    twice === 0 &&
+    inOrder &&
+    audit.code === 0 &&
+    acked.size > 0;
   process.stdout.write(`${ok ? 1 : 0} passed, ${ok ? 0 : 1} failed\n`);
   process.exit(ok ? 0 : 1);
 }

@@ -96,6 +96,11 @@ eachDatabase('messaging over WebSocket', (kind) => {
     assert.equal(bad.error.field, 'id');
     const ack = await socket.call('message.ack', { messageId: randomUUID(), response: 'maybe' });
     assert.equal(ack.error.field, 'response');
+    const noMinutes = await socket.call('message.ack', {
+      messageId: randomUUID(),
+      response: 'call_back',
+    });
+    assert.equal(noMinutes.error.field, 'minutes');
     const ok = await socket.call('message.send', {
       conversationId: conv,
       id: randomUUID(),
@@ -163,6 +168,43 @@ eachDatabase('messaging over WebSocket', (kind) => {
     assert.equal(back.socket.events().length, 5, 'nothing more, nothing twice');
     back.socket.close();
     watcher.close();
+  });
+
+  it('a removed member gets the same events live as on resume, and nothing after leaving', async () => {
+    const [a, b] = [await t.makeUser(), await t.makeUser()];
+    const conv = await group(a, [b.id]);
+    const live = await TestSocket.authed(t.hub.url(), b.token);
+    const from = live.reply.data.head as number;
+    await t.api.post(
+      `/api/v1/conversations/${conv}/messages`,
+      { id: randomUUID(), text: 'до удаления' },
+      { token: a.token },
+    );
+    const removed = await t.api.delete(`/api/v1/conversations/${conv}/members/${b.id}`, {
+      token: a.token,
+    });
+    assert.equal(removed.status, 200);
+    await t.api.post(
+      `/api/v1/conversations/${conv}/messages`,
+      { id: randomUUID(), text: 'после удаления' },
+      { token: a.token },
+    );
+    await live.socket.next((f) => f.event === 'conversation.updated');
+    await sleep(150);
+    const liveEvents = live.socket.events();
+    assert.deepEqual(
+      liveEvents.map((f) => f.event),
+      ['message.created', 'conversation.updated'],
+    );
+    live.socket.close();
+    const back = await TestSocket.authed(t.hub.url(), b.token, from);
+    assert.equal(back.reply.data.resumed, 2);
+    const resumed = await back.socket.waitEvents(2);
+    assert.deepEqual(
+      resumed.map((f) => f.seq),
+      liveEvents.map((f) => f.seq),
+    );
+    back.socket.close();
   });
 
   it('resume works across a hub restart: the events missed before it arrive after it', async () => {

@@ -3,6 +3,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { eachDatabase } from './support/databases.js';
 import { startTestHub, type TestHub } from './support/hub.js';
 import { png } from './support/files-fixtures.js';
+import { makeOrgAndSite } from './support/factories.js';
+import { SYSTEM } from '../src/platform/http/actor.js';
 
 type U = { id: string; token: string };
 
@@ -114,6 +116,10 @@ eachDatabase('messaging over REST', (kind) => {
       response: 'call_back',
       minutes: 10,
     });
+    const cView = (await get(a, `/api/v1/messages/${order.id}`)).body.receipts.members.find(
+      (r: any) => r.userId === c.id,
+    );
+    assert.ok(cView.readAt && cView.deliveredAt, 'an acknowledgement reads and delivers');
     assert.equal(cb.body.firstAcceptor.userId, c.id);
     await post(b, `/api/v1/messages/${order.id}/ack`, { response: 'coming' });
     const seen = (await get(b, `/api/v1/messages/${order.id}`)).body;
@@ -380,11 +386,35 @@ eachDatabase('messaging over REST', (kind) => {
       `SELECT message_id FROM attachment WHERE id = '${up.body.id}'`,
     );
     assert.equal(rows[0].message_id, m.body.id, 'claimed by the message');
+    // Two sends racing for one upload in the same batch: one wins, the loser's
+    // writes are undone by its savepoint, and the rest of the batch commits.
+    const up2 = await t.api.request(
+      'POST',
+      `/api/v1/conversations/${conv}/attachments?name=b.png`,
+      {
+        token: a.token,
+        rawBody: png('RACE'),
+        headers: { 'content-type': 'application/octet-stream' },
+      },
+    );
+    const before = await count('SELECT COUNT(*) AS n FROM message');
+    const race = await Promise.all([
+      send(a, conv, { text: 'первый', attachmentIds: [up2.body.id] }),
+      send(a, conv, { text: 'второй', attachmentIds: [up2.body.id] }),
+      send(b, conv, { text: 'соседнее сообщение' }),
+    ]);
+    assert.deepEqual(race.map((r) => r.status).sort(), [201, 201, 404]);
+    assert.equal(await count('SELECT COUNT(*) AS n FROM message'), before + 2);
+    const loser = race.find((r) => r.status === 404)!;
+    assert.equal(loser.body.error.code, 'files.not_found');
+    const verify = await import('../src/modules/audit/index.js');
+    const chain = await verify.verifyAuditChain(t.hub.internals.db.manager);
+    assert.equal(chain.ok, true, 'the audit chain stays whole across a rolled-back unit');
     const again = await send(a, conv, { text: 'ещё раз', attachmentIds: [up.body.id] });
     assert.equal(again.status, 404, 'an upload is attached once');
     assert.equal(again.body.error.field, 'attachmentIds.0');
     const hist = (await get(b, `/api/v1/conversations/${conv}/messages`)).body.items;
-    assert.equal(hist.at(-1).attachments[0].name, 'ecg.png');
+    assert.equal(hist.find((i: any) => i.id === m.body.id).attachments[0].name, 'ecg.png');
     const dl = await fetch(`${t.hub.url()}/api/v1/attachments/${up.body.id}`, {
       headers: { authorization: `Bearer ${b.token}` },
     });
@@ -394,6 +424,36 @@ eachDatabase('messaging over REST', (kind) => {
       headers: { authorization: `Bearer ${outsider.token}` },
     });
     assert.equal(denied.status, 403);
+  });
+
+  it('a unit channel can be joined by members of that unit (and its sub-units) only', async () => {
+    const { site } = await makeOrgAndSite(t, { org: `Клиника ${randomUUID().slice(0, 8)}` });
+    const dept = await t.hub.internals.directory.createUnit(SYSTEM, {
+      kind: 'department',
+      name: 'Кардиология',
+      parentId: site.id,
+    });
+    const ward = await t.hub.internals.directory.createUnit(SYSTEM, {
+      kind: 'unit',
+      name: 'ПРИТ',
+      parentId: dept.id,
+    });
+    const owner = await t.makeUser({ unitIds: [dept.id] });
+    const wardNurse = await t.makeUser({ unitIds: [ward.id], category: 'nurse' });
+    const stranger = await t.makeUser();
+    const ch = await post(owner, '/api/v1/conversations', {
+      kind: 'channel',
+      title: 'Кардиология: дежурство',
+      unitId: dept.id,
+    });
+    assert.equal(ch.status, 201);
+    const joined = await post(wardNurse, `/api/v1/conversations/${ch.body.id}/join`);
+    assert.equal(joined.status, 200);
+    assert.ok(joined.body.members.some((m: any) => m.userId === wardNurse.id));
+    const refused = await post(stranger, `/api/v1/conversations/${ch.body.id}/join`);
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'messaging.not_allowed');
+    assert.equal((await send(wardNurse, ch.body.id, { text: 'На смене' })).status, 201);
   });
 
   it('bad message bodies get clear errors and store nothing', async () => {

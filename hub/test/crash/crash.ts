@@ -2,9 +2,10 @@
  * `npm run test:crash`: senders keep sending while the hub process is killed
  * with SIGKILL at random moments (KILLS times, default 20) and restarted.
  * Afterwards every message the hub acknowledged must be stored exactly once,
- * the audit chain must verify, and a client that resumes from seq 0 must get
- * every stored message exactly once, in order. Prints the counts; exits 1 on
- * any loss or duplicate.
+ * the audit chain must verify, and a realtime client that stayed "connected"
+ * through every crash (reconnecting and resuming from its last seq) must have
+ * received every stored message exactly once, in order. Prints the counts;
+ * exits 1 on any loss, duplicate or gap.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';

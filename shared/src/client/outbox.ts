@@ -57,6 +57,8 @@ export class Outbox {
     if (message.priority !== undefined) data.priority = message.priority;
     if (message.kind !== undefined) data.kind = message.kind;
     if (message.replyTo !== undefined) data.replyTo = message.replyTo;
+    if (message.attachmentIds?.length) data.attachmentIds = message.attachmentIds;
+    if (message.forward !== undefined) data.forward = message.forward;
     const item: Item = {
       id,
       conversationId,

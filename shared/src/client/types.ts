@@ -1,4 +1,4 @@
-import type { EventFrame, MessageView } from '../protocol/index.js';
+import type { ConversationView, EventFrame, MessageView } from '../protocol/index.js';
 
 /**
  * The part of a WebSocket the SDK uses: the browser's `WebSocket` and the `ws`
@@ -55,7 +55,24 @@ export type ConnectionStatus = 'connecting' | 'open' | 'closed';
  */
 export interface HubEventMap {
   'message.created': MessageView;
+  /** Edit, recall, acknowledgement or reaction: the message's new state. */
+  'message.updated': MessageView;
+  /** A member's delivered/read watermark moved (MSG-2). */
+  'message.receipt': ReceiptEvent;
+  'conversation.created': ConversationView;
+  /** Members joined, left or were removed. */
+  'conversation.updated': ConversationView;
   [event: `${string}.${string}`]: unknown;
+}
+
+/** `message.receipt`: everything up to `readSeq` is read by `userId` (read implies delivered). */
+export interface ReceiptEvent {
+  conversationId: string;
+  userId: string;
+  deliveredSeq: number;
+  deliveredAt: string | null;
+  readSeq: number;
+  readAt: string | null;
 }
 
 /** Events the client itself emits (names without a dot, so they never clash with hub events). */
@@ -77,6 +94,10 @@ export interface OutgoingMessage {
   priority?: MessageView['priority'];
   kind?: MessageView['kind'];
   replyTo?: string;
+  /** Uploads to attach (`POST /api/v1/conversations/:id/attachments`). */
+  attachmentIds?: string[];
+  /** Forward another message (MSG-7); its author, time and source are kept. */
+  forward?: { messageId: string };
 }
 
 /** A send the hub has not acknowledged yet. */

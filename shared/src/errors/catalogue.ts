@@ -84,7 +84,10 @@ export const ERRORS = {
   },
   'messaging.user_not_found': { status: 400, message: 'A member is not an active staff member' },
   'messaging.text_too_long': { status: 413, message: 'The message text is too long' },
-  'messaging.empty_message': { status: 400, message: 'A message needs text or a forward' },
+  'messaging.empty_message': {
+    status: 400,
+    message: 'A message needs text, an attachment or a forward',
+  },
   'messaging.id_conflict': {
     status: 409,
     message: 'This message id is already used for a different message',

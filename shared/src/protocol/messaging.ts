@@ -96,7 +96,11 @@ export const AckOp = z
       .max(24 * 60)
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((v) => v.response !== 'call_back' || v.minutes !== undefined, {
+    message: 'minutes is required for call_back',
+    path: ['minutes'],
+  });
 
 /** `message.read` / `message.delivered` ops: everything up to this message. */
 export const ReceiptOp = z.object({ messageId: Id }).strict();
@@ -179,7 +183,7 @@ export interface ConversationView {
   patient: PatientBinding | null;
   createdBy: string;
   createdAt: string;
-  members: { userId: string; role: 'member' | 'admin' | 'sender' }[];
+  members: { userId: string; role: 'member' | 'admin' }[];
   unread?: number;
   lastSeq: number;
 }

@@ -27,27 +27,23 @@ export interface AuditEntry {
  * serializes concurrent appenders; on SQLite writes are serialized anyway.
  */
 export class AuditLog {
-  /** Head of the chain as this transaction left it: later rows in it skip the re-read. */
-  private readonly heads = new WeakMap<EntityManager, { seq: number; hash: string }>();
-
   constructor(private readonly clock: Clock) {}
 
   async append(tx: EntityManager, entry: AuditEntry): Promise<{ seq: number; hash: string }> {
     if (!tx.queryRunner?.isTransactionActive) {
       throw new Error('audit rows are written only inside the transaction of their change');
     }
-    let head = this.heads.get(tx);
-    if (!head) {
-      // Taking the row lock first serializes appenders on PostgreSQL.
-      await tx
-        .createQueryBuilder()
-        .update(AuditHeadEntity)
-        .set({ seq: () => 'seq' })
-        .where('id = 1')
-        .execute();
-      const row = await tx.findOneByOrFail(AuditHeadEntity, { id: 1 });
-      head = { seq: Number(row.seq), hash: row.hash };
-    }
+    // Lock, then read, on every append: appenders serialize on PostgreSQL, and a
+    // savepoint rolled back inside this transaction (which also drops its row
+    // locks) cannot leave a stale head behind.
+    await tx
+      .createQueryBuilder()
+      .update(AuditHeadEntity)
+      .set({ seq: () => 'seq' })
+      .where('id = 1')
+      .execute();
+    const row = await tx.findOneByOrFail(AuditHeadEntity, { id: 1 });
+    const head = { seq: Number(row.seq), hash: row.hash };
     const fields = {
       seq: head.seq + 1,
       at: iso(this.clock.now()),
@@ -64,7 +60,6 @@ export class AuditLog {
     const hash = rowHash(fields);
     await tx.insert(AuditRowEntity, { ...fields, hash });
     await tx.update(AuditHeadEntity, { id: 1 }, { seq: fields.seq, hash });
-    this.heads.set(tx, { seq: fields.seq, hash });
     return { seq: fields.seq, hash };
   }
 }

@@ -44,7 +44,7 @@ export function createMessaging(deps: MessagingDeps) {
     deps.config.maxMessageBytes,
     deps.attachments,
   );
-  const reads = new Reads(deps.db, access, deps.audit, deps.attachments);
+  const reads = new Reads(deps.db, access, deps.audit, deps.attachments, deps.clock);
   registerMessagingRealtime(deps.realtime, messages, reads);
   const module: HubModule = {
     name: 'messaging',

@@ -17,6 +17,13 @@ import { activeMembers, conversationView, messageView } from './messaging.views.
 
 type Role = 'member' | 'admin';
 
+const MEMBER_ACTIONS = {
+  invited: 'invite',
+  joined: 'join',
+  left: 'leave',
+  removed: 'remove',
+} as const;
+
 /** Conversations and membership (MSG-1, MSG-6, MSG-9): create, invite, join, leave, remove. */
 export class Conversations {
   constructor(
@@ -136,7 +143,7 @@ export class Conversations {
     });
   }
 
-  /** Adds people (MSG-6): any member of a group or channel, the senders of a broadcast. */
+  /** Adds people (MSG-6): any member of a group or channel; the admins of a broadcast add recipients. */
   async invite(actor: Actor, conversationId: string, userIds: string[], meta: RequestMeta) {
     const { c, me } = await this.access.member(conversationId, actor.userId);
     if (c.kind === 'direct') throw new AppError('messaging.not_allowed');
@@ -201,6 +208,12 @@ export class Conversations {
         );
       }
       const systemSeq = s.next();
+      const after = await activeMembers(s.tx, c.id);
+      const view = { ...conversationView(c, after), lastSeq: systemSeq };
+      // Everyone concerned learns of the change, the people who left included
+      // (their membership ends at this seq, so resume returns it to them too).
+      const concerned = [...new Set([...before.map((m) => m.userId), ...add])];
+      s.emit(seq, { conversationId: c.id }, 'conversation.updated', view, concerned);
       await this.systemMessage(s, c.id, actor.userId, systemSeq, {
         action,
         userIds: [...add, ...remove],
@@ -208,15 +221,11 @@ export class Conversations {
       await s.tx.update(ConversationEntity, { id: c.id }, { lastSeq: systemSeq, updatedAt: s.now });
       await this.audit.append(s.tx, {
         ...callContext(actor, meta),
-        action: `messaging.member.${action === 'joined' ? 'join' : action === 'left' ? 'leave' : action === 'invited' ? 'invite' : 'remove'}`,
+        action: `messaging.member.${MEMBER_ACTIONS[action]}`,
         targetType: 'conversation',
         targetId: c.id,
         details: { added: add, removed: remove },
       });
-      const after = await activeMembers(s.tx, c.id);
-      const view = conversationView(c, after);
-      const concerned = [...new Set([...before.map((m) => m.userId), ...add])];
-      s.emit(seq, { conversationId: c.id }, 'conversation.updated', view, concerned);
       return view;
     });
   }
@@ -246,9 +255,8 @@ export class Conversations {
     };
     await s.tx.insert(MessageEntity, row);
     const to = (await activeMembers(s.tx, conversationId)).map((m) => m.userId);
-    s.emit(seq, { conversationId }, 'message.created', messageView(row), [
-      ...new Set([...to, ...system.userIds]),
-    ]);
+    // Current members only: those who just left are past their membership.
+    s.emit(seq, { conversationId }, 'message.created', messageView(row), to);
   }
 
   /** The caller's conversations, newest activity first, with unread counts. */

@@ -222,6 +222,17 @@ export class Messages {
           seq,
         })
         .execute();
+      // Read implies delivered: acknowledging moves both watermarks.
+      await s.tx
+        .createQueryBuilder()
+        .update(MemberEntity)
+        .set({ deliveredSeq: seq, deliveredAt: s.now })
+        .where('conversation_id = :c AND user_id = :u AND delivered_seq < :seq', {
+          c: msg.conversationId,
+          u: actor.userId,
+          seq,
+        })
+        .execute();
       await this.audit.append(s.tx, {
         ...callContext(actor, meta),
         action: 'messaging.message.ack',
@@ -284,6 +295,7 @@ export class Messages {
 
   async react(actor: Actor, messageId: string, emoji: string, on: boolean, meta: RequestMeta) {
     const { msg } = await this.access.message(messageId, actor.userId);
+    if (msg.recalledAt) throw new AppError('messaging.recalled');
     return this.stream.submit(async (s) => {
       await s.tx.delete(ReactionEntity, { messageId, userId: actor.userId, emoji });
       if (on)

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, searchWords, type EventFrame, type MessageView } from '@konsilium/shared';
+import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import { callContext, type Actor, type RequestMeta } from '../../platform/http/actor.js';
 import type { AuditLog } from '../audit/index.js';
@@ -22,6 +23,7 @@ export class Reads {
     private readonly access: Access,
     private readonly audit: AuditLog,
     private readonly attachments: MessagingAttachments,
+    private readonly clock: Clock,
   ) {}
 
   /** Newest `limit` messages before `before` (a seq), oldest first, with receipts. */
@@ -95,7 +97,13 @@ export class Reads {
       const textWords = searchWords(r.fold);
       return words.every((w) => textWords.some((t) => t.startsWith(w)));
     });
-    return { items: hits.slice(0, limit).map((r) => messageView(r)) };
+    const page = hits.slice(0, limit);
+    const ids = page.map((r) => r.id);
+    const { acks, reactions } = await loadMessageExtras(this.db.manager, ids);
+    const files = await this.attachments.forMessages(ids);
+    return {
+      items: page.map((r) => messageView(r, acks.get(r.id), reactions.get(r.id), files.get(r.id))),
+    };
   }
 
   /**
@@ -141,7 +149,7 @@ export class Reads {
       id: randomUUID(),
       userId: actor.userId,
       text,
-      createdAt: new Date().toISOString(),
+      createdAt: this.clock.now().toISOString(),
     };
     await this.db.transaction(async (tx) => {
       await tx.insert(QuickReplyEntity, row);

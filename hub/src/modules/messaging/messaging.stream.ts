@@ -27,9 +27,9 @@ export interface StreamTx {
 }
 
 /**
- * A unit of work. It must do its checks (which may throw) before its first
- * write: the batch shares one transaction, so a failure after a write would
- * roll back the whole batch (every caller then gets the error and retries).
+ * A unit of work. It runs inside the batch's transaction under its own
+ * savepoint: if it throws, its writes are undone and its caller gets the
+ * error; the other units of the batch are unaffected.
  */
 export type Work<T> = (s: StreamTx) => Promise<T>;
 
@@ -135,14 +135,20 @@ export class StreamWriter {
               });
             },
           };
+          // A savepoint per unit: a unit that fails rolls back its own writes
+          // only, and the rest of the batch commits.
+          await tx.query('SAVEPOINT ks_unit');
           try {
             const value = await item.work(s);
+            await tx.query('RELEASE SAVEPOINT ks_unit');
             outcomes.push({ ok: true, value });
             for (const m of mine) {
               rows.push(m.row);
               outgoing.push(m.out);
             }
           } catch (err) {
+            await tx.query('ROLLBACK TO SAVEPOINT ks_unit');
+            await tx.query('RELEASE SAVEPOINT ks_unit');
             outcomes.push({ ok: false, value: err });
           }
         }
@@ -156,6 +162,8 @@ export class StreamWriter {
       for (const item of batch) item.reject(err);
       return;
     }
+    // Sockets drop a seq at or below one they sent: publish in stream order.
+    outgoing.sort((x, y) => x.frame.seq - y.frame.seq);
     for (const o of outgoing) this.realtime.publish(o.to, o.frame);
     batch.forEach((item, i) => {
       const o = outcomes[i]!;

@@ -66,41 +66,30 @@ export type SendMessageRequest = z.infer<typeof SendMessageRequest>;
 /** `message.send` over WebSocket carries the conversation too. */
 export const SendMessageOp = SendMessageRequest.extend({ conversationId: Id }).strict();
 
-/** `POST /api/v1/messages/:id/ack` and `message.ack`. */
-export const AckRequest = z
-  .object({
-    response: z.enum(ACK_RESPONSES).default('accepted'),
-    /** For `call_back`: in how many minutes. */
-    minutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(24 * 60)
-      .optional(),
-  })
-  .strict()
-  .refine((v) => v.response !== 'call_back' || v.minutes !== undefined, {
-    message: 'minutes is required for call_back',
-    path: ['minutes'],
-  });
+const ackFields = {
+  response: z.enum(ACK_RESPONSES).default('accepted'),
+  /** For `call_back`: in how many minutes. */
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
+};
+
+const needsMinutes = (v: { response: string; minutes?: number | undefined }) =>
+  v.response !== 'call_back' || v.minutes !== undefined;
+const needsMinutesError = { message: 'minutes is required for call_back', path: ['minutes'] };
+
+/** `POST /api/v1/messages/:id/ack`. */
+export const AckRequest = z.object(ackFields).strict().refine(needsMinutes, needsMinutesError);
 export type AckRequest = z.infer<typeof AckRequest>;
 
+/** The `message.ack` op: the same, with the message id. */
 export const AckOp = z
-  .object({
-    messageId: Id,
-    response: z.enum(ACK_RESPONSES).default('accepted'),
-    minutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(24 * 60)
-      .optional(),
-  })
+  .object({ messageId: Id, ...ackFields })
   .strict()
-  .refine((v) => v.response !== 'call_back' || v.minutes !== undefined, {
-    message: 'minutes is required for call_back',
-    path: ['minutes'],
-  });
+  .refine(needsMinutes, needsMinutesError);
 
 /** `message.read` / `message.delivered` ops: everything up to this message. */
 export const ReceiptOp = z.object({ messageId: Id }).strict();

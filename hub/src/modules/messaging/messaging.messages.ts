@@ -211,28 +211,22 @@ export class Messages {
         at: s.now,
         seq: eventSeq,
       });
-      const seq = Number(msg.seq);
-      await s.tx
-        .createQueryBuilder()
-        .update(MemberEntity)
-        .set({ readSeq: seq, readAt: s.now })
-        .where('conversation_id = :c AND user_id = :u AND read_seq < :seq', {
-          c: msg.conversationId,
-          u: actor.userId,
-          seq,
-        })
-        .execute();
-      // Read implies delivered: acknowledging moves both watermarks.
-      await s.tx
-        .createQueryBuilder()
-        .update(MemberEntity)
-        .set({ deliveredSeq: seq, deliveredAt: s.now })
-        .where('conversation_id = :c AND user_id = :u AND delivered_seq < :seq', {
-          c: msg.conversationId,
-          u: actor.userId,
-          seq,
-        })
-        .execute();
+      // Acknowledging reads the message, and read implies delivered.
+      for (const [column, at] of [
+        ['read', 'readAt'],
+        ['delivered', 'deliveredAt'],
+      ] as const) {
+        await s.tx
+          .createQueryBuilder()
+          .update(MemberEntity)
+          .set({ [`${column}Seq`]: Number(msg.seq), [at]: s.now })
+          .where(`conversation_id = :c AND user_id = :u AND ${column}_seq < :seq`, {
+            c: msg.conversationId,
+            u: actor.userId,
+            seq: Number(msg.seq),
+          })
+          .execute();
+      }
       await this.audit.append(s.tx, {
         ...callContext(actor, meta),
         action: 'messaging.message.ack',

@@ -29,37 +29,58 @@ export interface AuditEntry {
 export class AuditLog {
   constructor(private readonly clock: Clock) {}
 
+  /** Appends one row; see {@link appendMany}. */
   async append(tx: EntityManager, entry: AuditEntry): Promise<{ seq: number; hash: string }> {
+    const [row] = await this.appendMany(tx, [entry]);
+    return row!;
+  }
+
+  /**
+   * Appends rows in order inside the caller's transaction: the head is locked
+   * and read once, the chain is computed here, and the rows go in with one
+   * multi-row insert (a messaging batch audits all its units at once).
+   */
+  async appendMany(
+    tx: EntityManager,
+    entries: readonly AuditEntry[],
+  ): Promise<{ seq: number; hash: string }[]> {
     if (!tx.queryRunner?.isTransactionActive) {
       throw new Error('audit rows are written only inside the transaction of their change');
     }
-    // Lock, then read, on every append: appenders serialize on PostgreSQL, and a
-    // savepoint rolled back inside this transaction (which also drops its row
-    // locks) cannot leave a stale head behind.
+    if (entries.length === 0) return [];
+    // Lock, then read: appenders serialize on PostgreSQL, and a savepoint rolled
+    // back earlier in this transaction cannot leave a stale head behind.
     await tx
       .createQueryBuilder()
       .update(AuditHeadEntity)
       .set({ seq: () => 'seq' })
       .where('id = 1')
       .execute();
-    const row = await tx.findOneByOrFail(AuditHeadEntity, { id: 1 });
-    const head = { seq: Number(row.seq), hash: row.hash };
-    const fields = {
-      seq: head.seq + 1,
-      at: iso(this.clock.now()),
-      actorId: entry.actorId ?? null,
-      deviceId: entry.deviceId ?? null,
-      action: entry.action,
-      targetType: entry.targetType ?? null,
-      targetId: entry.targetId ?? null,
-      outcome: entry.outcome ?? 'success',
-      details: canonicalJson(entry.details ?? {}),
-      requestId: entry.requestId ?? null,
-      prevHash: head.hash,
-    };
-    const hash = rowHash(fields);
-    await tx.insert(AuditRowEntity, { ...fields, hash });
-    await tx.update(AuditHeadEntity, { id: 1 }, { seq: fields.seq, hash });
-    return { seq: fields.seq, hash };
+    const head = await tx.findOneByOrFail(AuditHeadEntity, { id: 1 });
+    let seq = Number(head.seq);
+    let prevHash = head.hash;
+    const at = iso(this.clock.now());
+    const rows = entries.map((entry) => {
+      const fields = {
+        seq: ++seq,
+        at,
+        actorId: entry.actorId ?? null,
+        deviceId: entry.deviceId ?? null,
+        action: entry.action,
+        targetType: entry.targetType ?? null,
+        targetId: entry.targetId ?? null,
+        outcome: entry.outcome ?? 'success',
+        details: canonicalJson(entry.details ?? {}),
+        requestId: entry.requestId ?? null,
+        prevHash,
+      };
+      prevHash = rowHash(fields);
+      return { ...fields, hash: prevHash };
+    });
+    for (let k = 0; k < rows.length; k += 100) {
+      await tx.insert(AuditRowEntity, rows.slice(k, k + 100));
+    }
+    await tx.update(AuditHeadEntity, { id: 1 }, { seq, hash: prevHash });
+    return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
   }
 }

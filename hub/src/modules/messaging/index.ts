@@ -33,14 +33,13 @@ export interface MessagingDeps {
 /** Builds messaging: conversations, messages, receipts, the event stream and its ops. */
 export function createMessaging(deps: MessagingDeps) {
   const log = deps.log.child({ module: 'messaging' });
-  const stream = new StreamWriter(deps.db, deps.clock, deps.realtime, log);
+  const stream = new StreamWriter(deps.db, deps.clock, deps.realtime, deps.audit, log);
   const access = new Access(deps.db);
-  const conversations = new Conversations(stream, access, deps.audit, deps.people);
+  const conversations = new Conversations(stream, access, deps.people);
   const messages = new Messages(
     deps.db,
     stream,
     access,
-    deps.audit,
     deps.config.maxMessageBytes,
     deps.attachments,
   );

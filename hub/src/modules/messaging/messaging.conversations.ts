@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { AppError, type ConversationView, type CreateConversationRequest } from '@konsilium/shared';
 import { callContext, type Actor, type RequestMeta } from '../../platform/http/actor.js';
-import type { AuditLog } from '../audit/index.js';
 import type { Access } from './messaging.access.js';
 import {
   ConversationEntity,
@@ -29,7 +28,6 @@ export class Conversations {
   constructor(
     private readonly stream: StreamWriter,
     private readonly access: Access,
-    private readonly audit: AuditLog,
     private readonly people: MessagingPeople,
   ) {}
 
@@ -124,7 +122,7 @@ export class Conversations {
       ];
       for (let i = 0; i < rows.length; i += 100)
         await s.tx.insert(MemberEntity, rows.slice(i, i + 100));
-      await this.audit.append(s.tx, {
+      s.audit({
         ...callContext(actor, meta),
         action: 'messaging.conversation.create',
         targetType: 'conversation',
@@ -219,7 +217,7 @@ export class Conversations {
         userIds: [...add, ...remove],
       });
       await s.tx.update(ConversationEntity, { id: c.id }, { lastSeq: systemSeq, updatedAt: s.now });
-      await this.audit.append(s.tx, {
+      s.audit({
         ...callContext(actor, meta),
         action: `messaging.member.${MEMBER_ACTIONS[action]}`,
         targetType: 'conversation',

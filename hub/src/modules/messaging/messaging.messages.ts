@@ -8,7 +8,6 @@ import {
 } from '@konsilium/shared';
 import type { Database } from '../../platform/db/database.js';
 import { callContext, type Actor, type RequestMeta } from '../../platform/http/actor.js';
-import type { AuditLog } from '../audit/index.js';
 import type { Access } from './messaging.access.js';
 import {
   AckEntity,
@@ -31,7 +30,6 @@ export class Messages {
     private readonly db: Database,
     private readonly stream: StreamWriter,
     private readonly access: Access,
-    private readonly audit: AuditLog,
     private readonly maxTextBytes: number,
     private readonly attachments: MessagingAttachments,
   ) {}
@@ -132,7 +130,7 @@ export class Messages {
         { conversationId, userId: actor.userId },
         { readSeq: seq, readAt: s.now, deliveredSeq: seq, deliveredAt: s.now },
       );
-      await this.audit.append(s.tx, {
+      s.audit({
         ...callContext(actor, meta),
         action: 'messaging.message.send',
         targetType: 'message',
@@ -227,7 +225,7 @@ export class Messages {
           })
           .execute();
       }
-      await this.audit.append(s.tx, {
+      s.audit({
         ...callContext(actor, meta),
         action: 'messaging.message.ack',
         targetType: 'message',
@@ -269,7 +267,7 @@ export class Messages {
           ? { text: edit.text, fold: foldText(edit.text), editedAt: s.now }
           : { recalledAt: s.now, fold: '' },
       );
-      await this.audit.append(s.tx, {
+      s.audit({
         ...callContext(actor, meta),
         action: edit ? 'messaging.message.edit' : 'messaging.message.recall',
         targetType: 'message',
@@ -294,7 +292,7 @@ export class Messages {
       await s.tx.delete(ReactionEntity, { messageId, userId: actor.userId, emoji });
       if (on)
         await s.tx.insert(ReactionEntity, { messageId, userId: actor.userId, emoji, at: s.now });
-      await this.audit.append(s.tx, {
+      s.audit({
         ...callContext(actor, meta),
         action: 'messaging.message.react',
         targetType: 'message',

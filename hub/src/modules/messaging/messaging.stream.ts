@@ -4,6 +4,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/log/logger.js';
 import type { Realtime } from '../../platform/realtime/realtime.types.js';
+import type { AuditEntry, AuditLog } from '../audit/index.js';
 import { StreamEventEntity, StreamHeadEntity, type StreamEventRow } from './messaging.entity.js';
 
 /** What a unit of work sees inside the shared batch transaction. */
@@ -11,6 +12,8 @@ export interface StreamTx {
   tx: EntityManager;
   /** The batch's commit time (UTC ISO). */
   now: string;
+  /** Queues an audit row; the batch writes its units' rows at once, in order. */
+  audit(entry: AuditEntry): void;
   /** Takes the next stream position (messages use it as their `seq`). */
   next(): number;
   /**
@@ -61,6 +64,7 @@ export class StreamWriter {
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly realtime: Realtime,
+    private readonly auditLog: AuditLog,
     private readonly log: Logger,
     private readonly maxBatch = 500,
   ) {}
@@ -114,11 +118,14 @@ export class StreamWriter {
         let seq = Number(head.seq);
         const now = this.clock.now().toISOString();
         const rows: StreamEventRow[] = [];
+        const audits: AuditEntry[] = [];
         for (const item of batch) {
           const mine: { row: StreamEventRow; out: Outgoing }[] = [];
+          const myAudits: AuditEntry[] = [];
           const s: StreamTx = {
             tx,
             now,
+            audit: (entry) => myAudits.push(entry),
             next: () => ++seq,
             emit: (at, scope, type, data, to) => {
               const json = JSON.stringify(data);
@@ -146,12 +153,14 @@ export class StreamWriter {
               rows.push(m.row);
               outgoing.push(m.out);
             }
+            audits.push(...myAudits);
           } catch (err) {
             await tx.query('ROLLBACK TO SAVEPOINT ks_unit');
             await tx.query('RELEASE SAVEPOINT ks_unit');
             outcomes.push({ ok: false, value: err });
           }
         }
+        await this.auditLog.appendMany(tx, audits);
         for (let i = 0; i < rows.length; i += 200) {
           await tx.insert(StreamEventEntity, rows.slice(i, i + 200));
         }

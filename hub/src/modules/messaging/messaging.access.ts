@@ -13,13 +13,54 @@ import {
  * Membership is the access rule of messaging (SEC-2): one place answers
  * "may this user see this conversation / message".
  */
+interface Cached {
+  c: ConversationRow;
+  /** Active members by user id. */
+  members: Map<string, MemberRow>;
+}
+
 export class Access {
+  /**
+   * Conversations with their active members, read once and kept: membership
+   * changes only through this hub's stream writer, which calls {@link forget}
+   * after each such change commits (one hub process per database, as for the
+   * directory index). Watermarks in the cached rows may lag; callers that
+   * need them read them inside their unit of work.
+   */
+  private readonly cache = new Map<string, Promise<Cached | null>>();
+
   constructor(private readonly db: Database) {}
 
+  private load(id: string): Promise<Cached | null> {
+    let hit = this.cache.get(id);
+    if (!hit) {
+      hit = (async () => {
+        const c = await this.db.manager.findOneBy(ConversationEntity, { id });
+        if (!c) return null;
+        const rows = await this.db.manager.findBy(MemberEntity, { conversationId: id });
+        return {
+          c,
+          members: new Map(rows.filter((r) => r.leftSeq === null).map((r) => [r.userId, r])),
+        };
+      })();
+      this.cache.set(id, hit);
+      hit.then(
+        (v) => v === null && this.cache.delete(id),
+        () => this.cache.delete(id),
+      );
+    }
+    return hit;
+  }
+
+  /** Drops what is known of a conversation (after its membership changed). */
+  forget(conversationId: string): void {
+    this.cache.delete(conversationId);
+  }
+
   async conversation(id: string): Promise<ConversationRow> {
-    const c = await this.db.manager.findOneBy(ConversationEntity, { id });
-    if (!c) throw new AppError('messaging.conversation_not_found');
-    return c;
+    const hit = await this.load(id);
+    if (!hit) throw new AppError('messaging.conversation_not_found');
+    return hit.c;
   }
 
   /** The caller's active membership, or `messaging.not_member`. */
@@ -27,10 +68,17 @@ export class Access {
     conversationId: string,
     userId: string,
   ): Promise<{ c: ConversationRow; me: MemberRow }> {
-    const c = await this.conversation(conversationId);
-    const me = await this.db.manager.findOneBy(MemberEntity, { conversationId, userId });
-    if (!me || me.leftSeq !== null) throw new AppError('messaging.not_member');
-    return { c, me };
+    const hit = await this.load(conversationId);
+    if (!hit) throw new AppError('messaging.conversation_not_found');
+    const me = hit.members.get(userId);
+    if (!me) throw new AppError('messaging.not_member');
+    return { c: hit.c, me };
+  }
+
+  /** The active members' ids: who gets a conversation's events live. */
+  async recipients(conversationId: string): Promise<string[]> {
+    const hit = await this.load(conversationId);
+    return hit ? [...hit.members.keys()] : [];
   }
 
   /** A message the caller may read (member of its conversation). */

@@ -130,6 +130,7 @@ export class Conversations {
         details: { kind: c.kind, members: rows.length, patientBound: !!input.patient },
       });
       const view = conversationView(c, rows);
+      s.afterCommit(() => this.access.forget(c.id));
       s.emit(
         seq,
         { conversationId: c.id },
@@ -206,6 +207,8 @@ export class Conversations {
         );
       }
       const systemSeq = s.next();
+      s.membershipChanged.add(c.id);
+      s.afterCommit(() => this.access.forget(c.id));
       const after = await activeMembers(s.tx, c.id);
       const view = { ...conversationView(c, after), lastSeq: systemSeq };
       // Everyone concerned learns of the change, the people who left included

@@ -18,7 +18,7 @@ import {
   RevisionEntity,
   type MessageRow,
 } from './messaging.entity.js';
-import type { StreamWriter } from './messaging.stream.js';
+import type { StreamTx, StreamWriter } from './messaging.stream.js';
 import type { AttachmentInfo, MessagingAttachments } from './messaging.ports.js';
 import { activeMembers, loadMessageExtras, messageView } from './messaging.views.js';
 
@@ -100,7 +100,8 @@ export class Messages {
         this.sameSend(again, actor, conversationId);
         return { created: false, message: await this.view(s.tx, again.id) };
       }
-      const to = (await activeMembers(s.tx, conversationId)).map((m) => m.userId);
+      const to = await this.recipients(s, conversationId);
+      if (!to.includes(actor.userId)) throw new AppError('messaging.not_member');
       const seq = s.next();
       const row: MessageRow = {
         id: input.id,
@@ -150,6 +151,13 @@ export class Messages {
     });
   }
 
+  /** Who gets a conversation's events live; exact even after a membership change in this batch. */
+  private async recipients(s: StreamTx, conversationId: string): Promise<string[]> {
+    return s.membershipChanged.has(conversationId)
+      ? (await activeMembers(s.tx, conversationId)).map((m) => m.userId)
+      : this.access.recipients(conversationId);
+  }
+
   private sameSend(row: MessageRow, actor: Actor, conversationId: string): MessageView {
     if (row.authorId !== actor.userId || row.conversationId !== conversationId) {
       throw new AppError('messaging.id_conflict', { field: 'id' });
@@ -185,7 +193,7 @@ export class Messages {
       );
       const next = { ...cur, ...update };
       const data = { conversationId: msg.conversationId, userId: actor.userId, ...watermark(next) };
-      const to = (await activeMembers(s.tx, msg.conversationId)).map((m) => m.userId);
+      const to = await this.recipients(s, msg.conversationId);
       s.emit(s.next(), { conversationId: msg.conversationId }, 'message.receipt', data, to);
       return watermark(next);
     });
@@ -233,7 +241,7 @@ export class Messages {
         details: { conversationId: msg.conversationId, response: input.response },
       });
       const view = await this.view(s.tx, msg.id);
-      const to = (await activeMembers(s.tx, msg.conversationId)).map((m) => m.userId);
+      const to = await this.recipients(s, msg.conversationId);
       s.emit(eventSeq, { conversationId: msg.conversationId }, 'message.updated', view, to);
       return view;
     });
@@ -279,7 +287,7 @@ export class Messages {
         },
       });
       const view = await this.view(s.tx, messageId);
-      const to = (await activeMembers(s.tx, msg.conversationId)).map((m) => m.userId);
+      const to = await this.recipients(s, msg.conversationId);
       s.emit(s.next(), { conversationId: msg.conversationId }, 'message.updated', view, to);
       return view;
     });
@@ -300,7 +308,7 @@ export class Messages {
         details: { emoji, on },
       });
       const view = await this.view(s.tx, messageId);
-      const to = (await activeMembers(s.tx, msg.conversationId)).map((m) => m.userId);
+      const to = await this.recipients(s, msg.conversationId);
       s.emit(s.next(), { conversationId: msg.conversationId }, 'message.updated', view, to);
       return view;
     });

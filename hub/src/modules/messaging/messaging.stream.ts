@@ -12,6 +12,13 @@ export interface StreamTx {
   tx: EntityManager;
   /** The batch's commit time (UTC ISO). */
   now: string;
+  /**
+   * Conversations whose membership an earlier unit of this batch changed:
+   * cached membership is stale for them until the commit, so read it in `tx`.
+   */
+  membershipChanged: Set<string>;
+  /** Runs `fn` after the batch commits, if this unit succeeded. */
+  afterCommit(fn: () => void): void;
   /** Queues an audit row; the batch writes its units' rows at once, in order. */
   audit(entry: AuditEntry): void;
   /** Takes the next stream position (messages use it as their `seq`). */
@@ -110,6 +117,7 @@ export class StreamWriter {
   private async runBatch(batch: Pending[]): Promise<void> {
     const outcomes: { ok: boolean; value: unknown }[] = [];
     const outgoing: Outgoing[] = [];
+    const hooks: (() => void)[] = [];
     try {
       await this.db.transaction(async (tx) => {
         outgoing.length = 0;
@@ -119,13 +127,18 @@ export class StreamWriter {
         const now = this.clock.now().toISOString();
         const rows: StreamEventRow[] = [];
         const audits: AuditEntry[] = [];
+        hooks.length = 0;
+        const membershipChanged = new Set<string>();
         for (const item of batch) {
+          const myHooks: (() => void)[] = [];
           const mine: { row: StreamEventRow; out: Outgoing }[] = [];
           const myAudits: AuditEntry[] = [];
           const s: StreamTx = {
             tx,
             now,
+            membershipChanged,
             audit: (entry) => myAudits.push(entry),
+            afterCommit: (fn) => myHooks.push(fn),
             next: () => ++seq,
             emit: (at, scope, type, data, to) => {
               const json = JSON.stringify(data);
@@ -154,6 +167,7 @@ export class StreamWriter {
               outgoing.push(m.out);
             }
             audits.push(...myAudits);
+            hooks.push(...myHooks);
           } catch (err) {
             await tx.query('ROLLBACK TO SAVEPOINT ks_unit');
             await tx.query('RELEASE SAVEPOINT ks_unit');
@@ -171,6 +185,7 @@ export class StreamWriter {
       for (const item of batch) item.reject(err);
       return;
     }
+    for (const hook of hooks) hook();
     // Sockets drop a seq at or below one they sent: publish in stream order.
     outgoing.sort((x, y) => x.frame.seq - y.frame.seq);
     for (const o of outgoing) this.realtime.publish(o.to, o.frame);

@@ -366,15 +366,13 @@ eachDatabase('messaging over REST', (kind) => {
   it('attachments: uploaded, attached once to a message, listed in history and served to members only', async () => {
     const [a, b, outsider] = [await t.makeUser(), await t.makeUser(), await t.makeUser()];
     const conv = await group(a, [b]);
-    const up = await t.api.request(
-      'POST',
-      `/api/v1/conversations/${conv}/attachments?name=ecg.png`,
-      {
+    const upload = (name: string, bytes: Buffer) =>
+      t.api.request('POST', `/api/v1/conversations/${conv}/attachments?name=${name}`, {
         token: a.token,
-        rawBody: png('ECG-MARKER'),
+        rawBody: bytes,
         headers: { 'content-type': 'application/octet-stream' },
-      },
-    );
+      });
+    const up = await upload('ecg.png', png('ECG-MARKER'));
     assert.equal(up.status, 201, JSON.stringify(up.body));
     const m = await send(a, conv, { text: '', attachmentIds: [up.body.id] });
     assert.equal(m.status, 201, JSON.stringify(m.body));
@@ -388,15 +386,7 @@ eachDatabase('messaging over REST', (kind) => {
     assert.equal(rows[0].message_id, m.body.id, 'claimed by the message');
     // Two sends racing for one upload in the same batch: one wins, the loser's
     // writes are undone by its savepoint, and the rest of the batch commits.
-    const up2 = await t.api.request(
-      'POST',
-      `/api/v1/conversations/${conv}/attachments?name=b.png`,
-      {
-        token: a.token,
-        rawBody: png('RACE'),
-        headers: { 'content-type': 'application/octet-stream' },
-      },
-    );
+    const up2 = await upload('b.png', png('RACE'));
     const before = await count('SELECT COUNT(*) AS n FROM message');
     const race = await Promise.all([
       send(a, conv, { text: 'первый', attachmentIds: [up2.body.id] }),

@@ -90,6 +90,8 @@ export class FhircastAdapter {
   private synced = false;
   private contextReadSupported = true;
   private failures = 0;
+  /** Lease the hub granted in its last confirmation (seconds). */
+  private granted: number;
   private lastAppliedTs: number | null = null;
   private applied = 0;
   private readonly seen = new Set<string>();
@@ -104,6 +106,7 @@ export class FhircastAdapter {
     this.events =
       opts.events && opts.events.length > 0 ? opts.events : [...DEFAULT_FHIRCAST_EVENTS];
     this.lease = opts.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+    this.granted = this.lease;
     this.backoff = opts.backoff ?? { initialMs: 1000, maxMs: 60_000 };
   }
 
@@ -163,7 +166,7 @@ export class FhircastAdapter {
     if (!this.running) return;
     if (renewal && endpoint === this.endpoint && this.socket?.readyState === WebSocket.OPEN) {
       this.failures = 0;
-      this.arm('renew', this.lease * 1000 * RENEW_AT, () => this.renew());
+      this.arm('renew', this.renewDelay(), () => this.renew());
       return;
     }
     this.openChannel(endpoint);
@@ -287,6 +290,10 @@ export class FhircastAdapter {
     });
   }
 
+  private renewDelay(): number {
+    return Math.max(1000, this.granted * 1000 * RENEW_AT);
+  }
+
   private nextBackoff(): number {
     const base = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** this.failures);
     this.failures = Math.min(this.failures + 1, 30);
@@ -313,14 +320,16 @@ export class FhircastAdapter {
   // --- frames --------------------------------------------------------------
 
   private onFrame(data: RawData, isBinary: boolean): void {
-    const bytes = Array.isArray(data)
-      ? data.reduce((n, b) => n + b.length, 0)
-      : (data as Buffer | ArrayBuffer).byteLength;
+    const buf = Array.isArray(data)
+      ? Buffer.concat(data)
+      : Buffer.isBuffer(data)
+        ? data
+        : Buffer.from(data);
     if (isBinary) return this.reject('fhircast.frame_binary');
-    if (bytes > MAX_FRAME_BYTES) return this.reject('fhircast.frame_too_large');
+    if (buf.length > MAX_FRAME_BYTES) return this.reject('fhircast.frame_too_large');
     let json: unknown;
     try {
-      json = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : String(data));
+      json = JSON.parse(buf.toString('utf8'));
     } catch {
       return this.reject('fhircast.frame_not_json');
     }
@@ -368,7 +377,8 @@ export class FhircastAdapter {
   private onConfirmed(leaseSeconds: number): void {
     this.clear('confirm');
     this.failures = 0;
-    this.arm('renew', Math.max(1000, leaseSeconds * 1000 * RENEW_AT), () => this.renew());
+    this.granted = leaseSeconds;
+    this.arm('renew', this.renewDelay(), () => this.renew());
     if (this.confirmed) return;
     this.confirmed = true;
     this.opts.log.info({ leaseSeconds }, 'fhircast subscription confirmed');

@@ -285,6 +285,7 @@ describe('context: FHIRcast adapter against a real STU3 test hub', function () {
       timestamp: '2026-11-27T10:00:00Z',
     });
     await until(() => last()?.context?.value === 'GOOD-1', 'the good event');
+    await until(() => hub.acks.length === 4, 'the acks');
     assert.equal(updates.length, 1);
     const reasons = log.reasons();
     for (const r of [

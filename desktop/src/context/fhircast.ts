@@ -16,14 +16,14 @@
  * the caller.
  */
 import { WebSocket, type RawData } from 'ws';
-import type { PatientContext, PatientContextUpdate } from '../common/patient-context.js';
+import type { PatientContextUpdate } from '../common/patient-context.js';
 import { buildContext, realScheduler, type ContextLog, type Scheduler } from './common.js';
+import { nextState } from './fhircast-events.js';
 import {
   MAX_FRAME_BYTES,
   contextEntries,
   currentContextSchema,
   eventFrameSchema,
-  encounterOf,
   eventKind,
   modeFrameSchema,
   parseTimestamp,
@@ -47,6 +47,8 @@ export const CONFIRM_WAIT_MS = 5000;
 /** How many recent event ids are remembered for duplicate detection. */
 export const SEEN_IDS = 512;
 const HTTP_TIMEOUT_MS = 10_000;
+/** Unsubscribing at quit is a courtesy: never hold the quit longer than this. */
+const UNSUBSCRIBE_TIMEOUT_MS = 2000;
 const MAX_BODY_CHARS = 1024 * 1024;
 
 export interface FhircastOptions {
@@ -157,6 +159,7 @@ export class FhircastAdapter {
     try {
       endpoint = await this.post('subscribe', renewal ? this.endpoint : null);
     } catch (err) {
+      if (!this.running) return;
       const reason = err instanceof SubscribeError ? err.reason : 'fhircast.unreachable';
       this.opts.log.warn({ reason, renewal }, 'fhircast subscription failed');
       if (renewal && this.socket) this.arm('renew', this.nextBackoff(), () => this.renew());
@@ -191,11 +194,11 @@ export class FhircastAdapter {
       accept: 'application/json',
     };
     if (this.opts.accessToken) headers.authorization = `Bearer ${this.opts.accessToken}`;
-    const { status, body } = await this.http(this.opts.hubUrl, {
-      method: 'POST',
-      headers,
-      body: form.toString(),
-    });
+    const { status, body } = await this.http(
+      this.opts.hubUrl,
+      { method: 'POST', headers, body: form.toString() },
+      mode === 'unsubscribe' ? UNSUBSCRIBE_TIMEOUT_MS : HTTP_TIMEOUT_MS,
+    );
     if (status < 200 || status >= 300) throw new SubscribeError(`fhircast.subscribe_${status}`);
     if (mode === 'unsubscribe') return '';
     return this.endpointFrom(body);
@@ -229,10 +232,14 @@ export class FhircastAdapter {
     return url.toString();
   }
 
-  private async http(url: string, init: RequestInit): Promise<{ status: number; body: string }> {
+  private async http(
+    url: string,
+    init: RequestInit,
+    timeoutMs = HTTP_TIMEOUT_MS,
+  ): Promise<{ status: number; body: string }> {
     const abort = new AbortController();
     this.aborts.add(abort);
-    const timer = setTimeout(() => abort.abort(), HTTP_TIMEOUT_MS);
+    const timer = setTimeout(() => abort.abort(), timeoutMs);
     try {
       const res = await fetch(url, { ...init, signal: abort.signal, redirect: 'error' });
       const body = await res.text();
@@ -473,57 +480,12 @@ export class FhircastAdapter {
         'fhircast older event dropped',
       );
     }
-    const next = this.eventToState(kind, frame, ts);
+    const next = nextState(kind, frame.event.context, this.state.context, new Date(ts), this.opts);
     if (!('state' in next)) return this.reject(next.reason, { kind });
     this.lastAppliedTs = ts;
     this.applied++;
     this.synced = true;
     this.setState(next);
-  }
-
-  private eventToState(
-    kind: Exclude<ReturnType<typeof eventKind>, null | 'heartbeat' | 'syncerror'>,
-    frame: EventFrame,
-    ts: number,
-  ): PatientContextUpdate | { reason: string } {
-    const entries = frame.event.context;
-    const current = this.state.context;
-    const at = new Date(ts);
-    switch (kind) {
-      case 'logout':
-        return { state: 'none', context: null };
-      case 'patient-open':
-      case 'encounter-open': {
-        let fields = patientFromContext(entries, this.opts);
-        if ('reason' in fields) {
-          // An Encounter-open without the patient keeps the patient already open.
-          if (kind !== 'encounter-open' || fields.reason !== 'fhircast.no_patient' || !current) {
-            return fields;
-          }
-          const { system, value, display } = current;
-          fields = { system, value, display, encounter: encounterOf(entries) };
-        }
-        if (kind === 'encounter-open' && !fields.encounter)
-          return { reason: 'fhircast.no_encounter' };
-        const built = buildContext('fhircast', fields, 'fhircast', at);
-        return built.ok ? { state: 'active', context: built.context } : { reason: built.reason };
-      }
-      case 'patient-close': {
-        const closing = patientFromContext(entries, this.opts);
-        if (!current) return { state: 'none', context: null };
-        if ('reason' in closing || sameId(closing, current))
-          return { state: 'none', context: null };
-        return { reason: 'fhircast.close_mismatch' };
-      }
-      case 'encounter-close': {
-        if (!current) return { state: 'none', context: null };
-        const closing = patientFromContext(entries, this.opts);
-        if (!('reason' in closing) && !sameId(closing, current))
-          return { reason: 'fhircast.close_mismatch' };
-        const { encounter: _closed, ...rest } = current;
-        return { state: 'active', context: { ...rest, at: at.toISOString() } };
-      }
-    }
   }
 
   private remember(id: string): void {
@@ -563,10 +525,6 @@ class SubscribeError extends Error {
   constructor(readonly reason: string) {
     super(reason);
   }
-}
-
-function sameId(a: { system: string; value: string }, b: PatientContext): boolean {
-  return a.system === b.system && a.value.trim() === b.value;
 }
 
 function errorName(err: unknown): string {

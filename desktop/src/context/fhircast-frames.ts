@@ -196,3 +196,38 @@ export function patientFromContext(
   fields.encounter = encounterOf(entries);
   return fields;
 }
+
+/**
+ * The WebSocket endpoint from a subscription response: `hub.channel.endpoint`
+ * of a JSON body, or (older hubs) the bare URL as the body. Only `ws:`/`wss:`,
+ * and never a plain `ws:` channel offered by an `https:` hub (a downgrade).
+ */
+export function channelEndpoint(
+  body: string,
+  hubUrl: string,
+): { ok: true; endpoint: string } | { ok: false; reason: string } {
+  let candidate: unknown = body.trim();
+  try {
+    const parsed: unknown = JSON.parse(body);
+    candidate =
+      typeof parsed === 'object' && parsed !== null
+        ? (parsed as Record<string, unknown>)['hub.channel.endpoint']
+        : parsed;
+  } catch {
+    // Not JSON: the body itself may be the endpoint.
+  }
+  if (typeof candidate !== 'string') return { ok: false, reason: 'fhircast.no_endpoint' };
+  let url: URL;
+  try {
+    url = new URL(candidate);
+  } catch {
+    return { ok: false, reason: 'fhircast.bad_endpoint' };
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    return { ok: false, reason: 'fhircast.bad_endpoint' };
+  }
+  if (/^https:/i.test(hubUrl) && url.protocol === 'ws:') {
+    return { ok: false, reason: 'fhircast.insecure_endpoint' };
+  }
+  return { ok: true, endpoint: url.toString() };
+}

@@ -21,6 +21,7 @@ import { buildContext, realScheduler, type ContextLog, type Scheduler } from './
 import { nextState } from './fhircast-events.js';
 import {
   MAX_FRAME_BYTES,
+  channelEndpoint,
   contextEntries,
   currentContextSchema,
   eventFrameSchema,
@@ -201,35 +202,9 @@ export class FhircastAdapter {
     );
     if (status < 200 || status >= 300) throw new SubscribeError(`fhircast.subscribe_${status}`);
     if (mode === 'unsubscribe') return '';
-    return this.endpointFrom(body);
-  }
-
-  /** `hub.channel.endpoint` from a JSON body, or (older hubs) the bare URL as the body. */
-  private endpointFrom(body: string): string {
-    let candidate: unknown = body.trim();
-    try {
-      const parsed: unknown = JSON.parse(body);
-      candidate =
-        typeof parsed === 'object' && parsed !== null
-          ? (parsed as Record<string, unknown>)['hub.channel.endpoint']
-          : parsed;
-    } catch {
-      // Not JSON: the body itself may be the endpoint.
-    }
-    if (typeof candidate !== 'string') throw new SubscribeError('fhircast.no_endpoint');
-    let url: URL;
-    try {
-      url = new URL(candidate);
-    } catch {
-      throw new SubscribeError('fhircast.bad_endpoint');
-    }
-    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-      throw new SubscribeError('fhircast.bad_endpoint');
-    }
-    if (new URL(this.opts.hubUrl).protocol === 'https:' && url.protocol === 'ws:') {
-      throw new SubscribeError('fhircast.insecure_endpoint');
-    }
-    return url.toString();
+    const channel = channelEndpoint(body, this.opts.hubUrl);
+    if (!channel.ok) throw new SubscribeError(channel.reason);
+    return channel.endpoint;
   }
 
   private async http(

@@ -208,6 +208,56 @@ describe('context: FHIRcast adapter against a real STU3 test hub', function () {
     await until(() => last()?.context?.value === 'R-1', 'an event after renewal');
   });
 
+  it('retries a failed renewal on the open channel without losing the context', async () => {
+    hub.currentContext = [patientEntry([{ system: MRN, value: 'K-1' }])];
+    await make().start();
+    await confirmedAndSynced();
+    hub.behaviour.subscribeStatus = 503;
+    scheduler.run();
+    await until(() => log.reasons().includes('fhircast.subscribe_503'), 'the failed renewal');
+    await until(() => scheduler.delays()[0] === 1000, 'the renewal retry');
+    assert.equal(last()?.state, 'active', 'the channel is still open: nothing lost');
+    hub.behaviour.subscribeStatus = null;
+    scheduler.run();
+    await until(() => scheduler.delays()[0] === 480_000, 'the next regular renewal');
+    assert.equal(hub.requests.length, 3);
+    assert.equal(hub.connections, 1);
+  });
+
+  it('moves to the new channel when a renewal returns another endpoint', async () => {
+    hub.currentContext = [patientEntry([{ system: MRN, value: 'N-1' }])];
+    await make().start();
+    await confirmedAndSynced();
+    hub.behaviour.newChannelOnRenewal = true;
+    scheduler.run();
+    await until(() => hub.connections === 2 && hub.contextReads === 2, 'the new channel');
+    await until(() => hub.sockets().length === 1, 'the old channel closed');
+    hub.sendEvent('Patient-open', [patientEntry([{ system: MRN, value: 'N-2' }])], {
+      id: 'n2',
+      timestamp: '2026-11-27T10:00:00Z',
+    });
+    await until(() => last()?.context?.value === 'N-2', 'an event on the new channel');
+    assert.ok(!updates.some((u) => u.state === 'lost'), 'never lost while switching');
+  });
+
+  it('goes on without a confirmation frame after a while, acks heartbeats, and clears on user logout', async () => {
+    hub.behaviour.confirm = false;
+    hub.currentContext = [patientEntry([{ system: MRN, value: 'H-1' }])];
+    await make().start();
+    await until(() => hub.connections === 1, 'the channel');
+    await until(() => scheduler.delays().includes(5000), 'the confirmation wait');
+    assert.equal(hub.contextReads, 0);
+    scheduler.run((ms) => ms === 5000);
+    await until(() => last()?.context?.value === 'H-1', 'the context read');
+    assert.deepEqual(scheduler.delays(), [480_000], 'renewal armed with the requested lease');
+    hub.sendEvent('heartbeat', [], { id: 'hb1', timestamp: '2026-11-27T10:00:00Z' });
+    hub.sendEvent('SyncError', [], { id: 'se1', timestamp: '2026-11-27T10:00:00Z' });
+    hub.sendEvent('userlogout', [], { id: 'lo1', timestamp: '2026-11-27T10:00:01Z' });
+    await until(() => hub.acks.length === 3, 'acks');
+    assert.deepEqual(last(), { state: 'none', context: null });
+    assert.ok(log.reasons().includes('fhircast.syncerror'));
+  });
+
   it('marks the context lost when the hub drops the socket, backs off, re-subscribes and re-syncs', async () => {
     hub.currentContext = [patientEntry([{ system: MRN, value: 'A-1' }])];
     await make().start();

@@ -23,6 +23,8 @@ export interface HubBehaviour {
   subscribeStatus: number | null;
   /** Answer subscriptions with this endpoint instead of a real channel. */
   endpointOverride: string | null;
+  /** Treat a renewal as a new subscription (a new channel endpoint). */
+  newChannelOnRenewal: boolean;
 }
 
 export interface Ack {
@@ -39,6 +41,7 @@ export class TestFhircastHub {
     grantedLease: null,
     subscribeStatus: null,
     endpointOverride: null,
+    newChannelOnRenewal: false,
   };
   /** Every subscription request's form fields, in order. */
   readonly requests: Array<Record<string, string>> = [];
@@ -199,7 +202,7 @@ export class TestFhircastHub {
       }
       return void res.writeHead(202).end();
     }
-    if (channel && existing) {
+    if (channel && existing && !this.behaviour.newChannelOnRenewal) {
       endpoint = existing;
       // Renewal: the hub confirms again on the open channel.
       if (channel.socket) this.verify(channel.socket, topic, form);

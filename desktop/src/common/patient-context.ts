@@ -41,3 +41,18 @@ export interface PatientContextUpdate {
   /** Short machine reason for `lost` (e.g. `fhircast.disconnected`). */
   reason?: string;
 }
+
+/**
+ * Whether two contexts name the same patient, label and encounter (the
+ * source and time are ignored): used to publish only real changes.
+ */
+export function samePatientContext(a: PatientContext | null, b: PatientContext | null): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.system === b.system &&
+    a.value === b.value &&
+    a.display === b.display &&
+    a.encounter?.system === b.encounter?.system &&
+    a.encounter?.value === b.encounter?.value
+  );
+}

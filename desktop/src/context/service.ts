@@ -4,7 +4,7 @@
  * action); a FHIRcast channel that drops marks the shared context `lost`
  * until it is in step again or another adapter sets a patient.
  */
-import type { PatientContext, PatientContextUpdate } from '../common/patient-context.js';
+import { samePatientContext, type PatientContextUpdate } from '../common/patient-context.js';
 import type { ContextLog, ParseResult, Scheduler } from './common.js';
 import { FhircastAdapter } from './fhircast.js';
 import { LoopbackListener } from './loopback.js';
@@ -136,17 +136,6 @@ export function createContextService(opts: ContextServiceOptions): ContextServic
   };
 }
 
-function sameContext(a: PatientContext | null, b: PatientContext | null): boolean {
-  if (a === null || b === null) return a === b;
-  return (
-    a.system === b.system &&
-    a.value === b.value &&
-    a.display === b.display &&
-    a.encounter?.system === b.encounter?.system &&
-    a.encounter?.value === b.encounter?.value
-  );
-}
-
 function sameUpdate(a: PatientContextUpdate, b: PatientContextUpdate): boolean {
-  return a.state === b.state && a.reason === b.reason && sameContext(a.context, b.context);
+  return a.state === b.state && a.reason === b.reason && samePatientContext(a.context, b.context);
 }

@@ -442,8 +442,10 @@ describe('context: FHIRcast adapter against a real STU3 test hub', function () {
   it('unsubscribes and closes everything on stop', async () => {
     await make().start();
     await confirmedAndSynced();
+    const before = updates.length;
     await adapter!.stop();
     adapter = null;
+    assert.equal(updates.length, before, 'stopping publishes no lost state');
     assert.equal(hub.requests.at(-1)?.['hub.mode'], 'unsubscribe');
     assert.deepEqual(scheduler.delays(), [], 'no timer left');
     await until(() => hub.sockets().length === 0, 'the channel to close');

@@ -67,6 +67,25 @@ describe('context: service combining the adapters', () => {
     assert.ok(!/U-1|U-9|A-1|Secret/.test(log.text()), 'no patient data in logs');
   });
 
+  it('runs from a validated configuration as the shell loads it', async () => {
+    const hub = await new TestFhircastHub().start();
+    try {
+      hub.currentContext = [patientEntry([{ system: SYS, value: 'C-1' }])];
+      const config = contextConfigSchema.parse({
+        fhircast: { hubUrl: hub.url, topic: 'ws-1', identifierSystem: SYS },
+        defaultSystem: SYS,
+      });
+      service = createContextService({ ...config, log, scheduler: new ManualScheduler() });
+      await service.start();
+      await until(() => service!.current().context?.value === 'C-1', 'the hub context');
+      assert.equal(hub.requests[0]?.['hub.lease_seconds'], '3600');
+    } finally {
+      await service?.stop();
+      service = null;
+      await hub.close();
+    }
+  });
+
   it('keeps working when a listener throws', async () => {
     service = createContextService({ log });
     service.subscribe(() => {

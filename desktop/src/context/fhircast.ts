@@ -378,9 +378,8 @@ export class FhircastAdapter {
         const res = await this.http(`${base}/${encodeURIComponent(this.opts.topic)}`, { headers });
         if (res.status === 200) {
           if (this.applied !== appliedBefore || !this.running) return;
-          return this.applySnapshot(res.body);
-        }
-        if ([404, 405, 501].includes(res.status)) {
+          this.applySnapshot(res.body);
+        } else if ([404, 405, 501].includes(res.status)) {
           this.contextReadSupported = false;
           this.opts.log.info({ status: res.status }, 'fhircast hub offers no current-context read');
         } else {
@@ -412,8 +411,11 @@ export class FhircastAdapter {
     if (!parsed.success) return this.reject('fhircast.context_shape');
     const entries = contextEntries(parsed.data);
     this.synced = true;
-    if (entries.length === 0) return this.setState({ state: 'none', context: null });
     const fields = patientFromContext(entries, this.opts);
+    // No patient in the hub's context (empty, or only other resources): none is open.
+    if ('reason' in fields && fields.reason === 'fhircast.no_patient') {
+      return this.setState({ state: 'none', context: null });
+    }
     if ('reason' in fields) return this.reject(fields.reason);
     const built = buildContext('fhircast', fields, 'fhircast', this.now());
     if (!built.ok) return this.reject(built.reason);

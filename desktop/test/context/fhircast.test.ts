@@ -304,6 +304,24 @@ describe('context: FHIRcast adapter against a real STU3 test hub', function () {
     assert.equal(last()?.context?.value, 'A-3');
   });
 
+  it('ignores a malformed current-context body and stays flagged until an event', async () => {
+    await make().start();
+    await confirmedAndSynced();
+    hub.sendEvent('Patient-open', [patientEntry([{ system: MRN, value: 'M-1' }])], {
+      id: 'm',
+      timestamp: '2026-11-27T10:00:00Z',
+    });
+    await until(() => last()?.context?.value === 'M-1', 'active');
+    hub.currentContext = [{ key: 42 }];
+    hub.dropSockets();
+    await until(() => last()?.state === 'lost', 'lost');
+    scheduler.run();
+    await until(() => hub.contextReads === 2, 'the second read');
+    await until(() => last()?.reason === 'fhircast.unsynced', 'flagged as unsynced');
+    assert.ok(log.reasons().includes('fhircast.context_shape'));
+    assert.equal(last()?.context?.value, 'M-1');
+  });
+
   it('logs and ignores malformed frames (non-JSON, wrong shapes, binary, huge, bad timestamp) and keeps working', async () => {
     hub.behaviour.contextRead = false;
     await make().start();
@@ -400,9 +418,12 @@ describe('context: FHIRcast adapter against a real STU3 test hub', function () {
     assert.equal(last()?.reason, 'fhircast.subscribe_500');
     hub.behaviour.subscribeStatus = null;
     hub.behaviour.endpointStyle = 'body';
+    hub.currentContext = [
+      { key: 'report', resource: { resourceType: 'DiagnosticReport', id: 'd' } },
+    ];
     scheduler.run();
     await confirmedAndSynced();
-    assert.equal(last()?.state, 'none', 'the hub says no patient is open');
+    assert.deepEqual(last(), { state: 'none', context: null }, 'no patient in the hub context');
 
     const dead = new FhircastAdapter({
       hubUrl: 'http://127.0.0.1:1/fhircast',

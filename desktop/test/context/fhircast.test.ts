@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { PatientContextUpdate } from '../../src/common/patient-context.js';
 import { FhircastAdapter, type FhircastOptions } from '../../src/context/fhircast.js';
 import { encounterEntry, patientEntry, TestFhircastHub } from './support/fhircast-hub.js';
-import { ManualScheduler, RecordingLog, until } from './support/manual-scheduler.js';
+import { ManualScheduler, RecordingLog, until } from './support/kit.js';
 
 const MRN = 'urn:oid:1.2.643.5.1.13.13.12.2.77.7973';
 const TOPIC = 'DrXRay-session-42';

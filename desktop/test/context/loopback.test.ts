@@ -4,7 +4,7 @@ import { networkInterfaces } from 'node:os';
 import type { ParseResult } from '../../src/context/common.js';
 import { LoopbackListener, generateLoopbackSecret } from '../../src/context/loopback.js';
 import { rawRequest } from './support/http.js';
-import { RecordingLog } from './support/manual-scheduler.js';
+import { RecordingLog } from './support/kit.js';
 
 const SYS = 'urn:oid:1.2.643.5.1.13.13.12.2.77.7973';
 

@@ -8,7 +8,7 @@ import {
 } from '../../src/context/index.js';
 import { patientEntry, TestFhircastHub } from './support/fhircast-hub.js';
 import { rawRequest } from './support/http.js';
-import { ManualScheduler, RecordingLog, until } from './support/manual-scheduler.js';
+import { ManualScheduler, RecordingLog, until } from './support/kit.js';
 
 const SYS = 'urn:oid:1.2.643.5.1.13.13.12.2.77.7973';
 

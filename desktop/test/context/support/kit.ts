@@ -1,3 +1,4 @@
+// Test kit for the context suites: a scheduler driven by the test, a recording logger, a poll helper.
 import type { Scheduler } from '../../../src/context/common.js';
 
 /** A scheduler the test drives: timers fire only when the test runs them. */

@@ -1,0 +1,139 @@
+/**
+ * The desktop shell's settings: one flat key space shared by the three layers
+ * (defaults < machine policy < user). Key names are also the registry value
+ * names under `HKLM\Software\Policies\Konsilium` and the keys of the JSON
+ * files, so IT sees the same names everywhere. Each key has its own schema so
+ * one bad value is reported with its key and ignored while the rest load.
+ */
+import { z } from 'zod';
+
+// `src/common` has no DOM or Node types; WHATWG URL exists in both runtimes.
+declare const URL: new (input: string) => {
+  protocol: string;
+  username: string;
+  password: string;
+  origin: string;
+};
+
+export const DOCK_MODES = ['right', 'left', 'follow', 'floating'] as const;
+export const LANGUAGES = ['ru', 'en'] as const;
+
+/** Registry DWORDs arrive as numbers, JSON as booleans; text `true`/`false`/`1`/`0` is accepted too. */
+const flag = z.preprocess((v) => {
+  if (v === 1 || v === '1' || v === 'true') return true;
+  if (v === 0 || v === '0' || v === 'false') return false;
+  return v;
+}, z.boolean());
+
+/** Integers may arrive as registry DWORDs or as text from REG_SZ. */
+const int = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v),
+    z.number().int().min(min).max(max),
+  );
+
+const httpUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .url()
+  .refine((s) => {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password;
+  }, 'must be an http(s) URL without credentials');
+
+const optionalHttpUrl = z.union([z.literal(''), httpUrl]);
+
+const regexSource = z
+  .string()
+  .max(500)
+  .refine((s) => {
+    try {
+      new RegExp(s, 'i');
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a valid regular expression');
+
+/** Space- or comma-separated origins (`https://wiki.hospital.local`) that may open in the browser. */
+const originList = z
+  .string()
+  .max(4000)
+  .refine(
+    (s) =>
+      splitList(s).every((o) => {
+        try {
+          const u = new URL(o);
+          return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o;
+        } catch {
+          return false;
+        }
+      }),
+    'must be origins such as https://host, separated by spaces or commas',
+  );
+
+/** Splits a space/comma separated list, dropping empty items. */
+export function splitList(s: string): string[] {
+  return s.split(/[\s,]+/).filter((x) => x.length > 0);
+}
+
+export const SETTINGS_SCHEMAS = {
+  /** The hub this workstation talks to; the window loads its web client from here. */
+  hubUrl: httpUrl,
+  dockMode: z.enum(DOCK_MODES),
+  /** Sidebar width in DIP (device-independent pixels). */
+  dockWidth: int(320, 640),
+  /** Regular expression (case-insensitive) matched against the MIS window's title or class (follow mode). */
+  misWindowPattern: regexSource,
+  language: z.enum(LANGUAGES),
+  /** Whether OS notifications may show patient details and message text (off: "New urgent message"). */
+  'notifications.showPatientData': flag,
+  'notifications.sound': flag,
+  /** How often an unacknowledged critical alert is shown again, in seconds. */
+  'notifications.repeatSeconds': int(10, 3600),
+  'fhircast.hubUrl': optionalHttpUrl,
+  'fhircast.topic': z.string().trim().max(512),
+  'fhircast.identifierSystem': z.string().trim().max(512),
+  'loopback.enabled': flag,
+  'loopback.port': int(1024, 65535),
+  /** Per-install secret the MIS sends to the loopback listener (at least 16 characters when enabled). */
+  'loopback.secret': z.string().max(256),
+  'externalLinks.allow': originList,
+} as const;
+
+export type SettingKey = keyof typeof SETTINGS_SCHEMAS;
+export type Settings = { [K in SettingKey]: z.output<(typeof SETTINGS_SCHEMAS)[K]> };
+export const SETTING_KEYS = Object.keys(SETTINGS_SCHEMAS) as SettingKey[];
+
+export const DEFAULT_SETTINGS: Settings = {
+  hubUrl: 'http://127.0.0.1:8080/',
+  dockMode: 'right',
+  dockWidth: 400,
+  misWindowPattern: '',
+  language: 'ru',
+  'notifications.showPatientData': false,
+  'notifications.sound': true,
+  'notifications.repeatSeconds': 60,
+  'fhircast.hubUrl': '',
+  'fhircast.topic': '',
+  'fhircast.identifierSystem': '',
+  'loopback.enabled': false,
+  'loopback.port': 47815,
+  'loopback.secret': '',
+  'externalLinks.allow': '',
+};
+
+export function isSettingKey(key: unknown): key is SettingKey {
+  return typeof key === 'string' && Object.prototype.hasOwnProperty.call(SETTINGS_SCHEMAS, key);
+}
+
+/** Validates one value for its key: the parsed value, or a message naming the problem. */
+export function parseSetting<K extends SettingKey>(
+  key: K,
+  value: unknown,
+): { ok: true; value: Settings[K] } | { ok: false; error: string } {
+  const r = SETTINGS_SCHEMAS[key].safeParse(value);
+  if (r.success) return { ok: true, value: r.data as Settings[K] };
+  return { ok: false, error: r.error.issues.map((i) => i.message).join('; ') };
+}

@@ -57,21 +57,25 @@ const regexSource = z
   }, 'must be a valid regular expression');
 
 /** Space- or comma-separated origins (`https://wiki.hospital.local`) that may open in the browser. */
-const originList = z
-  .string()
-  .max(4000)
-  .refine(
-    (s) =>
-      splitList(s).every((o) => {
-        try {
-          const u = new URL(o);
-          return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o;
-        } catch {
-          return false;
-        }
-      }),
-    'must be origins such as https://host, separated by spaces or commas',
-  );
+const originList = z.preprocess(
+  // A registry REG_MULTI_SZ arrives as a list.
+  (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? v.join(' ') : v),
+  z
+    .string()
+    .max(4000)
+    .refine(
+      (s) =>
+        splitList(s).every((o) => {
+          try {
+            const u = new URL(o);
+            return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o;
+          } catch {
+            return false;
+          }
+        }),
+      'must be origins such as https://host, separated by spaces or commas',
+    ),
+);
 
 /** Splits a space/comma separated list, dropping empty items. */
 export function splitList(s: string): string[] {

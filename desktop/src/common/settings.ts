@@ -96,13 +96,22 @@ export const SETTINGS_SCHEMAS = {
   'notifications.sound': flag,
   /** How often an unacknowledged critical alert is shown again, in seconds. */
   'notifications.repeatSeconds': int(10, 3600),
-  'fhircast.hubUrl': optionalHttpUrl,
-  'fhircast.topic': z.string().trim().max(512),
-  'fhircast.identifierSystem': z.string().trim().max(512),
-  'loopback.enabled': flag,
-  'loopback.port': int(1024, 65535),
-  /** Per-install secret the MIS sends to the loopback listener (at least 16 characters when enabled). */
-  'loopback.secret': z.string().max(256),
+  /** FHIRcast hub of the MIS (empty: FHIRcast off). */
+  'context.fhircast.hubUrl': optionalHttpUrl,
+  /** The FHIRcast topic (session) of this workstation. */
+  'context.fhircast.topic': z.string().trim().max(1024),
+  /** Identifier system taken from `Patient.identifier`. */
+  'context.fhircast.identifierSystem': z.string().trim().max(512),
+  /** System given to `Patient.id` when the patient has no identifier. */
+  'context.fhircast.resourceIdSystem': z.string().trim().max(512),
+  /** Subscription lease to ask for, seconds. */
+  'context.fhircast.leaseSeconds': int(60, 86_400),
+  /** Identifier system assumed for a deep link or command line that sends only a value. */
+  'context.defaultSystem': z.string().trim().max(512),
+  'context.loopback.enabled': flag,
+  'context.loopback.port': int(1024, 65535),
+  /** Per-install secret the MIS sends to the loopback listener (empty, or at least 22 characters). */
+  'context.loopback.secret': z.union([z.literal(''), z.string().min(22).max(512)]),
   'externalLinks.allow': originList,
 } as const;
 
@@ -119,12 +128,15 @@ export const DEFAULT_SETTINGS: Settings = {
   'notifications.showPatientData': false,
   'notifications.sound': true,
   'notifications.repeatSeconds': 60,
-  'fhircast.hubUrl': '',
-  'fhircast.topic': '',
-  'fhircast.identifierSystem': '',
-  'loopback.enabled': false,
-  'loopback.port': 47815,
-  'loopback.secret': '',
+  'context.fhircast.hubUrl': '',
+  'context.fhircast.topic': '',
+  'context.fhircast.identifierSystem': '',
+  'context.fhircast.resourceIdSystem': '',
+  'context.fhircast.leaseSeconds': 3600,
+  'context.defaultSystem': '',
+  'context.loopback.enabled': false,
+  'context.loopback.port': 47815,
+  'context.loopback.secret': '',
   'externalLinks.allow': '',
 };
 

@@ -38,7 +38,10 @@ export function registerIpcHandlers(router: IpcRouter, s: ShellServices): void {
     const { values, locked } = s.config.current;
     // The loopback secret is for the MIS, not for the page.
     return {
-      values: { ...values, 'loopback.secret': values['loopback.secret'] ? '••••••' : '' },
+      values: {
+        ...values,
+        'context.loopback.secret': values['context.loopback.secret'] ? '••••••' : '',
+      },
       locked,
     };
   });

@@ -31,23 +31,35 @@ export function contextArgs(argv: readonly string[]): string[] {
 
 /** The context-service options derived from settings (absent adapters are off). */
 export interface ContextSettings {
-  fhircast?: { hubUrl: string; topic: string; identifierSystem?: string };
+  fhircast?: {
+    hubUrl: string;
+    topic: string;
+    leaseSeconds: number;
+    identifierSystem?: string;
+    resourceIdSystem?: string;
+  };
   loopback?: { port: number; secret: string };
+  defaultSystem?: string;
 }
 
 export function contextSettings(s: Settings): ContextSettings {
   const out: ContextSettings = {};
-  if (s['fhircast.hubUrl'] && s['fhircast.topic']) {
+  if (s['context.fhircast.hubUrl'] && s['context.fhircast.topic']) {
     out.fhircast = {
-      hubUrl: s['fhircast.hubUrl'],
-      topic: s['fhircast.topic'],
-      ...(s['fhircast.identifierSystem']
-        ? { identifierSystem: s['fhircast.identifierSystem'] }
+      hubUrl: s['context.fhircast.hubUrl'],
+      topic: s['context.fhircast.topic'],
+      leaseSeconds: s['context.fhircast.leaseSeconds'],
+      ...(s['context.fhircast.identifierSystem']
+        ? { identifierSystem: s['context.fhircast.identifierSystem'] }
+        : {}),
+      ...(s['context.fhircast.resourceIdSystem']
+        ? { resourceIdSystem: s['context.fhircast.resourceIdSystem'] }
         : {}),
     };
   }
-  if (s['loopback.enabled'] && s['loopback.secret'].length >= 16) {
-    out.loopback = { port: s['loopback.port'], secret: s['loopback.secret'] };
+  if (s['context.loopback.enabled'] && s['context.loopback.secret'] !== '') {
+    out.loopback = { port: s['context.loopback.port'], secret: s['context.loopback.secret'] };
   }
+  if (s['context.defaultSystem']) out.defaultSystem = s['context.defaultSystem'];
   return out;
 }

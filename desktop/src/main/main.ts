@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, safeStorage, session, shell } from 'electron';
 import { WebSocket } from 'ws';
 import { IPC_EVENTS } from '../common/ipc.js';
-import { splitList, type Settings } from '../common/settings.js';
+import { SETTING_KEYS, splitList, type Settings } from '../common/settings.js';
 import { AlertBoard } from './alerts/alert-board.js';
 import { AlertWatcher } from './alerts/alert-watcher.js';
 import { ElectronAlertSink } from './alerts/electron-sink.js';
@@ -74,11 +74,12 @@ async function start(): Promise<void> {
   });
   let settings: Settings = (await config.load()).values;
   if (
-    settings['loopback.enabled'] &&
-    !settings['loopback.secret'] &&
-    !config.isLocked('loopback.secret')
+    settings['context.loopback.enabled'] &&
+    !settings['context.loopback.secret'] &&
+    !config.isLocked('context.loopback.secret')
   ) {
-    settings = (await config.set('loopback.secret', randomBytes(24).toString('base64url'))).values;
+    settings = (await config.set('context.loopback.secret', randomBytes(24).toString('base64url')))
+      .values;
   }
   const hubOrigin = () => httpOrigin(config.current.values.hubUrl) ?? 'http://127.0.0.1:8080';
   const allowedExternal = () => splitList(config.current.values['externalLinks.allow']);
@@ -200,14 +201,7 @@ async function start(): Promise<void> {
         misWindowPattern: values.misWindowPattern,
       });
     }
-    const ctxKeys = [
-      'fhircast.hubUrl',
-      'fhircast.topic',
-      'fhircast.identifierSystem',
-      'loopback.enabled',
-      'loopback.port',
-      'loopback.secret',
-    ] as const;
+    const ctxKeys = SETTING_KEYS.filter((k) => k.startsWith('context.'));
     if (ctxKeys.some((k) => prev[k] !== values[k])) void startContext();
     if (prev.hubUrl !== values.hubUrl)
       void wipe('hub changed').then(() => win?.loadURL(values.hubUrl));

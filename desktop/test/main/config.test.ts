@@ -15,7 +15,7 @@ const REG_OUTPUT = [
   '    notifications.showPatientData    REG_DWORD    0x0',
   '    misWindowPattern    REG_SZ    ^qMS .* - Карта пациента',
   '    externalLinks.allow    REG_MULTI_SZ    https://wiki.gkb1.local\\0https://lab.gkb1.local',
-  '    loopback.secret    REG_SZ    ',
+  '    context.loopback.secret    REG_SZ    ',
   '    (Default)    REG_SZ    ignored',
   '',
   'HKEY_LOCAL_MACHINE\\Software\\Policies\\Konsilium\\Sub',
@@ -30,7 +30,7 @@ describe('desktop settings: registry policy parser', () => {
       'notifications.showPatientData': 0,
       misWindowPattern: '^qMS .* - Карта пациента',
       'externalLinks.allow': ['https://wiki.gkb1.local', 'https://lab.gkb1.local'],
-      'loopback.secret': '',
+      'context.loopback.secret': '',
     });
   });
 
@@ -73,14 +73,14 @@ describe('desktop settings: precedence defaults < machine policy < user', () => 
       policy: {
         'notifications.showPatientData': 1,
         dockWidth: '380',
-        'loopback.enabled': 'true',
+        'context.loopback.enabled': 'true',
         'externalLinks.allow': parseRegQuery(REG_OUTPUT)['externalLinks.allow'],
       },
     });
     assert.equal(r.values['externalLinks.allow'], 'https://wiki.gkb1.local https://lab.gkb1.local');
     assert.equal(r.values['notifications.showPatientData'], true);
     assert.equal(r.values.dockWidth, 380);
-    assert.equal(r.values['loopback.enabled'], true);
+    assert.equal(r.values['context.loopback.enabled'], true);
   });
 
   it('reports a bad value with its layer and key, ignores it and keeps the lower layer', () => {

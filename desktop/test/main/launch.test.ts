@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_SETTINGS } from '../../src/common/settings.js';
+import { DEFAULT_SETTINGS, parseSetting } from '../../src/common/settings.js';
 import { contextArgs, contextSettings, protocolClientArgs } from '../../src/main/launch.js';
 import { badgeLabel, trayBitmap, trayTooltip } from '../../src/main/tray-icon.js';
 
@@ -40,27 +40,37 @@ describe('desktop launch: protocol registration and context settings', () => {
     assert.deepEqual(contextSettings(DEFAULT_SETTINGS), {});
     const s = {
       ...DEFAULT_SETTINGS,
-      'fhircast.hubUrl': 'https://mis.gkb1.local/fhircast',
-      'fhircast.topic': 'ws-17',
-      'loopback.enabled': true,
-      'loopback.secret': 'short',
+      'context.fhircast.hubUrl': 'https://mis.gkb1.local/fhircast',
+      'context.fhircast.topic': 'ws-17',
+      'context.loopback.enabled': true,
     };
     assert.deepEqual(contextSettings(s), {
-      fhircast: { hubUrl: 'https://mis.gkb1.local/fhircast', topic: 'ws-17' },
+      fhircast: { hubUrl: 'https://mis.gkb1.local/fhircast', topic: 'ws-17', leaseSeconds: 3600 },
     });
     const full = {
       ...s,
-      'fhircast.identifierSystem': 'urn:oid:1.2.3',
-      'loopback.secret': 's'.repeat(24),
+      'context.fhircast.identifierSystem': 'urn:oid:1.2.3',
+      'context.fhircast.resourceIdSystem': 'urn:mis:patient-id',
+      'context.loopback.secret': 's'.repeat(24),
+      'context.defaultSystem': 'urn:oid:1.2.3',
     };
     assert.deepEqual(contextSettings(full), {
       fhircast: {
         hubUrl: 'https://mis.gkb1.local/fhircast',
         topic: 'ws-17',
+        leaseSeconds: 3600,
         identifierSystem: 'urn:oid:1.2.3',
+        resourceIdSystem: 'urn:mis:patient-id',
       },
       loopback: { port: 47815, secret: 's'.repeat(24) },
+      defaultSystem: 'urn:oid:1.2.3',
     });
+  });
+
+  it('a loopback secret must be empty or at least 22 characters', () => {
+    assert.equal(parseSetting('context.loopback.secret', 'short').ok, false);
+    assert.equal(parseSetting('context.loopback.secret', '').ok, true);
+    assert.equal(parseSetting('context.loopback.secret', 'x'.repeat(22)).ok, true);
   });
 });
 

@@ -33,6 +33,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 // dist/src/main → dist/preload/preload.cjs (bundled by scripts/build-preload.mjs)
 const PRELOAD = join(here, '..', '..', 'preload', 'preload.cjs');
 
+// One name for userData in development and packaged runs (%APPDATA%\Konsilium, ~/.config/Konsilium).
+app.setName('Konsilium');
+
 if (!app.requestSingleInstanceLock()) {
   // Another instance runs: Electron forwards our argv to it ('second-instance'); we leave.
   app.quit();

@@ -32,7 +32,7 @@ import {
   parseWmctrl,
   type TopLevelWindow,
 } from './mis-window.js';
-import { AppBar, hwndOf, listWindowsWin32 } from './win32.js';
+import { APPBAR_CALLBACK_MESSAGE, AppBar, hwndOf, listWindowsWin32 } from './win32.js';
 
 export interface DockSettings {
   mode: DockMode;
@@ -84,7 +84,10 @@ export class DockController {
   async release(): Promise<void> {
     if (this.followTimer) clearInterval(this.followTimer);
     this.followTimer = null;
-    await this.appBar?.remove();
+    if (this.appBar) {
+      this.win.unhookWindowMessage(APPBAR_CALLBACK_MESSAGE);
+      await this.appBar.remove();
+    }
     this.appBar = null;
     this.win.setAlwaysOnTop(false);
   }
@@ -99,6 +102,10 @@ export class DockController {
     let bounds = edgeSidebarBounds(display, edge, width);
     if (process.platform === 'win32') {
       this.appBar = new AppBar(hwndOf(this.win.getNativeWindowHandle()));
+      // Windows tells an AppBar when the taskbar or another bar moves (ABN_POSCHANGED = 1).
+      this.win.hookWindowMessage(APPBAR_CALLBACK_MESSAGE, (wParam) => {
+        if (wParam.readUInt32LE(0) === 1) void this.reapply();
+      });
       const granted = await this.appBar.place(edge, appBarProposal(display, edge, width));
       bounds = screen.screenToDipRect(this.win, granted);
     }

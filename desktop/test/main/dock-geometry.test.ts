@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { defineWin32Types, hwndOf } from '../../src/main/dock/win32.js';
 import {
   appBarProposal,
   displayForRect,
@@ -320,5 +321,23 @@ describe('desktop dock: finding the MIS window', () => {
       ],
     );
     assert.deepEqual(parsed[1]!.bounds, { x: 10, y: 20, width: 1280, height: 1024 });
+  });
+});
+
+describe('desktop dock: Win32 structures for the AppBar (koffi)', () => {
+  it('APPBARDATA has the 64-bit Windows layout and the HWND is read from the native handle', async () => {
+    const mod = await import('koffi');
+    const koffi = (mod as unknown as { default?: typeof mod }).default ?? mod;
+    const { APPBARDATA, RECT } = defineWin32Types(koffi);
+    const again = defineWin32Types(koffi);
+    assert.equal(koffi.sizeof(RECT), 16);
+    assert.equal(koffi.sizeof(APPBARDATA), 48);
+    assert.equal(koffi.offsetof(APPBARDATA, 'hWnd'), 8);
+    assert.equal(koffi.offsetof(APPBARDATA, 'rc'), 24);
+    assert.equal(koffi.offsetof(APPBARDATA, 'lParam'), 40);
+    assert.equal(koffi.sizeof(again.APPBARDATA), 48, 'defining the types twice is fine');
+    const handle = Buffer.alloc(8);
+    handle.writeBigUInt64LE(0x1a2b3cn);
+    assert.equal(hwndOf(handle), 0x1a2b3cn);
   });
 });

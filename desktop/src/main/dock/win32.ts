@@ -34,28 +34,32 @@ interface Native {
 
 let native: Promise<Native> | null = null;
 
+/**
+ * The Win32 structures and callback type, laid out as on 64-bit Windows
+ * (`APPBARDATA` is 48 bytes there). Separate from loading the DLLs so the
+ * layout is checked by tests on any platform.
+ */
+export function defineWin32Types(koffi: Koffi) {
+  // Anonymous types: koffi registers named ones globally, and this may run more than once.
+  const RECT = koffi.struct({ left: 'int32', top: 'int32', right: 'int32', bottom: 'int32' });
+  const APPBARDATA = koffi.struct({
+    cbSize: 'uint32',
+    hWnd: 'uintptr_t',
+    uCallbackMessage: 'uint32',
+    uEdge: 'uint32',
+    rc: RECT,
+    lParam: 'intptr_t',
+  });
+  const enumProc = koffi.proto('__stdcall', null, 'bool', ['uintptr_t', 'intptr_t']);
+  return { RECT, APPBARDATA, enumProc };
+}
+
 function load(): Promise<Native> {
   native ??= import('koffi').then((mod) => {
     const koffi = (mod as unknown as { default?: Koffi }).default ?? mod;
-    const RECT = koffi.struct('KS_RECT', {
-      left: 'int32',
-      top: 'int32',
-      right: 'int32',
-      bottom: 'int32',
-    });
-    const APPBARDATA = koffi.struct('KS_APPBARDATA', {
-      cbSize: 'uint32',
-      hWnd: 'uintptr_t',
-      uCallbackMessage: 'uint32',
-      uEdge: 'uint32',
-      rc: RECT,
-      lParam: 'intptr_t',
-    });
+    const { APPBARDATA, RECT, enumProc } = defineWin32Types(koffi);
     const shell32 = koffi.load('shell32.dll');
     const user32 = koffi.load('user32.dll');
-    const enumProc = koffi.proto(
-      'bool __stdcall KsEnumWindowsProc(uintptr_t hwnd, intptr_t lParam)',
-    );
     return {
       koffi,
       appBarDataType: APPBARDATA,

@@ -15,7 +15,7 @@ import type { TokenStore } from './session/token-store.js';
 export interface ShellServices {
   tokens: TokenStore;
   config: ConfigStore;
-  /** The renderer signed in: (re)start the main-process alert connection. */
+  /** The renderer signed in: (re)start the main-process alert connection (never rejects). */
   signedIn(token: string): Promise<void>;
   /** Sign-out: wipe the token, the alert connection and the renderer's storage. */
   wipe(reason: string): Promise<void>;
@@ -29,7 +29,8 @@ export function registerIpcHandlers(router: IpcRouter, s: ShellServices): void {
   router.handle(IPC.sessionLoadToken, () => s.tokens.load());
   router.handle(IPC.sessionSaveToken, async ({ token }) => {
     await s.tokens.save(token);
-    await s.signedIn(token);
+    // Not awaited: the alert connection retries until the hub answers.
+    void s.signedIn(token);
   });
   router.handle(IPC.sessionClear, () => s.wipe('sign-out'));
   router.handle(IPC.notifyShow, (n) => s.notify(n));

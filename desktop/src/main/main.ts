@@ -58,6 +58,15 @@ async function start(): Promise<void> {
   // Early links (before ready) are queued for the context service.
   const early: string[][] = [];
   let context: ContextService | null = null;
+  let win: BrowserWindow | null = null;
+  let quitting = false;
+  app.on('before-quit', () => (quitting = true));
+  const showWindow = (): void => {
+    if (!win) return;
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  };
   app.on('second-instance', (_e, argv) => {
     if (context) context.acceptArgv(contextArgs(argv));
     else early.push(contextArgs(argv));
@@ -88,30 +97,23 @@ async function start(): Promise<void> {
   const allowedExternal = () => splitList(config.current.values['externalLinks.allow']);
 
   hardenSession({ hubOrigin, log });
-  let win: BrowserWindow | null = createMainWindow({
+  const mainWindow = createMainWindow({
     hubOrigin,
     allowedExternal,
     preload: PRELOAD,
     log,
   });
-  win.on('close', (e) => {
+  win = mainWindow;
+  mainWindow.on('close', (e) => {
     // Closing hides to the tray so alerts keep working; Quit from the tray ends the app.
     if (!quitting) {
       e.preventDefault();
       win?.hide();
     }
   });
-  win.on('closed', () => (win = null));
-  function showWindow(): void {
-    if (!win) return;
-    if (win.isMinimized()) win.restore();
-    win.show();
-    win.focus();
-  }
-  let quitting = false;
-  app.on('before-quit', () => (quitting = true));
+  mainWindow.on('closed', () => (win = null));
 
-  const dock = new DockController(win, log);
+  const dock = new DockController(mainWindow, log);
   const tray = new ShellTray(
     () => win,
     () => config.current.values.language,
@@ -184,9 +186,10 @@ async function start(): Promise<void> {
     context = await loadContextService(contextSettings(config.current.values), log);
     context.subscribe((update) => win?.webContents.send(IPC_EVENTS.contextChanged, update));
     await context.start();
-    context.acceptArgv(contextArgs(process.argv));
     for (const a of early.splice(0)) context.acceptArgv(a);
   };
+  // This launch's own arguments go first, then links that arrived during start-up.
+  early.unshift(contextArgs(process.argv));
   await startContext();
 
   let applied = config.current.values;
@@ -215,7 +218,7 @@ async function start(): Promise<void> {
     width: settings.dockWidth,
     misWindowPattern: settings.misWindowPattern,
   });
-  await win.loadURL(settings.hubUrl);
+  await mainWindow.loadURL(settings.hubUrl);
   const stored = await tokens.load();
   if (stored) await signedIn(stored);
 

@@ -35,6 +35,7 @@ const PRELOAD = join(here, '..', '..', 'preload', 'preload.cjs');
 
 // One name for userData in development and packaged runs (%APPDATA%\Konsilium, ~/.config/Konsilium).
 app.setName('Konsilium');
+app.setPath('userData', join(app.getPath('appData'), 'Konsilium'));
 
 if (!app.requestSingleInstanceLock()) {
   // Another instance runs: Electron forwards our argv to it ('second-instance'); we leave.

@@ -28,6 +28,8 @@ export type IpcChannel = (typeof IPC)[keyof typeof IPC];
 /** Main → renderer pushes (`webContents.send`). */
 export const IPC_EVENTS = {
   contextChanged: 'ks:context:changed',
+  /** A notification was clicked: `conversationId` (string). */
+  conversationOpen: 'ks:conversation:open',
 } as const;
 
 const none = z.undefined();

@@ -130,7 +130,12 @@ async function start(): Promise<void> {
       repeatSeconds: v['notifications.repeatSeconds'],
     };
   };
-  const sink = new ElectronAlertSink(() => showWindow());
+  const sink = new ElectronAlertSink((alert) => {
+    showWindow();
+    if (alert.conversationId) {
+      win?.webContents.send(IPC_EVENTS.conversationOpen, alert.conversationId);
+    }
+  });
   const board = new AlertBoard(sink, policy);
   board.subscribe((alerts) => tray.update({ alerts }));
 

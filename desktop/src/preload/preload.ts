@@ -39,6 +39,13 @@ const bridge: KonsiliumBridge = {
     }>,
   setSetting: (key, value) => ipcRenderer.invoke(IPC.settingsSet, { key, value }) as Promise<void>,
   openExternal: (url) => ipcRenderer.invoke(IPC.shellOpenExternal, { url }) as Promise<void>,
+  onOpenConversation(listener) {
+    const handler = (_e: IpcRendererEvent, id: unknown) => {
+      if (typeof id === 'string') listener(id);
+    };
+    ipcRenderer.on(IPC_EVENTS.conversationOpen, handler);
+    return () => ipcRenderer.removeListener(IPC_EVENTS.conversationOpen, handler);
+  },
 };
 
 contextBridge.exposeInMainWorld('konsilium', bridge);

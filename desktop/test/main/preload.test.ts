@@ -71,6 +71,7 @@ describe('desktop preload: exactly one bridge object', () => {
       'getSettings',
       'setSetting',
       'openExternal',
+      'onOpenConversation',
     ];
     assert.deepEqual(Object.keys(exposed[0]![1] as object).sort(), [...members].sort());
   });
@@ -118,5 +119,18 @@ describe('desktop preload: exactly one bridge object', () => {
     push({}, { state: 'active', context: null });
     assert.deepEqual(seen, ['none', 'lost']);
     assert.equal(listeners.get(IPC_EVENTS.contextChanged)!.length, 0);
+  });
+
+  it('onOpenConversation passes only string ids from notification clicks', async () => {
+    const { exposed, listeners } = await loadPreload();
+    const bridge = exposed[0]![1] as KonsiliumBridge;
+    const ids: string[] = [];
+    const off = bridge.onOpenConversation!((id) => ids.push(id));
+    const push = listeners.get(IPC_EVENTS.conversationOpen)![0]!;
+    push({}, 'c-1');
+    push({}, { toString: () => 'x' });
+    off();
+    assert.deepEqual(ids, ['c-1']);
+    assert.equal(listeners.get(IPC_EVENTS.conversationOpen)!.length, 0, 'unsubscribed');
   });
 });

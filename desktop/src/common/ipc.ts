@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { PRIORITIES } from '@konsilium/shared';
-import { isSettingKey } from './settings.js';
+import { resolveSettingKey } from './settings.js';
 
 /** Renderer → main calls (`ipcRenderer.invoke`). */
 export const IPC = {
@@ -52,7 +52,7 @@ export const IPC_PAYLOADS = {
   [IPC.settingsGet]: none,
   [IPC.settingsSet]: z
     .object({
-      key: z.string().refine(isSettingKey, 'unknown setting'),
+      key: z.string().refine((k) => resolveSettingKey(k) !== null, 'unknown setting'),
       value: z.union([z.string().max(4000), z.number().finite(), z.boolean()]),
     })
     .strict(),

@@ -17,6 +17,9 @@ declare const URL: new (input: string) => {
 
 export const DOCK_MODES = ['right', 'left', 'follow', 'floating'] as const;
 export const LANGUAGES = ['ru', 'en'] as const;
+export const THEMES = ['light', 'dark', 'contrast'] as const;
+/** Which messages raise an OS notification (critical ones always do). */
+export const NOTIFY_LEVELS = ['all', 'urgent', 'none'] as const;
 
 /** Registry DWORDs arrive as numbers, JSON as booleans; text `true`/`false`/`1`/`0` is accepted too. */
 const flag = z.preprocess((v) => {
@@ -91,6 +94,9 @@ export const SETTINGS_SCHEMAS = {
   /** Regular expression (case-insensitive) matched against the MIS window's title or class (follow mode). */
   misWindowPattern: regexSource,
   language: z.enum(LANGUAGES),
+  /** UI colour theme (`contrast`: the high-contrast theme). */
+  'ui.theme': z.enum(THEMES),
+  'ui.notify': z.enum(NOTIFY_LEVELS),
   /** Whether OS notifications may show patient details and message text (off: "New urgent message"). */
   'notifications.showPatientData': flag,
   'notifications.sound': flag,
@@ -125,6 +131,8 @@ export const DEFAULT_SETTINGS: Settings = {
   dockWidth: 400,
   misWindowPattern: '',
   language: 'ru',
+  'ui.theme': 'light',
+  'ui.notify': 'all',
   'notifications.showPatientData': false,
   'notifications.sound': true,
   'notifications.repeatSeconds': 60,
@@ -139,6 +147,24 @@ export const DEFAULT_SETTINGS: Settings = {
   'context.loopback.secret': '',
   'externalLinks.allow': '',
 };
+
+/**
+ * Names the web client uses for settings the shell keeps under another key
+ * (`setSetting('ui.locale', 'en')` sets `language`).
+ */
+export const SETTING_ALIASES: Readonly<Record<string, SettingKey>> = {
+  'ui.locale': 'language',
+  'ui.sound': 'notifications.sound',
+};
+
+/** The setting a name refers to (itself or through an alias), or null for an unknown name. */
+export function resolveSettingKey(key: unknown): SettingKey | null {
+  if (isSettingKey(key)) return key;
+  if (typeof key === 'string' && Object.prototype.hasOwnProperty.call(SETTING_ALIASES, key)) {
+    return SETTING_ALIASES[key]!;
+  }
+  return null;
+}
 
 export function isSettingKey(key: unknown): key is SettingKey {
   return typeof key === 'string' && Object.prototype.hasOwnProperty.call(SETTINGS_SCHEMAS, key);

@@ -4,7 +4,7 @@
  * and came from the hub's top-level frame.
  */
 import { IPC } from '../common/ipc.js';
-import { splitList } from '../common/settings.js';
+import { resolveSettingKey, splitList } from '../common/settings.js';
 import type { PatientContextUpdate } from '../common/patient-context.js';
 import type { DesktopNotification } from '../common/bridge.js';
 import type { ConfigStore } from './config/config-store.js';
@@ -47,7 +47,7 @@ export function registerIpcHandlers(router: IpcRouter, s: ShellServices): void {
     };
   });
   router.handle(IPC.settingsSet, async ({ key, value }) => {
-    await s.config.set(key, value);
+    await s.config.set(resolveSettingKey(key) ?? key, value);
   });
   router.handle(IPC.shellOpenExternal, async ({ url }) => {
     if (!isAllowedExternal(url, splitList(s.config.current.values['externalLinks.allow']))) {

@@ -128,6 +128,7 @@ async function start(): Promise<void> {
       language: v.language,
       sound: v['notifications.sound'],
       repeatSeconds: v['notifications.repeatSeconds'],
+      notifyUrgent: v['ui.notify'] !== 'none',
     };
   };
   const sink = new ElectronAlertSink((alert) => {

@@ -82,7 +82,13 @@ describe('desktop alerts: AlertWatcher against a real hub (demo hospital)', func
     let showPatientData = false;
     const board = new AlertBoard(
       sink,
-      () => ({ showPatientData, language: 'ru', sound: true, repeatSeconds: 60 }),
+      () => ({
+        showPatientData,
+        language: 'ru',
+        sound: true,
+        repeatSeconds: 60,
+        notifyUrgent: true,
+      }),
       clock,
     );
     const ended: number[] = [];
@@ -162,6 +168,7 @@ describe('desktop alerts: AlertWatcher against a real hub (demo hospital)', func
       language: 'ru',
       sound: true,
       repeatSeconds: 60,
+      notifyUrgent: true,
     }));
     const ended: number[] = [];
     const watcher = new AlertWatcher({

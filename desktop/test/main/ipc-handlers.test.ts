@@ -118,6 +118,23 @@ describe('desktop IPC handlers: what each bridge call does in the main process',
     assert.equal(config.current.values.hubUrl, `${HUB}/`);
   });
 
+  it("accepts the web client's names for settings it mirrors (ui.locale → language, ui.sound)", async () => {
+    await ipc.invoke(IPC.settingsSet, { key: 'ui.locale', value: 'en' });
+    await ipc.invoke(IPC.settingsSet, { key: 'ui.sound', value: false });
+    await ipc.invoke(IPC.settingsSet, { key: 'ui.theme', value: 'contrast' });
+    const v = config.current.values;
+    assert.deepEqual(
+      [v.language, v['notifications.sound'], v['ui.theme']],
+      ['en', false, 'contrast'],
+    );
+    await assert.rejects(ipc.invoke(IPC.settingsSet, { key: 'ui.theme', value: 'neon' }), {
+      code: 'settings.invalid',
+    });
+    await assert.rejects(ipc.invoke(IPC.settingsSet, { key: 'ui.unknown', value: 1 }), {
+      message: 'ipc.invalid_payload',
+    });
+  });
+
   it('opens only allowlisted links', async () => {
     await ipc.invoke(IPC.shellOpenExternal, { url: 'https://wiki.gkb1.local/protocols/sepsis' });
     await assert.rejects(ipc.invoke(IPC.shellOpenExternal, { url: 'https://evil.example/' }), {

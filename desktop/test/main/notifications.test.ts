@@ -127,6 +127,7 @@ describe('desktop alerts: critical alerts repeat with sound until acknowledged',
     language: 'ru',
     sound: false,
     repeatSeconds: 60,
+    notifyUrgent: true,
   };
 
   it('shows a critical alert persistently with sound and repeats it every repeatSeconds', () => {
@@ -188,6 +189,21 @@ describe('desktop alerts: critical alerts repeat with sound until acknowledged',
     assert.equal(sink.shown.length, 1);
     assert.deepEqual([sink.shown[0]!.persistent, sink.shown[0]!.sound], [false, false]);
     assert.deepEqual(board.pending(), ['u1']);
+  });
+
+  it("with the user's notifications off, urgent alerts stay silent but critical ones still show", () => {
+    const sink = new RecordingSink();
+    const board = new AlertBoard(
+      sink,
+      () => ({ ...policy, notifyUrgent: false }),
+      new ManualScheduler(),
+    );
+    board.raise({ id: 'u1', conversationId: 'c1', priority: 'urgent', needsAck: true });
+    board.raise({ id: 'k1', conversationId: 'c1', priority: 'critical', needsAck: true });
+    assert.deepEqual(
+      sink.shown.map((s) => s.id),
+      ['k1'],
+    );
   });
 
   it('clear() (sign-out, revocation) closes every alert and stops every repeat', () => {

@@ -47,6 +47,8 @@ export const realScheduler: Scheduler = {
 export interface AlertPolicy extends NotificationPolicy {
   /** Sound for urgent alerts (critical ones always sound). */
   sound: boolean;
+  /** Whether urgent alerts notify at all (the user's `ui.notify` = `none` turns them off; critical ones always notify). */
+  notifyUrgent: boolean;
   repeatSeconds: number;
 }
 
@@ -68,6 +70,7 @@ export class AlertBoard {
   /** Shows a new alert (a second raise of the same id is ignored). */
   raise(alert: Alert): void {
     if (this.open.has(alert.id)) return;
+    if (alert.priority !== 'critical' && !this.policy().notifyUrgent) return;
     const entry = { alert, cancel: null as (() => void) | null };
     this.open.set(alert.id, entry);
     this.display(alert, 0);

@@ -32,6 +32,8 @@ export interface KonsiliumBridge {
   getSettings(): Promise<{ values: Record<string, unknown>; locked: string[] }>;
   setSetting(key: string, value: unknown): Promise<void>;
   openExternal(url: string): Promise<void>;
+  /** The user clicked an OS notification: show this conversation. Returns an unsubscribe. */
+  onOpenConversation?(listener: (conversationId: string) => void): () => void;
 }
 
 declare global {

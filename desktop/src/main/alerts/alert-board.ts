@@ -1,0 +1,134 @@
+/**
+ * The unacknowledged urgent/critical alerts this workstation is showing, and
+ * the repeat rule: a critical alert stays on screen (persistent toast) and is
+ * shown again with sound every `repeatSeconds` until it is acknowledged (or
+ * recalled, or someone took it on); an urgent one is shown once. Time comes
+ * from an injected scheduler so tests advance it by hand.
+ */
+import type { Priority } from '@konsilium/shared';
+import {
+  buildNotificationText,
+  type AlertFacts,
+  type NotificationPolicy,
+} from './notification-text.js';
+
+export interface ShownAlert {
+  id: string;
+  conversationId: string;
+  priority: Priority;
+  title: string;
+  body: string;
+  /** Stays until dismissed (Windows `timeoutType: 'never'`, Linux urgency critical). */
+  persistent: boolean;
+  sound: boolean;
+  /** 0 for the first showing, then 1, 2, … for repeats. */
+  repeat: number;
+}
+
+/** Where alerts are shown: Electron `Notification` in the shell, a recorder in tests. */
+export interface AlertSink {
+  show(alert: ShownAlert): void;
+  close(id: string): void;
+}
+
+/** Repeating timer; returns a cancel function. */
+export interface Scheduler {
+  every(ms: number, task: () => void): () => void;
+}
+
+export const realScheduler: Scheduler = {
+  every(ms, task) {
+    const t = setInterval(task, ms);
+    t.unref?.();
+    return () => clearInterval(t);
+  },
+};
+
+export interface AlertPolicy extends NotificationPolicy {
+  /** Sound for urgent alerts (critical ones always sound). */
+  sound: boolean;
+  /** Whether urgent alerts notify at all (the user's `ui.notify` = `none` turns them off; critical ones always notify). */
+  notifyUrgent: boolean;
+  repeatSeconds: number;
+}
+
+export interface Alert extends AlertFacts {
+  id: string;
+  conversationId: string;
+}
+
+export class AlertBoard {
+  private readonly open = new Map<string, { alert: Alert; cancel: (() => void) | null }>();
+  private readonly listeners = new Set<(pending: number) => void>();
+
+  constructor(
+    private readonly sink: AlertSink,
+    private readonly policy: () => AlertPolicy,
+    private readonly scheduler: Scheduler = realScheduler,
+  ) {}
+
+  /** Shows a new alert (a second raise of the same id is ignored). */
+  raise(alert: Alert): void {
+    if (this.open.has(alert.id)) return;
+    if (alert.priority !== 'critical' && !this.policy().notifyUrgent) return;
+    const entry = { alert, cancel: null as (() => void) | null };
+    this.open.set(alert.id, entry);
+    this.display(alert, 0);
+    if (alert.priority === 'critical') {
+      let n = 0;
+      entry.cancel = this.scheduler.every(this.policy().repeatSeconds * 1000, () => {
+        if (this.open.get(alert.id) === entry) this.display(alert, ++n);
+      });
+    }
+    this.changed();
+  }
+
+  /** Acknowledged, taken on or recalled: stop repeating and remove the toast. */
+  resolve(id: string): void {
+    const entry = this.open.get(id);
+    if (!entry) return;
+    entry.cancel?.();
+    this.open.delete(id);
+    this.sink.close(id);
+    this.changed();
+  }
+
+  /** Sign-out / session end: drop everything. */
+  clear(): void {
+    for (const id of [...this.open.keys()]) this.resolve(id);
+  }
+
+  pending(): string[] {
+    return [...this.open.keys()];
+  }
+
+  has(id: string): boolean {
+    return this.open.has(id);
+  }
+
+  /** Told the number of open alerts after every change (tray badge). */
+  subscribe(listener: (pending: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private display(alert: Alert, repeat: number): void {
+    const policy = this.policy();
+    const text = buildNotificationText(alert, policy);
+    const critical = alert.priority === 'critical';
+    this.sink.show({
+      id: alert.id,
+      conversationId: alert.conversationId,
+      priority: alert.priority,
+      title: text.title,
+      body: text.body,
+      persistent: critical,
+      sound: critical || policy.sound,
+      repeat,
+    });
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l(this.open.size);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The main process's own hub connection (ADR 0010): it watches for urgent and
+ * critical messages addressed to this user and keeps them on the
+ * {@link AlertBoard} until acknowledged, so alerts work while the window is
+ * hidden, minimized to the tray or the renderer is reloading. The renderer has
+ * its own connection for the UI; both use the same session token.
+ */
+import {
+  CLOSE_CODES,
+  HubClient,
+  type MessageView,
+  type WebSocketConstructor,
+} from '@konsilium/shared';
+import type { AlertBoard } from './alert-board.js';
+
+export interface AlertWatcherOptions {
+  /** The hub URL now (read at each start). */
+  hubUrl: () => string;
+  WebSocket: WebSocketConstructor;
+  board: AlertBoard;
+  /** Whether notifications may carry patient data (then the conversation's patient label is fetched). */
+  showPatientData: () => boolean;
+  /** The hub ended or refused the session (logout elsewhere, remote revocation, expiry). */
+  onSessionEnded: (code: number) => void;
+  log: {
+    info(f: Record<string, unknown>, m: string): void;
+    warn(f: Record<string, unknown>, m: string): void;
+  };
+  /** Reconnect backoff (tests shorten it). */
+  reconnect?: { minMs?: number; maxMs?: number };
+}
+
+const ALERT_PRIORITIES = new Set(['urgent', 'critical']);
+
+export class AlertWatcher {
+  private client: HubClient | null = null;
+  private me: string | null = null;
+  private readonly labels = new Map<string, string | null>();
+
+  constructor(private readonly options: AlertWatcherOptions) {}
+
+  get connected(): boolean {
+    return this.client?.status === 'open';
+  }
+
+  /** Connects with the session token; resolves once authenticated (rejects if the hub refuses it). */
+  async start(token: string): Promise<void> {
+    this.stop();
+    const client = new HubClient({
+      baseUrl: new URL(this.options.hubUrl()).origin,
+      WebSocket: this.options.WebSocket,
+      ...(this.options.reconnect ? { reconnect: this.options.reconnect } : {}),
+    });
+    this.client = client;
+    client.useToken(token);
+    client.on('message.created', (m) => void this.onMessage(m));
+    client.on('message.updated', (m) => void this.onMessage(m));
+    client.on('conversation.created', (c) => this.labels.set(c.id, c.patient?.label ?? null));
+    client.on('conversation.updated', (c) => this.labels.set(c.id, c.patient?.label ?? null));
+    client.on('session-ended', ({ code }) => {
+      this.options.log.info({ code }, 'hub ended the session');
+      this.options.board.clear();
+      this.stop();
+      this.options.onSessionEnded(code);
+    });
+    client.on('connection', (status) => this.options.log.info({ status }, 'alert connection'));
+    try {
+      const auth = await client.connect();
+      this.me = auth.userId;
+    } catch (err) {
+      if (this.client === client) this.stop();
+      throw err;
+    }
+  }
+
+  /** Closes the connection (sign-out, hub URL change, quit). Open alerts stay until cleared. */
+  stop(): void {
+    this.client?.close();
+    this.client = null;
+    this.me = null;
+  }
+
+  private async onMessage(m: MessageView): Promise<void> {
+    const board = this.options.board;
+    const me = this.client?.session?.userId ?? this.me;
+    const mine = me !== null && m.authorId === me;
+    const resolved =
+      m.recalledAt !== null || m.firstAcceptor !== null || m.acks.some((a) => a.userId === me);
+    if (board.has(m.id)) {
+      if (resolved) board.resolve(m.id);
+      return;
+    }
+    if (mine || resolved || !ALERT_PRIORITIES.has(m.priority)) return;
+    if ((m as { system?: unknown }).system) return;
+    const patientLabel = this.options.showPatientData()
+      ? await this.patientLabel(m.conversationId)
+      : undefined;
+    board.raise({
+      id: m.id,
+      conversationId: m.conversationId,
+      priority: m.priority,
+      needsAck: true,
+      text: m.text,
+      ...(patientLabel ? { patientLabel } : {}),
+    });
+  }
+
+  private async patientLabel(conversationId: string): Promise<string | undefined> {
+    if (!this.labels.has(conversationId) && this.client) {
+      try {
+        // No single-conversation route: the list is small and fills the cache for later alerts.
+        const list = await this.client.request<{
+          items: { id: string; patient?: { label?: string | null } | null }[];
+        }>('GET', '/api/v1/conversations');
+        for (const c of list.items) this.labels.set(c.id, c.patient?.label ?? null);
+      } catch (err) {
+        this.options.log.warn(
+          { code: (err as { code?: string }).code },
+          'conversation lookup failed',
+        );
+        return undefined;
+      }
+    }
+    return this.labels.get(conversationId) ?? undefined;
+  }
+}
+
+/** Close codes after which the local session data must be wiped. */
+export const SESSION_END_CODES: readonly number[] = [
+  CLOSE_CODES.authFailed,
+  CLOSE_CODES.sessionEnded,
+];

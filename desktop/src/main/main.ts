@@ -190,7 +190,7 @@ async function start(): Promise<void> {
   // Patient context → renderer.
   const startContext = async () => {
     await context?.stop();
-    context = await loadContextService(contextSettings(config.current.values), log);
+    context = loadContextService(contextSettings(config.current.values), log);
     context.subscribe((update) => win?.webContents.send(IPC_EVENTS.contextChanged, update));
     await context.start();
     for (const a of early.splice(0)) context.acceptArgv(a);

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -313,5 +314,86 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
     await byId(A, 'conversation-item').click();
     await byId(A, 'composer-send').waitForDisplayed({ timeout: 15_000 });
     assert.match(await text(A, 'composer-send'), /Send/);
+  });
+
+  it('long histories: only the visible window is rendered, older pages load on scroll up, new messages keep it at the bottom', async () => {
+    const B = b!;
+    const url = hub!.url;
+    const login = await api<{ token: string }>(url, '/api/v1/auth/login', null, {
+      login: 'morozov',
+      password: PASSWORD,
+    });
+    const convs = await api<{ items: { id: string; kind: string; patient: unknown }[] }>(
+      url,
+      '/api/v1/conversations',
+      login.token,
+    );
+    const direct = convs.items.find((c) => c.kind === 'direct')!;
+    const send = (text: string) =>
+      api(url, `/api/v1/conversations/${direct.id}/messages`, login.token, {
+        id: randomUUID(),
+        text,
+      });
+    for (let i = 0; i < 300; i += 10) {
+      await Promise.all(Array.from({ length: 10 }, (_, k) => send(`Сообщение номер ${i + k + 1}`)));
+    }
+
+    // A fresh page load: B's session survives the reload, the newest page is loaded.
+    await B.refresh();
+    await byId(B, 'nav-conversations').waitForDisplayed({ timeout: 20_000 });
+    await byId(B, 'nav-conversations').click();
+    const item = byId(B, 'conversation-item', `[data-id="${direct.id}"]`);
+    await item.waitForDisplayed({ timeout: 15_000 });
+    await item.click();
+    const list = await byId(B, 'message-list').getElement();
+    await list.waitForDisplayed({ timeout: 15_000 });
+    await B.waitUntil(async () => Number(await list.getAttribute('data-count')) >= 40, {
+      timeout: 15_000,
+    });
+    const count = Number(await list.getAttribute('data-count'));
+    const rendered = Number(await list.getAttribute('data-rendered'));
+    assert.ok(rendered < count, `rendered ${rendered} of ${count}`);
+    assert.ok(count < 300, 'only the newest page is loaded at first');
+    const atBottom = () =>
+      B.execute(
+        'const el = arguments[0]; return el.scrollHeight - el.scrollTop - el.clientHeight < 40;',
+        list,
+      );
+    const metrics = async (): Promise<string> =>
+      (await B.execute(
+        'const el = arguments[0]; return [el.scrollHeight, el.scrollTop, el.clientHeight, el.dataset.count, el.dataset.rendered].join(" ");',
+        list,
+      )) as unknown as string;
+    await B.waitUntil(atBottom, {
+      timeout: 5_000,
+      timeoutMsg: 'the conversation did not open at its newest message',
+    }).catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${await metrics()}`);
+    });
+
+    // Scrolling up loads older pages; the DOM stays small.
+    for (let i = 0; i < 3; i++) await B.execute('arguments[0].scrollTop = 0;', list);
+    await B.waitUntil(async () => Number(await list.getAttribute('data-count')) > count, {
+      timeout: 15_000,
+      timeoutMsg: 'no older page was loaded on scroll up',
+    });
+    assert.ok(Number(await list.getAttribute('data-rendered')) < 40);
+    assert.equal(await atBottom(), false);
+
+    // At the bottom, a new message keeps the view at the bottom.
+    await B.execute('arguments[0].scrollTop = arguments[0].scrollHeight;', list);
+    await B.pause(300);
+    const before = Number(await list.getAttribute('data-count'));
+    await send('Новое сообщение внизу');
+    await B.waitUntil(async () => Number(await list.getAttribute('data-count')) === before + 1, {
+      timeout: 15_000,
+    });
+    await B.waitUntil(atBottom, {
+      timeout: 5_000,
+      timeoutMsg: 'a new message did not keep the list at the bottom',
+    }).catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${await metrics()}`);
+    });
+    await shot(B, '13-long-history');
   });
 });

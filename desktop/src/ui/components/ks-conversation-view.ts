@@ -99,6 +99,7 @@ export class KsConversationView extends KsStoreElement {
   private fromBottom = 0;
   private loadingOlder = false;
   private resize: ResizeObserver | null = null;
+  private items: ResizeObserver | null = null;
   private readonly onVisible = () => this.maybeMarkRead();
 
   override connectedCallback(): void {
@@ -110,6 +111,8 @@ export class KsConversationView extends KsStoreElement {
     super.disconnectedCallback();
     document.removeEventListener('visibilitychange', this.onVisible);
     this.resize?.disconnect();
+    this.items?.disconnect();
+    this.items = null;
   }
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
@@ -220,31 +223,36 @@ export class KsConversationView extends KsStoreElement {
     const el = this.scroller;
     if (!el) return;
     if (!this.resize) this.firstUpdated();
-    // Measure what is rendered; a changed height re-renders with the real value.
-    let changedHeights = false;
-    for (const node of el.querySelectorAll<HTMLElement>('ks-message')) {
-      const id = node.dataset.mid;
-      if (!id) continue;
-      const h = node.offsetHeight;
-      if (h > 0 && this.heights.get(id) !== h) {
-        this.heights.set(id, h);
-        changedHeights = true;
-      }
-    }
+    // Items render after this element (and images load later): measure them when they
+    // have a size, and again whenever it changes.
+    this.items ??= new ResizeObserver(() => this.settle(false));
+    for (const node of el.querySelectorAll<HTMLElement>('ks-message')) this.items.observe(node);
     const list = this.store.messages.get(this.conversationId) ?? [];
     const first = list[0]?.id;
     const grewAtTop =
       this.lastFirst !== undefined && first !== this.lastFirst && list.length > this.lastCount;
-    if (this.stickToBottom) {
-      el.scrollTop = el.scrollHeight;
-    } else if (grewAtTop || changedHeights) {
-      // Older messages came in above: keep what the user was looking at in place.
-      el.scrollTop = el.scrollHeight - this.fromBottom;
-    }
     this.lastCount = list.length;
     this.lastFirst = first;
-    if (changedHeights) this.requestUpdate();
+    this.settle(grewAtTop);
     this.maybeMarkRead();
+  }
+
+  /** Records rendered heights and keeps the view anchored (bottom, or where the user was). */
+  private settle(grewAtTop: boolean): void {
+    const el = this.scroller;
+    if (!el) return;
+    let changedHeights = false;
+    for (const node of el.querySelectorAll<HTMLElement>('ks-message')) {
+      const id = node.dataset.mid;
+      const h = node.offsetHeight;
+      if (id && h > 0 && this.heights.get(id) !== h) {
+        this.heights.set(id, h);
+        changedHeights = true;
+      }
+    }
+    if (this.stickToBottom) el.scrollTop = el.scrollHeight;
+    else if (grewAtTop) el.scrollTop = el.scrollHeight - this.fromBottom;
+    if (changedHeights) this.requestUpdate();
   }
 
   private onScroll(): void {

@@ -147,6 +147,8 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
     hub = await startHub(dataDir);
     for (let i = 0; i < 2; i++) profiles.push(mkdtempSync(join(tmpdir(), 'konsilium-chromium-')));
     [a, b] = await Promise.all([openBrowser(profiles[0]!), openBrowser(profiles[1]!)]);
+    // A docked sidebar: 460 px of page width (headless windows have a larger minimum).
+    await Promise.all([a, b].map((x) => x.setViewport({ width: 460, height: 860 })));
   });
 
   after(async () => {

@@ -84,7 +84,13 @@ export class KsInbox extends KsStoreElement {
                 ${m.kind === 'order' ? html`<span class="prio">${msg('kind.order')}</span>` : ''}
                 <span class="reason">${msg(`inbox.${item.reason}`)}</span>
               </span>
-              <span class="muted">${s.userName(m.authorId)} → ${s.title(c)}</span>
+              <span class="muted"
+                >${
+                  s.title(c) === s.userName(m.authorId)
+                    ? s.userName(m.authorId)
+                    : `${s.userName(m.authorId)} → ${s.title(c)}`
+                }</span
+              >
               <span class="text">${m.text}</span>
             </button>
           </li>`;

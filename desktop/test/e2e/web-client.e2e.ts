@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const CHROMEDRIVER = '/usr/bin/chromedriver';
 const SHOTS = join(ROOT, 'artifacts', 'screenshots');
 const PASSWORD = 'konsilium-demo';
+/** A 16×8 PNG (red and white stripes) as the image attachment. */
+const PNG_BASE64 =
+  'iVBORw0KGgoAAAANSUhEUgAAABAAAAAICAYAAADwdn+XAAAAKUlEQVR4AaXBAQ0AMBADIT6Zf8s3EYWLDJ6yuMjgKYuLDJ6yuMjgKYsPJkoQBbUecM4AAAAASUVORK5CYII=';
 const PATIENT = {
   system: 'urn:oid:1.2.643.5.1.13.13.12.2.77.7973',
   value: 'MRN-4711',
@@ -127,6 +130,7 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
   this.timeout(180_000);
   let hub: { url: string; child: ChildProcess } | null = null;
   let dataDir = '';
+  let png = '';
   const profiles: string[] = [];
   let a: Browser | null = null;
   let b: Browser | null = null;
@@ -144,6 +148,8 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
     );
     mkdirSync(SHOTS, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), 'konsilium-e2e-'));
+    png = join(dataDir, 'ecg.png');
+    writeFileSync(png, Buffer.from(PNG_BASE64, 'base64'));
     hub = await startHub(dataDir);
     for (let i = 0; i < 2; i++) profiles.push(mkdtempSync(join(tmpdir(), 'konsilium-chromium-')));
     [a, b] = await Promise.all([openBrowser(profiles[0]!), openBrowser(profiles[1]!)]);
@@ -175,7 +181,16 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
     await A.url(url);
     assert.equal(await text(A, 'signin-submit'), 'Войти');
     await shot(A, '01-sign-in');
-    await Promise.all([signIn(A, url, 'morozov'), signIn(B, url, 'ivanova')]);
+    // B signs in with the keyboard only: type, Tab, type, Enter.
+    await B.url(url);
+    await byId(B, 'signin-login').waitForDisplayed({ timeout: 20_000 });
+    await byId(B, 'signin-login').click();
+    await B.keys('ivanova');
+    await B.keys(['Tab']);
+    await B.keys(PASSWORD);
+    await B.keys(['Enter']);
+    await signIn(A, url, 'morozov');
+    await byId(B, 'nav-conversations').waitForDisplayed({ timeout: 20_000 });
     assert.equal(await text(A, 'nav-conversations'), 'Беседы');
     await shot(A, '02-conversation-list-empty');
 
@@ -233,6 +248,27 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
     await ack.waitForDisplayed({ timeout: 15_000 });
     assert.match(await ack.getText(), /Принял/);
     await shot(A, '07-conversation-acknowledged');
+
+    // An image attachment: A attaches a PNG, B sees its preview.
+    await byId(A, 'composer-file-input').addValue(png);
+    await byId(A, 'composer-file').waitForDisplayed({ timeout: 15_000 });
+    await A.waitUntil(
+      async () => !(await byId(A, 'composer-file').getText()).includes('Загрузка'),
+      {
+        timeout: 15_000,
+        timeoutMsg: 'the upload did not finish',
+      },
+    );
+    await byId(A, 'composer-text').setValue('Снимок ЭКГ');
+    await byId(A, 'composer-send').click();
+    const preview = byId(B, 'attachment-image');
+    await preview.waitForDisplayed({ timeout: 15_000 });
+    assert.equal(await preview.getAttribute('alt'), 'ecg.png');
+    assert.ok(
+      await B.execute('return arguments[0].naturalWidth;', await preview.getElement()),
+      'the preview image loaded',
+    );
+    await shot(B, '07b-attachment-preview');
 
     // The MIS opens a patient (URL hash): the banner shows it; «Написать о пациенте»
     // creates a conversation bound to that patient.
@@ -311,11 +347,13 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
     assert.equal(await text(A, 'nav-conversations'), 'Conversations');
     assert.equal(await A.execute('return document.documentElement.lang;'), 'en');
     await shot(A, '12-settings-english');
+    await byId(A, 'settings-theme-contrast').click();
+    await shot(A, '12b-settings-high-contrast');
     await byId(A, 'nav-conversations').click();
     await byId(A, 'conversation-item').waitForDisplayed({ timeout: 15_000 });
     await byId(A, 'conversation-item').click();
     await byId(A, 'composer-send').waitForDisplayed({ timeout: 15_000 });
-    assert.match(await text(A, 'composer-send'), /Send/);
+    assert.equal(await byId(A, 'composer-send').getAttribute('aria-label'), 'Send');
   });
 
   it('long histories: only the visible window is rendered, older pages load on scroll up, new messages keep it at the bottom', async () => {

@@ -79,6 +79,12 @@ export class KsApp extends KsStoreElement {
         --ks-warn-bg: #ffff00;
         --ks-warn-fg: #000000;
       }
+      @media (forced-colors: active) {
+        :host {
+          --ks-focus: Highlight;
+          --ks-border: CanvasText;
+        }
+      }
       header {
         display: flex;
         align-items: center;

@@ -90,12 +90,22 @@ export class KsComposer extends KsStoreElement {
         text-align: left;
         justify-content: flex-start;
       }
+      @media (max-width: 480px) {
+        .send-label {
+          display: none;
+        }
+      }
       select.critical,
       select.urgent {
         font-weight: 700;
       }
       input[type='file'] {
-        display: none;
+        /* Opened by the clip button; kept in the layout (not display: none) for automation. */
+        position: absolute;
+        width: 1px;
+        height: 1px;
+        opacity: 0;
+        overflow: hidden;
       }
     `,
   ];
@@ -240,7 +250,7 @@ export class KsComposer extends KsStoreElement {
           data-testid="composer-send"
           aria-label=${msg('compose.send')}
         >
-          ${icons.send}<span>${msg('compose.send')}</span>
+          ${icons.send}<span class="send-label">${msg('compose.send')}</span>
         </button>
       </div>
       ${this.error ? html`<p role="alert">${this.error}</p>` : nothing}

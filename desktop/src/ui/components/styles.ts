@@ -9,6 +9,7 @@ export const base = css`
     font-family: 'Inter', system-ui, sans-serif;
     color: var(--ks-fg);
     box-sizing: border-box;
+    accent-color: var(--ks-accent);
   }
   *,
   *::before,

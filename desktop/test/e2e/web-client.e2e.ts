@@ -435,5 +435,19 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
       throw new Error(`${err.message}: ${await metrics()}`);
     });
     await shot(B, '13-long-history');
+
+    // The narrowest docked width and a wide window: no horizontal scrolling.
+    for (const [width, name] of [
+      [360, '14-docked-360px'],
+      [1280, '15-wide-window'],
+    ] as const) {
+      await B.setViewport({ width, height: 800 });
+      await B.pause(300);
+      const overflow = await B.execute(
+        'return document.documentElement.scrollWidth - document.documentElement.clientWidth;',
+      );
+      assert.equal(overflow, 0, `no horizontal scrolling at ${width} px`);
+      await shot(B, name);
+    }
   });
 });

@@ -95,6 +95,10 @@ export class KsComposer extends KsStoreElement {
           display: none;
         }
       }
+      #prio {
+        max-width: 120px;
+        min-width: 0;
+      }
       select.critical,
       select.urgent {
         font-weight: 700;

@@ -270,6 +270,25 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
     );
     await shot(B, '07b-attachment-preview');
 
+    // B replies to the urgent message; A sees the quote.
+    await byId(B, 'message', '[data-priority="urgent"]').$('[data-testid="msg-reply"]').click();
+    await byId(B, 'composer-text').setValue('Иду, буду через 5 минут');
+    await byId(B, 'composer-send').click();
+    await A.waitUntil(async () => (await A.$$('>>>[data-testid="message"]').length) === 3, {
+      timeout: 15_000,
+      timeoutMsg: 'A never got the reply',
+    });
+    const reply = A.$$('>>>[data-testid="message"]')[2]!;
+    assert.match(await reply.getText(), /В ответ на[\s\S]*Прошу срочно посмотреть/);
+
+    // A recalls the image message; B sees it recalled.
+    const image = A.$$('>>>[data-testid="message"]')[1]!;
+    await image.$('[data-testid="msg-recall"]').click();
+    await A.acceptAlert();
+    await byId(B, 'message-recalled').waitForDisplayed({ timeout: 15_000 });
+    assert.match(await text(B, 'message-recalled'), /Сообщение отозвано/);
+    assert.equal(await B.$$('>>>[data-testid="attachment-image"]').length, 0);
+
     // The MIS opens a patient (URL hash): the banner shows it; «Написать о пациенте»
     // creates a conversation bound to that patient.
     const hash = `#patient?${new URLSearchParams(PATIENT).toString()}`;
@@ -292,6 +311,31 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
     const bannerConv = byId(A, 'patient-conversation');
     await bannerConv.waitForDisplayed({ timeout: 15_000 });
     await shot(A, '08-patient-banner');
+
+    // Forward: A's urgent message goes into the patient conversation.
+    await byId(A, 'nav-conversations').click();
+    await byId(A, 'conversation-item').waitForDisplayed({ timeout: 15_000 });
+    for (const el of await A.$$('>>>[data-testid="conversation-item"]').getElements()) {
+      if (!(await el.getText()).includes('Петров П. П.')) {
+        await el.click();
+        break;
+      }
+    }
+    await byId(A, 'message', '[data-priority="urgent"]').$('[data-testid="msg-forward"]').click();
+    const target = byId(
+      A,
+      'forward-target',
+      `[data-id="${await bannerConv.getAttribute('data-id')}"]`,
+    );
+    await target.waitForDisplayed({ timeout: 15_000 });
+    await target.click();
+    await A.waitUntil(async () => (await text(A, 'conversation-title')).includes('Петров П. П.'), {
+      timeout: 15_000,
+      timeoutMsg: 'the forward did not open the target conversation',
+    });
+    const forwarded = byId(A, 'message');
+    await forwarded.waitForDisplayed({ timeout: 15_000 });
+    assert.match(await forwarded.getText(), /Переслано от[\s\S]*Прошу срочно посмотреть ЭКГ/);
 
     // The hub agrees: the new conversation is bound to the patient, with both members.
     const login = await api<{ token: string }>(url, '/api/v1/auth/login', null, {

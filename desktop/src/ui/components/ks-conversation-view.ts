@@ -298,7 +298,11 @@ export class KsConversationView extends KsStoreElement {
         ${s.conversations.map(
           (c) =>
             html`<li>
-              <button data-testid="forward-target" @click=${() => void this.forward(c.id)}>
+              <button
+                data-testid="forward-target"
+                data-id=${c.id}
+                @click=${() => void this.forward(c.id)}
+              >
                 ${s.title(c)}
               </button>
             </li>`,

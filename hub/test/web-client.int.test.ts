@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,7 @@ describe('web client served by the hub (sqlite)', function () {
     writeFileSync(join(web, 'app.css'), 'body{}');
     writeFileSync(join(web, 'fonts', 'inter-cyrillic-400-normal.woff2'), 'wOF2');
     writeFileSync(join(base, 'secret.txt'), 'outside the web root');
+    symlinkSync(join(base, 'secret.txt'), join(web, 'linked.txt'));
     t = await startTestHub('sqlite', {
       webClientDir: web,
       allowedOrigins: ['https://mis.hospital.local'],
@@ -96,7 +97,7 @@ describe('web client served by the hub (sqlite)', function () {
     assert.equal(health.status, 200);
   });
 
-  it('never leaves the directory (.., encoded .., backslashes, NUL)', async () => {
+  it('never leaves the directory (.., encoded .., backslashes, NUL, symlinks)', async () => {
     for (const path of [
       '/../secret.txt',
       '/%2e%2e/secret.txt',
@@ -106,6 +107,7 @@ describe('web client served by the hub (sqlite)', function () {
       '/..%5csecret.txt',
       '/secret.txt%00.js',
       '/%E0%A4%A',
+      '/linked.txt',
     ]) {
       const res = await rawGet(t.hub.url(), path);
       assert.doesNotMatch(res.body, /outside the web root/, path);

@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Middleware } from 'koa';
@@ -68,6 +68,23 @@ export function webClientCsp(host: string, frameAncestors: readonly string[]): s
   ].join('; ');
 }
 
+function inside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root + sep);
+}
+
+/** The path with symlinks resolved (a link inside the directory must not lead out of it). */
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+function realRoot(root: string): string {
+  return realOrSelf(root);
+}
+
 export interface WebClientOptions {
   /** The built client, or null when there is none (then `/` explains how to get one). */
   dir: string | null;
@@ -103,7 +120,7 @@ export function webClient(options: WebClientOptions): Middleware {
     let file: string | null = null;
     if (!decoded.includes('\0') && !decoded.includes('\\')) {
       const candidate = resolve(root, '.' + decoded);
-      if (candidate === root || candidate.startsWith(root + sep)) {
+      if (inside(root, candidate) && inside(realRoot(root), realOrSelf(candidate))) {
         const st = statSync(candidate, { throwIfNoEntry: false });
         if (st?.isFile()) file = candidate;
         else if (st?.isDirectory() && existsSync(join(candidate, 'index.html'))) {

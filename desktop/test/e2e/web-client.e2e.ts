@@ -221,6 +221,7 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
     await item.waitForDisplayed({ timeout: 15_000 });
     assert.match((await text(B, 'priority-marker')).toLowerCase(), /срочно/);
     assert.equal(await text(B, 'unread-badge'), '1');
+    assert.equal(await B.getTitle(), '(1) Консилиум');
     await shot(B, '04-conversation-list-urgent');
     await byId(B, 'nav-inbox').click();
     const inboxItem = byId(B, 'inbox-item', '[data-reason="unreadUrgent"]');

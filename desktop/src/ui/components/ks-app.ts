@@ -199,7 +199,8 @@ export class KsApp extends KsStoreElement {
     const s = this.store;
     this.setAttribute('theme', s.prefs.theme);
     document.documentElement.lang = s.prefs.locale;
-    document.title = msg('app.title');
+    const unread = s.me ? s.conversations.reduce((n, c) => n + s.unread(c.id), 0) : 0;
+    document.title = unread > 0 ? `(${unread}) ${msg('app.title')}` : msg('app.title');
     if (!this.ready) return html`<p role="status" class="muted">${msg('conv.loading')}</p>`;
     if (!s.me) return html`<ks-sign-in .store=${s}></ks-sign-in>`;
     const inboxCount = s.inbox().filter((i) => i.reason !== 'unread').length;

@@ -95,6 +95,18 @@ export class KsSettings extends KsStoreElement {
             s.setPrefs({ notify: v }),
           ),
         )}
+        ${
+          !bridge && typeof Notification !== 'undefined' && Notification.permission === 'default'
+            ? html`<div>
+                <button
+                  data-testid="settings-allow-notifications"
+                  @click=${() => void Notification.requestPermission().then(() => this.requestUpdate())}
+                >
+                  ${msg('settings.allowNotifications')}
+                </button>
+              </div>`
+            : nothing
+        }
         <label
           ><input
             type="checkbox"

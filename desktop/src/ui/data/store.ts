@@ -498,20 +498,31 @@ export class Store extends EventTarget {
     const important = m.priority === 'urgent' || m.priority === 'critical';
     if (m.priority !== 'critical' && (level === 'none' || (level === 'urgent' && !important)))
       return;
-    if (bridge) {
-      // The text stays out of OS notifications: the shell applies the hospital's policy.
-      bridge
-        .notify({
-          id: m.id,
-          priority: m.priority,
-          title: this.userName(m.authorId),
-          body: '',
-          conversationId: m.conversationId,
-        })
-        .catch(() => undefined);
-      const total = this.conversations.reduce((n, c) => n + this.unread(c.id), 0);
-      bridge.setUnreadBadge(total).catch(() => undefined);
+    if (!bridge) {
+      // Browser: a short tone for urgent/critical, and a system notification when the
+      // user allowed them. Neither carries the message text (it may name a patient).
+      if (important && this.prefs.sound) beep(m.priority === 'critical' ? 3 : 1);
+      if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
+        try {
+          new Notification(this.userName(m.authorId), { tag: m.id, body: '' });
+        } catch {
+          /* some browsers allow notifications only from a service worker */
+        }
+      }
+      return;
     }
+    // The text stays out of OS notifications: the shell applies the hospital's policy.
+    bridge
+      .notify({
+        id: m.id,
+        priority: m.priority,
+        title: this.userName(m.authorId),
+        body: '',
+        conversationId: m.conversationId,
+      })
+      .catch(() => undefined);
+    const total = this.conversations.reduce((n, c) => n + this.unread(c.id), 0);
+    bridge.setUnreadBadge(total).catch(() => undefined);
   }
 
   // -------------------------------------------------------------------------
@@ -604,5 +615,24 @@ export class Store extends EventTarget {
     await globalThis.konsilium.setSetting('dockMode', mode);
     this.dockMode = mode;
     this.changed();
+  }
+}
+
+/** A short tone (Web Audio; no sound file): `times` beeps. */
+function beep(times: number): void {
+  try {
+    const ctx = new AudioContext();
+    for (let i = 0; i < times; i++) {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.frequency.value = 880;
+      gain.gain.value = 0.15;
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(ctx.currentTime + i * 0.3);
+      osc.stop(ctx.currentTime + i * 0.3 + 0.18);
+    }
+    setTimeout(() => void ctx.close(), times * 300 + 500);
+  } catch {
+    /* no audio output */
   }
 }

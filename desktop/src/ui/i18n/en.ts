@@ -142,6 +142,7 @@ export const en: Catalogue<'en'> = {
   'settings.notify.urgent': 'Urgent and critical only',
   'settings.notify.none': 'None (except critical)',
   'settings.sound': 'Sound for urgent messages',
+  'settings.allowNotifications': 'Allow browser notifications',
   'settings.docking': 'Window position',
   'settings.dock.right': 'Docked at the right edge',
   'settings.dock.left': 'Docked at the left edge',

@@ -165,6 +165,7 @@ export const ru = {
   'settings.notify.urgent': 'Только срочные и критичные',
   'settings.notify.none': 'Не показывать (кроме критичных)',
   'settings.sound': 'Звук для срочных сообщений',
+  'settings.allowNotifications': 'Разрешить уведомления браузера',
   'settings.docking': 'Расположение окна',
   'settings.dock.right': 'Справа у края экрана',
   'settings.dock.left': 'Слева у края экрана',

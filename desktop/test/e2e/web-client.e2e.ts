@@ -285,10 +285,30 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
     // A recalls the image message; B sees it recalled.
     const image = A.$$('>>>[data-testid="message"]')[1]!;
     await image.$('[data-testid="msg-recall"]').click();
-    await A.acceptAlert();
+    await image.$('[data-testid="msg-recall-confirm"]').click();
     await byId(B, 'message-recalled').waitForDisplayed({ timeout: 15_000 });
     assert.match(await text(B, 'message-recalled'), /Сообщение отозвано/);
     assert.equal(await B.$$('>>>[data-testid="attachment-image"]').length, 0);
+
+    // An order: B's inbox lists it until B answers «Перезвоню через 10 мин».
+    await byId(A, 'composer-order').click();
+    assert.equal(await byId(A, 'composer-order').getAttribute('aria-pressed'), 'true');
+    await byId(A, 'composer-text').setValue('Взять кровь на тропонин');
+    await byId(A, 'composer-send').click();
+    const order = byId(B, 'message', '[data-kind="order"]');
+    await order.waitForDisplayed({ timeout: 15_000 });
+    await byId(B, 'nav-inbox').click();
+    const orderItem = byId(B, 'inbox-item', '[data-reason="unackedOrder"]');
+    await orderItem.waitForDisplayed({ timeout: 15_000 });
+    assert.match(await orderItem.getText(), /Поручение без ответа/);
+    await orderItem.click();
+    const orderAgain = byId(B, 'message', '[data-kind="order"]');
+    await orderAgain.waitForDisplayed({ timeout: 15_000 });
+    await orderAgain.$('select').selectByAttribute('value', '10');
+    await orderAgain.$('[data-testid="ack-call_back"]').click();
+    const callBack = byId(A, 'ack', '[data-response="call_back"]');
+    await callBack.waitForDisplayed({ timeout: 15_000 });
+    assert.match(await callBack.getText(), /Перезвоню через 10 мин/);
 
     // The MIS opens a patient (URL hash): the banner shows it; «Написать о пациенте»
     // creates a conversation bound to that patient.

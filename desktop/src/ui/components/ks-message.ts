@@ -110,6 +110,7 @@ export class KsMessage extends KsStoreElement {
   @state() private previews = new Map<string, string>();
   @state() private minutes = 15;
   @state() private error = '';
+  @state() private confirmingRecall = false;
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -233,10 +234,28 @@ export class KsMessage extends KsStoreElement {
                 ${icons.forward}${msg('msg.forward')}
               </button>
               ${
-                this.mine
-                  ? html`<button data-testid="msg-recall" @click=${() => void this.recall()}>
+                this.mine && !this.confirmingRecall
+                  ? html`<button data-testid="msg-recall" @click=${() => this.askRecall()}>
                       ${icons.recall}${msg('msg.recall')}
                     </button>`
+                  : nothing
+              }
+              ${
+                this.confirmingRecall
+                  ? html`<span role="alert">${msg('msg.recallConfirm')}</span>
+                      <button
+                        class="primary"
+                        data-testid="msg-recall-confirm"
+                        @click=${() => void this.recall()}
+                      >
+                        ${msg('msg.recallYes')}
+                      </button>
+                      <button
+                        data-testid="msg-recall-cancel"
+                        @click=${() => (this.confirmingRecall = false)}
+                      >
+                        ${msg('msg.cancel')}
+                      </button>`
                   : nothing
               }
             </div>`
@@ -315,8 +334,15 @@ export class KsMessage extends KsStoreElement {
     }
   }
 
+  private askRecall(): void {
+    this.confirmingRecall = true;
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<HTMLElement>('[data-testid="msg-recall-confirm"]')?.focus(),
+    );
+  }
+
   private async recall(): Promise<void> {
-    if (!window.confirm(msg('msg.recallConfirm'))) return;
+    this.confirmingRecall = false;
     try {
       await this.store.recall(this.message.id);
     } catch (err) {

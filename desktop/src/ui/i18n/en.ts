@@ -64,6 +64,8 @@ export const en: Catalogue<'en'> = {
   'msg.forward': 'Forward',
   'msg.recall': 'Recall',
   'msg.recallConfirm': 'Recall this message? Recipients will see that it was recalled.',
+  'msg.recallYes': 'Yes, recall',
+  'msg.cancel': 'Cancel',
   'msg.system.invited': '{actor} invited {names}',
   'msg.system.joined': '{actor} joined',
   'msg.system.left': '{actor} left the conversation',

@@ -74,6 +74,8 @@ export const ru = {
   'msg.forward': 'Переслать',
   'msg.recall': 'Отозвать',
   'msg.recallConfirm': 'Отозвать сообщение? Получатели увидят, что оно отозвано.',
+  'msg.recallYes': 'Да, отозвать',
+  'msg.cancel': 'Отмена',
   'msg.system.invited': '{actor} пригласил(а): {names}',
   'msg.system.joined': '{actor} присоединился(ась)',
   'msg.system.left': '{actor} покинул(а) беседу',

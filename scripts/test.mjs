@@ -56,7 +56,15 @@ if (!skip.has('e2e') && hasE2e) {
   process.stdout.write('\n== end-to-end (WebdriverIO, headless chromium)\n');
   const e2e = await run(
     'npx',
-    ['mocha', '--spec', 'desktop/dist/test/e2e/**/*.e2e.js', '--timeout', '180000'],
+    [
+      'mocha',
+      '--no-config',
+      '--exit',
+      '--spec',
+      'desktop/dist/test/e2e/**/*.e2e.js',
+      '--timeout',
+      '180000',
+    ],
     { capture: true },
   );
   e2eCode = e2e.code;

@@ -4,6 +4,7 @@ import { parseConfig, type HubConfig, type HubConfigInput } from './config/index
 import { systemClock, type Clock } from './platform/clock.js';
 import { Database } from './platform/db/database.js';
 import { createHttpApp } from './platform/http/app.js';
+import { resolveWebClientDir, webClient } from './platform/http/static.js';
 import { HttpServer } from './platform/http/server.js';
 import { EventBus } from './platform/events.js';
 import { RealtimeGateway } from './platform/realtime/gateway.js';
@@ -145,6 +146,10 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     authenticate: identity.authenticate,
     maxJsonBytes: config.maxJsonBytes,
     trustProxy: config.trustProxy,
+    fallback: webClient({
+      dir: resolveWebClientDir(config.webClientDir),
+      frameAncestors: config.allowedOrigins,
+    }),
   });
   let server: HttpServer | null = null;
   let bound: AddressInfo | null = null;

@@ -1,16 +1,11 @@
-/** Web client entry: registers the Lit components and mounts the app. */
-import { LitElement, html } from 'lit';
-import { customElement } from 'lit/decorators.js';
+/** Web client entry: the English catalogue, the data layer and the root component. */
+import { en } from './i18n/en.js';
+import { registerCatalogue } from './i18n/translate.js';
+import { Store } from './data/store.js';
+import './components/ks-app.js';
 
-@customElement('ks-app')
-export class KsApp extends LitElement {
-  override render() {
-    return html`<main>Konsilium</main>`;
-  }
-}
-
-declare global {
-  interface HTMLElementTagNameMap {
-    'ks-app': KsApp;
-  }
-}
+registerCatalogue(en);
+const store = new Store(location.origin);
+const app = document.createElement('ks-app');
+app.store = store;
+document.body.append(app);

@@ -110,6 +110,11 @@ export const HubConfigSchema = z
       .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
       .transform((v) => v === true || v === 'true' || v === '1')
       .default(false),
+    /**
+     * The built web client served at `/` (`desktop/dist/web`). Unset: the
+     * repository's `desktop/dist/web` next to the hub package when it exists.
+     */
+    webClientDir: z.string().min(1).optional(),
     /** Trust `X-Forwarded-For` from a reverse proxy for the client address. */
     trustProxy: z
       .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])

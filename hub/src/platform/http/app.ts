@@ -1,4 +1,4 @@
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import Router from '@koa/router';
 import { AppError } from '@konsilium/shared';
 import type { Logger } from '../log/logger.js';
@@ -14,6 +14,8 @@ export interface HttpAppOptions {
   authenticate: Authenticator;
   maxJsonBytes: number;
   trustProxy: boolean;
+  /** Answers what no route took (the web client at `/`, see static.ts). */
+  fallback?: Middleware;
 }
 
 function bearer(header: string | undefined): string | null {
@@ -73,5 +75,6 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       notImplemented: () => new AppError('http.method_not_allowed'),
     }),
   );
+  if (options.fallback) app.use(options.fallback);
   return app;
 }

@@ -1,0 +1,211 @@
+import { html, css, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { UserView } from '@konsilium/shared';
+import { msg } from '../i18n/translate.js';
+import { KsStoreElement } from './base.js';
+import { KsConversationOpenEvent } from './events.js';
+import { icons } from './icons.js';
+import { base } from './styles.js';
+
+/**
+ * Staff search by name, position, specialty or unit. `direct` mode starts a
+ * direct conversation; `patient` mode picks people for a conversation bound
+ * to the current patient (CTX-2).
+ */
+@customElement('ks-staff-search')
+export class KsStaffSearch extends KsStoreElement {
+  static override styles = [
+    base,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        overflow: auto;
+        padding: 10px 12px;
+        gap: 8px;
+      }
+      input[type='search'] {
+        width: 100%;
+      }
+      ul {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+        display: flex;
+        flex-direction: column;
+        gap: 6px;
+      }
+      li {
+        display: flex;
+        gap: 8px;
+        align-items: center;
+        background: var(--ks-surface);
+        border: 1px solid var(--ks-border);
+        border-radius: 8px;
+        padding: 8px 10px;
+      }
+      .who {
+        flex: 1;
+        min-width: 0;
+      }
+      .name {
+        font-weight: 600;
+      }
+      .actions {
+        display: flex;
+        gap: 8px;
+        align-items: center;
+        flex-wrap: wrap;
+      }
+    `,
+  ];
+
+  @property() mode: 'direct' | 'patient' = 'direct';
+  @state() private query = '';
+  @state() private results: UserView[] | null = null;
+  @state() private total = 0;
+  @state() private chosen = new Set<string>();
+  @state() private error = '';
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private seq = 0;
+
+  override firstUpdated(): void {
+    this.renderRoot.querySelector('input')?.focus();
+  }
+
+  override render() {
+    const patient = this.store.patient.context;
+    const forPatient = this.mode === 'patient' && patient !== null;
+    const me = this.store.me?.id;
+    return html`
+      <h2 id="h">${msg('search.title')}</h2>
+      ${
+        forPatient
+          ? html`<p data-testid="search-patient-hint">
+              ${msg('search.pickForPatient', { label: patient.display ?? patient.value })}
+            </p>`
+          : nothing
+      }
+      <label class="sr-only" for="q">${msg('search.label')}</label>
+      <input
+        id="q"
+        type="search"
+        data-testid="search-input"
+        placeholder=${msg('search.placeholder')}
+        .value=${this.query}
+        @input=${(e: Event) => this.onInput(e)}
+        autocomplete="off"
+      />
+      <p class="muted" role="status" aria-live="polite" data-testid="search-status">
+        ${
+          this.query.trim().length < 2
+            ? msg('search.hint')
+            : this.results === null
+              ? msg('conv.loading')
+              : this.results.length === 0
+                ? msg('search.none')
+                : msg('search.found', { n: this.total })
+        }
+      </p>
+      ${this.error ? html`<p role="alert">${this.error}</p>` : nothing}
+      ${
+        forPatient
+          ? html`<div class="actions">
+              <span class="muted">${msg('search.selected', { n: this.chosen.size })}</span>
+              <button
+                class="primary"
+                data-testid="search-create-patient"
+                ?disabled=${this.chosen.size === 0}
+                @click=${() => void this.createForPatient()}
+              >
+                ${icons.patient}${msg('search.createPatient')}
+              </button>
+            </div>`
+          : nothing
+      }
+      <ul aria-labelledby="h" data-testid="search-results">
+        ${(this.results ?? [])
+          .filter((u) => u.id !== me)
+          .map(
+            (u) =>
+              html`<li data-testid="search-result" data-login=${u.login}>
+                <div class="who">
+                  <div class="name">${u.fullName}</div>
+                  <div class="muted">${[u.position, u.specialty].filter(Boolean).join(' · ')}</div>
+                  <div class="muted">${u.units.map((x) => x.name).join(', ')}</div>
+                </div>
+                ${
+                  forPatient
+                    ? html`<input
+                        type="checkbox"
+                        data-testid="search-pick"
+                        aria-label=${u.fullName}
+                        .checked=${this.chosen.has(u.id)}
+                        @change=${() => this.toggle(u.id)}
+                      />`
+                    : html`<button
+                        data-testid="search-write"
+                        aria-label=${`${msg('search.write')}: ${u.fullName}`}
+                        @click=${() => this.write(u.id)}
+                      >
+                        ${icons.chat}${msg('search.write')}
+                      </button>`
+                }
+              </li>`,
+          )}
+      </ul>
+    `;
+  }
+
+  private onInput(e: Event): void {
+    this.query = (e.target as HTMLInputElement).value;
+    clearTimeout(this.timer);
+    this.results = null;
+    if (this.query.trim().length < 2) return;
+    this.timer = setTimeout(() => void this.search(), 200);
+  }
+
+  private async search(): Promise<void> {
+    const id = ++this.seq;
+    try {
+      const page = await this.store.searchStaff(this.query.trim());
+      if (id !== this.seq) return;
+      this.results = page.items;
+      this.total = page.total;
+      this.error = '';
+    } catch (err) {
+      if (id === this.seq) this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
+  private toggle(id: string): void {
+    const next = new Set(this.chosen);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    this.chosen = next;
+  }
+
+  private async write(userId: string): Promise<void> {
+    try {
+      const c = await this.store.openDirect(userId);
+      this.dispatchEvent(new KsConversationOpenEvent(c.id));
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
+  private async createForPatient(): Promise<void> {
+    try {
+      const c = await this.store.createPatientConversation([...this.chosen]);
+      this.dispatchEvent(new KsConversationOpenEvent(c.id));
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ks-staff-search': KsStaffSearch;
+  }
+}

@@ -1,0 +1,638 @@
+/**
+ * The data layer: owns every hub call (REST and the realtime socket through the
+ * SDK's HubClient with the browser WebSocket), the state the screens show, the
+ * patient context and the user's preferences. Components read its fields and
+ * re-render on its `change` event; they never call the hub themselves.
+ */
+import {
+  HubClient,
+  HubError,
+  type AckResponse,
+  type ConnectionStatus,
+  type ConversationView,
+  type MessageView,
+  type PageOf,
+  type Priority,
+  type MessageKind,
+  type ReceiptEvent,
+  type UserView,
+} from '@konsilium/shared';
+import type { DockMode } from '../../common/bridge.js';
+import type { PatientContextUpdate } from '../../common/patient-context.js';
+import { isLocale, setLocale, type Locale } from '../i18n/translate.js';
+import { applyReceipt, byActivity, buildInbox, type InboxItem, type UiMessage } from './logic.js';
+import { originAllowed, patientFromFrame, patientFromLocation, type PatientInput } from './patient-source.js';
+
+export type Theme = 'light' | 'dark' | 'contrast';
+export type NotifyLevel = 'all' | 'urgent' | 'none';
+
+export interface Prefs {
+  locale: Locale;
+  theme: Theme;
+  notify: NotifyLevel;
+  sound: boolean;
+}
+
+export interface QuickReply {
+  id: string;
+  text: string;
+}
+
+const PAGE = 40;
+const PREFS_KEY = 'konsilium.prefs';
+const TOKEN_KEY = 'konsilium.token';
+
+function readPrefs(): Prefs {
+  const base: Prefs = { locale: 'ru', theme: 'light', notify: 'urgent', sound: true };
+  try {
+    const raw = JSON.parse(localStorage.getItem(PREFS_KEY) ?? '{}') as Record<string, unknown>;
+    if (isLocale(raw.locale)) base.locale = raw.locale;
+    if (raw.theme === 'light' || raw.theme === 'dark' || raw.theme === 'contrast')
+      base.theme = raw.theme;
+    if (raw.notify === 'all' || raw.notify === 'urgent' || raw.notify === 'none')
+      base.notify = raw.notify;
+    if (typeof raw.sound === 'boolean') base.sound = raw.sound;
+  } catch {
+    /* unreadable preferences: defaults */
+  }
+  return base;
+}
+
+export class Store extends EventTarget {
+  readonly hub: HubClient;
+  me: UserView | null = null;
+  status: ConnectionStatus = 'closed';
+  sessionEnded = false;
+  conversations: ConversationView[] = [];
+  readonly messages = new Map<string, UiMessage[]>();
+  /** History cursor per conversation: the `before` of the next older page, or null at the start. */
+  readonly older = new Map<string, number | null>();
+  /** The user's read watermark per conversation. */
+  readonly readSeq = new Map<string, number>();
+  readonly users = new Map<string, UserView>();
+  quickReplies: QuickReply[] = [];
+  patient: PatientContextUpdate = { state: 'none', context: null };
+  prefs: Prefs = readPrefs();
+  dockMode: DockMode | null = null;
+  lockedSettings: string[] = [];
+  /** Origins (besides our own) whose postMessage may set the patient. */
+  embedOrigins: string[] = [];
+  /** The conversation on screen (receipts are sent for it while the page is visible). */
+  openConversation: string | null = null;
+  private readonly pendingUsers = new Set<string>();
+
+  constructor(baseUrl: string) {
+    super();
+    this.hub = new HubClient({ baseUrl, WebSocket: globalThis.WebSocket });
+    setLocale(this.prefs.locale);
+    this.hub.on('connection', (s) => {
+      this.status = s;
+      this.changed();
+    });
+    this.hub.on('session-ended', () => void this.endSession(true));
+    this.hub.on('message.created', (m) => this.onMessage(m as UiMessage, true));
+    this.hub.on('message.updated', (m) => this.onMessage(m as UiMessage, false));
+    this.hub.on('message.receipt', (r) => this.onReceipt(r));
+    this.hub.on('conversation.created', (c) => this.upsertConversation(c));
+    this.hub.on('conversation.updated', (c) => this.upsertConversation(c));
+  }
+
+  /** Tells the components to re-render. */
+  changed(): void {
+    this.dispatchEvent(new Event('change'));
+  }
+
+  // -------------------------------------------------------------------------
+  // Session
+
+  /** Restores a session kept by the desktop shell (safeStorage) or this browser tab. */
+  async restore(): Promise<boolean> {
+    let token: string | null = null;
+    try {
+      token = globalThis.konsilium
+        ? await globalThis.konsilium.loadSessionToken()
+        : sessionStorage.getItem(TOKEN_KEY);
+    } catch {
+      token = null;
+    }
+    if (!token) return false;
+    this.hub.useToken(token);
+    try {
+      this.me = await this.hub.request<UserView>('GET', '/api/v1/me');
+    } catch {
+      this.hub.useToken(null);
+      await this.forgetToken();
+      return false;
+    }
+    await this.start();
+    return true;
+  }
+
+  async signIn(login: string, password: string): Promise<void> {
+    const res = await this.hub.login(login, password, {
+      name: globalThis.konsilium ? 'Konsilium desktop' : 'Konsilium web',
+      platform: globalThis.konsilium ? 'desktop' : 'web',
+    });
+    this.me = await this.hub.request<UserView>('GET', '/api/v1/me');
+    this.sessionEnded = false;
+    if (globalThis.konsilium) await globalThis.konsilium.saveSessionToken(res.token);
+    else sessionStorage.setItem(TOKEN_KEY, res.token);
+    await this.start();
+  }
+
+  async signOut(): Promise<void> {
+    try {
+      await this.hub.logout();
+    } catch {
+      /* the session may already be gone */
+    }
+    await this.endSession(false);
+  }
+
+  private async forgetToken(): Promise<void> {
+    if (globalThis.konsilium) await globalThis.konsilium.clearSession();
+    else sessionStorage.removeItem(TOKEN_KEY);
+  }
+
+  private async endSession(byHub: boolean): Promise<void> {
+    this.hub.close();
+    this.hub.useToken(null);
+    this.me = null;
+    this.sessionEnded = byHub;
+    this.conversations = [];
+    this.messages.clear();
+    this.older.clear();
+    this.readSeq.clear();
+    this.openConversation = null;
+    await this.forgetToken();
+    this.changed();
+  }
+
+  private async start(): Promise<void> {
+    if (this.me) this.users.set(this.me.id, this.me);
+    this.changed();
+    this.hub.connect().catch(() => undefined);
+    await Promise.all([this.loadConversations(), this.loadQuickReplies()]);
+  }
+
+  // -------------------------------------------------------------------------
+  // Loading
+
+  async loadConversations(): Promise<void> {
+    const res = await this.hub.request<{ items: ConversationView[] }>(
+      'GET',
+      '/api/v1/conversations',
+    );
+    this.conversations = res.items.sort(byActivity);
+    const queue = [...this.conversations];
+    const worker = async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        if (!this.older.has(c.id)) await this.loadHistory(c.id).catch(() => undefined);
+      }
+    };
+    this.changed();
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    for (const c of this.conversations) this.ensureUsers(c.members.map((m) => m.userId));
+  }
+
+  /** Loads the newest page (first call) or the next older page of a conversation. */
+  async loadHistory(conversationId: string): Promise<number> {
+    const cursor = this.older.get(conversationId);
+    if (cursor === null) return 0;
+    const q = cursor === undefined ? `?limit=${PAGE}` : `?limit=${PAGE}&before=${cursor}`;
+    const page = await this.hub.request<{ items: UiMessage[]; next?: number }>(
+      'GET',
+      `/api/v1/conversations/${conversationId}/messages${q}`,
+    );
+    this.older.set(conversationId, page.next ?? null);
+    const list = this.messages.get(conversationId) ?? [];
+    const known = new Set(list.map((m) => m.id));
+    const merged = [...page.items.filter((m) => !known.has(m.id)), ...list].sort(
+      (a, b) => a.seq - b.seq,
+    );
+    this.messages.set(conversationId, merged);
+    if (cursor === undefined && this.me) {
+      const me = this.me.id;
+      let seq = this.readSeq.get(conversationId) ?? 0;
+      for (const m of page.items) {
+        if (m.authorId === me) seq = Math.max(seq, m.seq);
+        else if (m.receipts?.members.some((x) => x.userId === me && x.readAt !== null))
+          seq = Math.max(seq, m.seq);
+      }
+      const conv = this.conversations.find((c) => c.id === conversationId);
+      if (conv && conv.unread === 0) seq = Math.max(seq, conv.lastSeq);
+      this.readSeq.set(conversationId, seq);
+    }
+    this.ensureUsers(page.items.flatMap((m) => [m.authorId, ...(m.system?.userIds ?? [])]));
+    this.changed();
+    return page.items.length;
+  }
+
+  async loadQuickReplies(): Promise<void> {
+    const res = await this.hub.request<{ items: QuickReply[] }>('GET', '/api/v1/quick-replies');
+    this.quickReplies = res.items;
+    this.changed();
+  }
+
+  async saveQuickReply(text: string): Promise<void> {
+    await this.hub.request('POST', '/api/v1/quick-replies', { text });
+    await this.loadQuickReplies();
+  }
+
+  /** Fetches the profiles of people not seen yet (names on messages and lists). */
+  ensureUsers(ids: readonly string[]): void {
+    for (const id of new Set(ids)) {
+      if (this.users.has(id) || this.pendingUsers.has(id)) continue;
+      this.pendingUsers.add(id);
+      this.hub
+        .request<UserView>('GET', `/api/v1/directory/users/${id}`)
+        .then((u) => {
+          this.users.set(id, u);
+          this.changed();
+        })
+        .catch(() => undefined)
+        .finally(() => this.pendingUsers.delete(id));
+    }
+  }
+
+  async searchStaff(q: string): Promise<PageOf<UserView>> {
+    const res = await this.hub.request<PageOf<UserView>>(
+      'GET',
+      `/api/v1/directory/users?q=${encodeURIComponent(q)}&limit=30`,
+    );
+    for (const u of res.items) this.users.set(u.id, u);
+    return res;
+  }
+
+  // -------------------------------------------------------------------------
+  // Derived views
+
+  userName(id: string): string {
+    if (this.me && id === this.me.id) return this.me.shortName;
+    const u = this.users.get(id);
+    return u ? u.shortName : '…';
+  }
+
+  conversation(id: string): ConversationView | undefined {
+    return this.conversations.find((c) => c.id === id);
+  }
+
+  /** A conversation's name: its title, or the other person of a direct one. */
+  title(c: ConversationView): string {
+    if (c.title) return c.title;
+    const others = c.members.filter((m) => m.userId !== this.me?.id);
+    if (others.length === 0) return this.me?.shortName ?? '';
+    return others.map((m) => this.userName(m.userId)).join(', ');
+  }
+
+  unread(conversationId: string): number {
+    const me = this.me?.id;
+    const w = this.readSeq.get(conversationId) ?? 0;
+    const list = this.messages.get(conversationId);
+    if (!list) return this.conversation(conversationId)?.unread ?? 0;
+    return list.filter((m) => m.authorId !== me && m.seq > w && !m.recalledAt && !m.system)
+      .length;
+  }
+
+  inbox(): InboxItem[] {
+    if (!this.me) return [];
+    return buildInbox(this.me.id, this.conversations, this.messages, this.readSeq);
+  }
+
+  // -------------------------------------------------------------------------
+  // Writes
+
+  async openDirect(userId: string): Promise<ConversationView> {
+    const c = await this.hub.request<ConversationView>('POST', '/api/v1/conversations', {
+      kind: 'direct',
+      memberIds: [userId],
+    });
+    this.upsertConversation(c);
+    if (!this.older.has(c.id)) await this.loadHistory(c.id);
+    return c;
+  }
+
+  /** CTX-2: a group conversation bound to the current patient. */
+  async createPatientConversation(memberIds: string[]): Promise<ConversationView> {
+    const ctx = this.patient.context;
+    if (!ctx) throw new HubError('client.bad_response', 'No patient');
+    const c = await this.hub.request<ConversationView>('POST', '/api/v1/conversations', {
+      kind: 'group',
+      memberIds,
+      title: (ctx.display ?? ctx.value).slice(0, 200),
+      patient: {
+        system: ctx.system.slice(0, 200),
+        value: ctx.value.slice(0, 200),
+        ...(ctx.display ? { label: ctx.display.slice(0, 200) } : {}),
+      },
+    });
+    this.upsertConversation(c);
+    if (!this.older.has(c.id)) await this.loadHistory(c.id);
+    return c;
+  }
+
+  async send(
+    conversationId: string,
+    text: string,
+    options: {
+      priority: Priority;
+      kind: MessageKind;
+      replyTo?: string;
+      attachmentIds?: string[];
+      forward?: string;
+    },
+  ): Promise<MessageView> {
+    const m = await this.hub.send(conversationId, {
+      text,
+      priority: options.priority,
+      kind: options.kind,
+      ...(options.replyTo ? { replyTo: options.replyTo } : {}),
+      ...(options.attachmentIds?.length ? { attachmentIds: options.attachmentIds } : {}),
+      ...(options.forward ? { forward: { messageId: options.forward } } : {}),
+    });
+    this.onMessage(m, true);
+    return m;
+  }
+
+  async upload(conversationId: string, file: Blob, name: string): Promise<{ id: string }> {
+    const res = await fetch(
+      `${this.baseUrl()}/api/v1/conversations/${conversationId}/attachments?name=${encodeURIComponent(name)}`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${this.hub.token ?? ''}`,
+          'content-type': 'application/octet-stream',
+        },
+        body: file,
+      },
+    );
+    const body = (await res.json()) as { id: string; error?: unknown };
+    if (res.status >= 400) throw HubError.from(body.error, res.status);
+    return body;
+  }
+
+  /** An attachment's bytes as an object URL (the download needs the bearer token). */
+  async attachmentUrl(id: string): Promise<string> {
+    const res = await fetch(`${this.baseUrl()}/api/v1/attachments/${id}`, {
+      headers: { authorization: `Bearer ${this.hub.token ?? ''}` },
+    });
+    if (res.status !== 200) throw new HubError('files.not_found', 'Attachment unavailable');
+    return URL.createObjectURL(await res.blob());
+  }
+
+  async ack(messageId: string, response: AckResponse, minutes?: number): Promise<void> {
+    const data = { messageId, response, ...(response === 'call_back' ? { minutes } : {}) };
+    const m =
+      this.hub.status === 'open'
+        ? await this.hub.call<MessageView>('message.ack', data)
+        : await this.hub.request<MessageView>('POST', `/api/v1/messages/${messageId}/ack`, {
+            response,
+            ...(response === 'call_back' ? { minutes } : {}),
+          });
+    this.onMessage(m, false);
+  }
+
+  async recall(messageId: string): Promise<void> {
+    const m = await this.hub.request<MessageView>('DELETE', `/api/v1/messages/${messageId}`);
+    this.onMessage(m, false);
+  }
+
+  /** Marks everything up to the newest message of others as read (coalesced to one call). */
+  markRead(conversationId: string): void {
+    const me = this.me?.id;
+    const list = this.messages.get(conversationId) ?? [];
+    const newest = [...list].reverse().find((m) => m.authorId !== me);
+    if (!newest || newest.seq <= (this.readSeq.get(conversationId) ?? 0)) return;
+    this.readSeq.set(conversationId, newest.seq);
+    this.changed();
+    const op =
+      this.hub.status === 'open'
+        ? this.hub.call('message.read', { messageId: newest.id })
+        : this.hub.request('POST', `/api/v1/messages/${newest.id}/read`);
+    op.catch(() => {
+      // Not recorded: try again on the next look.
+      this.readSeq.set(conversationId, 0);
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Events
+
+  private baseUrl(): string {
+    return location.origin;
+  }
+
+  private upsertConversation(c: ConversationView): void {
+    const me = this.me?.id;
+    const i = this.conversations.findIndex((x) => x.id === c.id);
+    const isMember = c.members.some((m) => m.userId === me);
+    if (!isMember) {
+      if (i >= 0) this.conversations.splice(i, 1);
+    } else if (i >= 0) {
+      this.conversations[i] = { ...this.conversations[i], ...c };
+    } else {
+      this.conversations.push(c);
+      if (!this.older.has(c.id)) this.loadHistory(c.id).catch(() => undefined);
+    }
+    this.conversations.sort(byActivity);
+    this.ensureUsers(c.members.map((m) => m.userId));
+    this.changed();
+  }
+
+  private onMessage(m: UiMessage, created: boolean): void {
+    const list = this.messages.get(m.conversationId) ?? [];
+    const i = list.findIndex((x) => x.id === m.id);
+    if (i >= 0) {
+      list[i] = { ...m, receipts: m.receipts ?? list[i]!.receipts };
+    } else {
+      const recipients = (this.conversation(m.conversationId)?.members ?? [])
+        .filter((x) => x.userId !== m.authorId)
+        .map((x) => ({ userId: x.userId, deliveredAt: null, readAt: null }));
+      list.push({
+        ...m,
+        receipts: m.receipts ?? {
+          total: recipients.length,
+          delivered: 0,
+          read: 0,
+          members: recipients,
+        },
+      });
+      list.sort((a, b) => a.seq - b.seq);
+    }
+    this.messages.set(m.conversationId, list);
+    const c = this.conversation(m.conversationId);
+    if (c && m.seq > c.lastSeq) {
+      c.lastSeq = m.seq;
+      this.conversations.sort(byActivity);
+    }
+    this.ensureUsers([m.authorId, ...(m.system?.userIds ?? [])]);
+    if (created && i < 0 && m.authorId !== this.me?.id && !m.system) {
+      if (this.hub.status === 'open') {
+        this.hub.call('message.delivered', { messageId: m.id }).catch(() => undefined);
+      }
+      this.notify(m);
+    }
+    if (m.authorId === this.me?.id) {
+      this.readSeq.set(m.conversationId, Math.max(this.readSeq.get(m.conversationId) ?? 0, m.seq));
+    }
+    this.changed();
+  }
+
+  private onReceipt(r: ReceiptEvent): void {
+    if (r.userId === this.me?.id) {
+      this.readSeq.set(r.conversationId, Math.max(this.readSeq.get(r.conversationId) ?? 0, r.readSeq));
+    } else {
+      const list = this.messages.get(r.conversationId) ?? [];
+      for (let i = 0; i < list.length; i++) {
+        const m = list[i]!;
+        const receipts = applyReceipt(m, r);
+        if (receipts !== m.receipts) list[i] = { ...m, receipts };
+      }
+    }
+    this.changed();
+  }
+
+  private notify(m: UiMessage): void {
+    const bridge = globalThis.konsilium;
+    const level = this.prefs.notify;
+    const important = m.priority === 'urgent' || m.priority === 'critical';
+    if (m.priority !== 'critical' && (level === 'none' || (level === 'urgent' && !important)))
+      return;
+    if (!bridge) {
+      // Browser: a short tone for urgent/critical, and a system notification when the
+      // user allowed them. Neither carries the message text (it may name a patient).
+      if (important && this.prefs.sound) beep(m.priority === 'critical' ? 3 : 1);
+      if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
+        try {
+          new Notification(this.userName(m.authorId), { tag: m.id, body: '' });
+        } catch {
+          /* some browsers allow notifications only from a service worker */
+        }
+      }
+      return;
+    }
+    // The text stays out of OS notifications: the shell applies the hospital's policy.
+    bridge
+      .notify({
+        id: m.id,
+        priority: m.priority,
+        title: this.userName(m.authorId),
+        body: '',
+        conversationId: m.conversationId,
+      })
+      .catch(() => undefined);
+    const total = this.conversations.reduce((n, c) => n + this.unread(c.id), 0);
+    bridge.setUnreadBadge(total).catch(() => undefined);
+  }
+
+  // -------------------------------------------------------------------------
+  // Patient context
+
+  /** Starts listening to the patient context: the Electron bridge, else the URL and postMessage. */
+  watchPatient(): void {
+    const bridge = globalThis.konsilium;
+    if (bridge) {
+      bridge.onPatientContext((update) => {
+        this.patient = update;
+        this.changed();
+      });
+      return;
+    }
+    const fromUrl = () =>
+      this.applyPatientInput(
+        patientFromLocation(location.search, location.hash, new Date().toISOString()),
+        'url.invalid',
+      );
+    fromUrl();
+    window.addEventListener('hashchange', fromUrl);
+    window.addEventListener('message', (event: MessageEvent) => {
+      if (!originAllowed(event.origin, location.origin, this.embedOrigins)) return;
+      this.applyPatientInput(
+        patientFromFrame(event.data, new Date().toISOString()),
+        'embed.invalid',
+      );
+    });
+  }
+
+  private applyPatientInput(input: PatientInput, invalidReason: string): void {
+    if (input.kind === 'absent') return;
+    if (input.kind === 'patient') this.patient = { state: 'active', context: input.context };
+    else if (input.kind === 'clear') this.patient = { state: 'none', context: null };
+    else this.patient = { state: 'lost', context: this.patient.context, reason: invalidReason };
+    this.changed();
+  }
+
+  // -------------------------------------------------------------------------
+  // Preferences
+
+  setPrefs(next: Partial<Prefs>): void {
+    this.prefs = { ...this.prefs, ...next };
+    setLocale(this.prefs.locale);
+    localStorage.setItem(PREFS_KEY, JSON.stringify(this.prefs));
+    const bridge = globalThis.konsilium;
+    if (bridge) {
+      for (const [k, v] of Object.entries(next)) {
+        bridge.setSetting(`ui.${k}`, v).catch(() => undefined);
+      }
+    }
+    this.changed();
+  }
+
+  /** Loads the shell's settings (dock mode, locked keys) and the embedding allowlist. */
+  async loadEnvironment(): Promise<void> {
+    const bridge = globalThis.konsilium;
+    if (bridge) {
+      try {
+        const s = await bridge.getSettings();
+        const dock = s.values.dockMode;
+        if (dock === 'right' || dock === 'left' || dock === 'follow' || dock === 'floating')
+          this.dockMode = dock;
+        this.lockedSettings = s.locked;
+        const origins = s.values.embedOrigins;
+        if (Array.isArray(origins)) this.embedOrigins = origins.filter((o) => typeof o === 'string');
+      } catch {
+        /* the shell answers nothing: defaults */
+      }
+    } else {
+      try {
+        const res = await fetch('./config.json', { headers: { accept: 'application/json' } });
+        if (res.ok) {
+          const cfg = (await res.json()) as { embedOrigins?: unknown };
+          if (Array.isArray(cfg.embedOrigins))
+            this.embedOrigins = cfg.embedOrigins.filter(
+              (o): o is string => typeof o === 'string' && /^https?:\/\/[^/]+$/.test(o),
+            );
+        }
+      } catch {
+        /* no config: only our own origin */
+      }
+    }
+    this.changed();
+  }
+
+  async setDockMode(mode: DockMode): Promise<void> {
+    if (!globalThis.konsilium) return;
+    await globalThis.konsilium.setSetting('dockMode', mode);
+    this.dockMode = mode;
+    this.changed();
+  }
+}
+
+/** A short tone (Web Audio; no sound file): `times` beeps. */
+function beep(times: number): void {
+  try {
+    const ctx = new AudioContext();
+    for (let i = 0; i < times; i++) {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.frequency.value = 880;
+      gain.gain.value = 0.15;
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(ctx.currentTime + i * 0.3);
+      osc.stop(ctx.currentTime + i * 0.3 + 0.18);
+    }
+    setTimeout(() => void ctx.close(), times * 300 + 500);
+  } catch {
+    /* no audio output */
+  }
+}

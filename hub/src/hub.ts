@@ -22,6 +22,8 @@ import {
   type DirectoryService,
 } from './modules/directory/index.js';
 import { loadDemoHospital } from './demo/demo-loader.js';
+import { ROSTERS_ENTITIES, createRosters } from './modules/rosters/index.js';
+import type { UnitView } from '@konsilium/shared';
 
 export interface HubOptions {
   /** Injected time source (tests pass a fake clock). */
@@ -50,6 +52,7 @@ export interface Hub {
     realtime: RealtimeGateway;
     bus: EventBus;
     files: AttachmentStore;
+    rosters: ReturnType<typeof createRosters>;
   };
 }
 
@@ -70,6 +73,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       ...DIRECTORY_ENTITIES,
       ...MESSAGING_ENTITIES,
       ...FILES_ENTITIES,
+      ...ROSTERS_ENTITIES,
     ],
     migrations: MIGRATIONS,
     log,
@@ -133,7 +137,45 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     },
   });
 
-  const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
+  const findUnit = (units: UnitView[], id: string): UnitView | null => {
+    for (const u of units) {
+      if (u.id === id) return u;
+      const hit = findUnit(u.children, id);
+      if (hit) return hit;
+    }
+    return null;
+  };
+  const rosters = createRosters({
+    db,
+    audit,
+    clock,
+    bus,
+    log,
+    people: {
+      profiles: async (ids) => {
+        const found = await Promise.all([...new Set(ids)].map((id) => directory.users.profile(id)));
+        const out = new Map<string, { fullName: string; active: boolean }>();
+        for (const p of found) if (p) out.set(p.id, { fullName: p.fullName, active: p.active });
+        return out;
+      },
+      unitZone: async (unitId) => {
+        const unit = findUnit(await directory.service.units(), unitId);
+        return unit?.active ? unit.timeZone : null;
+      },
+      findByLogin: async (login) => {
+        const hit = await directory.users.findForLogin(login);
+        return hit?.active ? hit.id : null;
+      },
+    },
+  });
+
+  const modules: HubModule[] = [
+    identity.module,
+    directory.module,
+    messaging.module,
+    files.module,
+    rosters.module,
+  ];
   const routes = [
     ...healthRoutes(() => db.isReady()),
     ...modules.flatMap((m) => m.routes),
@@ -162,6 +204,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       realtime,
       bus,
       files: files.attachments,
+      rosters,
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')

@@ -1,0 +1,50 @@
+import type { OnCallView } from '@konsilium/shared';
+import type { Clock } from '../../platform/clock.js';
+import type { Database } from '../../platform/db/database.js';
+import type { EventBus } from '../../platform/events.js';
+import type { Logger } from '../../platform/log/logger.js';
+import type { HubModule } from '../../platform/module.js';
+import type { AuditLog } from '../audit/index.js';
+import { OnCallIndex } from './rosters.index.js';
+import { OnCallResolver } from './rosters.oncall.js';
+import type { RosterCtx, RosterPeople } from './rosters.ports.js';
+import { RolesService } from './rosters.roles.js';
+import { rosterCoreRoutes } from './rosters.routes.js';
+import { ShiftsService } from './rosters.shifts.js';
+
+export { ROSTERS_ENTITIES } from './rosters.entity.js';
+export type { RosterPeople } from './rosters.ports.js';
+
+export interface RostersDeps {
+  db: Database;
+  audit: AuditLog;
+  clock: Clock;
+  bus: EventBus;
+  log: Logger;
+  people: RosterPeople;
+}
+
+/**
+ * Builds rosters: duty roles, shifts, patterns, swaps, coverage, calendars,
+ * teams and presence. Other modules use the returned port (`resolveOnCall`,
+ * `teamMembers`, the `rosters.*` bus events), never the services.
+ */
+export function createRosters(deps: RostersDeps) {
+  const rc: RosterCtx = { ...deps, log: deps.log.child({ module: 'rosters' }) };
+  const index = new OnCallIndex(deps.db);
+  const roles = new RolesService(rc);
+  const shifts = new ShiftsService(rc, roles, index);
+  const oncall = new OnCallResolver(rc, roles, index);
+  const module: HubModule = {
+    name: 'rosters',
+    routes: [...rosterCoreRoutes({ clock: deps.clock, roles, shifts, oncall })],
+  };
+  return {
+    module,
+    /** Who answers for a role at `at` (default now): people, source and why. */
+    resolveOnCall: (roleId: string, at?: Date): Promise<OnCallView> =>
+      oncall.resolve(roleId, at ?? deps.clock.now()),
+    /** For tools and tests: the services. */
+    internals: { index, roles, shifts, oncall },
+  };
+}

@@ -1,0 +1,66 @@
+import type { EntityManager } from 'typeorm';
+import type { Clock } from '../../platform/clock.js';
+import type { Database } from '../../platform/db/database.js';
+import type { EventBus } from '../../platform/events.js';
+import type { CallContext } from '../../platform/http/actor.js';
+import type { Logger } from '../../platform/log/logger.js';
+import type { AuditEntry, AuditLog } from '../audit/index.js';
+
+/** What rosters needs to know about people and units; implemented from the directory in hub.ts. */
+export interface RosterPeople {
+  /** Full names and whether active, for these ids (unknown ids are absent). */
+  profiles(ids: readonly string[]): Promise<Map<string, { fullName: string; active: boolean }>>;
+  /** The IANA zone of an active unit, or null when there is no such active unit. */
+  unitZone(unitId: string): Promise<string | null>;
+  /** A staff id by login (imports name people by login or e-mail address). */
+  findByLogin(loginOrEmail: string): Promise<string | null>;
+}
+
+/** Events rosters puts on the hub's bus. */
+declare module '../../platform/events.js' {
+  interface BusEvents {
+    /**
+     * Tell these people something (a published shift, a swap to answer, a
+     * presence change of someone they watch). The messaging stream turns it
+     * into a per-user realtime event with a `seq`.
+     */
+    'rosters.notify': { userIds: string[]; event: string; data: unknown };
+    /** The on-call answer of these roles may have changed. */
+    'rosters.changed': { roleIds: string[] };
+    /**
+     * The people on call for a role changed at `at` (a shift boundary, a
+     * take-over or an applied swap): hand-off from `outgoing` to `incoming`.
+     */
+    'rosters.shift_changed': {
+      roleId: string;
+      at: string;
+      outgoing: string[];
+      incoming: string[];
+    };
+  }
+}
+
+/** Shared plumbing of the roster services. */
+export interface RosterCtx {
+  db: Database;
+  audit: AuditLog;
+  clock: Clock;
+  bus: EventBus;
+  log: Logger;
+  people: RosterPeople;
+}
+
+/** The audit fields of a call. */
+export function auditOf(ctx: CallContext): Pick<AuditEntry, 'actorId' | 'deviceId' | 'requestId'> {
+  return { actorId: ctx.actorId, deviceId: ctx.deviceId, requestId: ctx.requestId };
+}
+
+/** Appends an audit row in the change's transaction. */
+export async function audited(
+  rc: RosterCtx,
+  tx: EntityManager,
+  ctx: CallContext,
+  entry: Omit<AuditEntry, 'actorId' | 'deviceId' | 'requestId'>,
+): Promise<void> {
+  await rc.audit.append(tx, { ...auditOf(ctx), ...entry });
+}

@@ -11,6 +11,9 @@ import type { RosterCtx, RosterPeople } from './rosters.ports.js';
 import { RolesService } from './rosters.roles.js';
 import { rosterCoreRoutes } from './rosters.routes.js';
 import { ShiftsService } from './rosters.shifts.js';
+import { PatternsService } from './rosters.patterns.js';
+import { SwapsService } from './rosters.swaps.js';
+import { rosterPlanningRoutes } from './rosters-planning.routes.js';
 
 export { ROSTERS_ENTITIES } from './rosters.entity.js';
 export type { RosterPeople } from './rosters.ports.js';
@@ -35,9 +38,14 @@ export function createRosters(deps: RostersDeps) {
   const roles = new RolesService(rc);
   const shifts = new ShiftsService(rc, roles, index);
   const oncall = new OnCallResolver(rc, roles, index);
+  const patterns = new PatternsService(rc, roles, shifts, index);
+  const swaps = new SwapsService(rc, roles, shifts, index);
   const module: HubModule = {
     name: 'rosters',
-    routes: [...rosterCoreRoutes({ clock: deps.clock, roles, shifts, oncall })],
+    routes: [
+      ...rosterCoreRoutes({ clock: deps.clock, roles, shifts, oncall }),
+      ...rosterPlanningRoutes({ roles, shifts, patterns, swaps }),
+    ],
   };
   return {
     module,
@@ -45,6 +53,6 @@ export function createRosters(deps: RostersDeps) {
     resolveOnCall: (roleId: string, at?: Date): Promise<OnCallView> =>
       oncall.resolve(roleId, at ?? deps.clock.now()),
     /** For tools and tests: the services. */
-    internals: { index, roles, shifts, oncall },
+    internals: { index, roles, shifts, oncall, patterns, swaps },
   };
 }

@@ -151,6 +151,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     clock,
     bus,
     log,
+    maxImportBytes: config.maxImportBytes,
     people: {
       profiles: async (ids) => {
         const found = await Promise.all([...new Set(ids)].map((id) => directory.users.profile(id)));

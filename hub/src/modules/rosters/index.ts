@@ -14,6 +14,9 @@ import { ShiftsService } from './rosters.shifts.js';
 import { PatternsService } from './rosters.patterns.js';
 import { SwapsService } from './rosters.swaps.js';
 import { rosterPlanningRoutes } from './rosters-planning.routes.js';
+import { CalendarService } from './rosters.calendar.js';
+import { ImportService } from './rosters.import.js';
+import { rosterCalendarRoutes } from './rosters-calendar.routes.js';
 
 export { ROSTERS_ENTITIES } from './rosters.entity.js';
 export type { RosterPeople } from './rosters.ports.js';
@@ -25,6 +28,8 @@ export interface RostersDeps {
   bus: EventBus;
   log: Logger;
   people: RosterPeople;
+  /** The largest roster file accepted by an import (bytes). */
+  maxImportBytes: number;
 }
 
 /**
@@ -40,11 +45,14 @@ export function createRosters(deps: RostersDeps) {
   const oncall = new OnCallResolver(rc, roles, index);
   const patterns = new PatternsService(rc, roles, shifts, index);
   const swaps = new SwapsService(rc, roles, shifts, index);
+  const calendar = new CalendarService(rc, roles, shifts, oncall);
+  const imports = new ImportService(rc, shifts);
   const module: HubModule = {
     name: 'rosters',
     routes: [
       ...rosterCoreRoutes({ clock: deps.clock, roles, shifts, oncall }),
       ...rosterPlanningRoutes({ roles, shifts, patterns, swaps }),
+      ...rosterCalendarRoutes({ calendar, imports, maxImportBytes: deps.maxImportBytes }),
     ],
   };
   return {
@@ -53,6 +61,6 @@ export function createRosters(deps: RostersDeps) {
     resolveOnCall: (roleId: string, at?: Date): Promise<OnCallView> =>
       oncall.resolve(roleId, at ?? deps.clock.now()),
     /** For tools and tests: the services. */
-    internals: { index, roles, shifts, oncall, patterns, swaps },
+    internals: { index, roles, shifts, oncall, patterns, swaps, calendar, imports },
   };
 }

@@ -459,3 +459,7 @@ export interface PresenceView {
   /** Current duties: roles the person is on call for now. */
   duties: { roleId: string; roleName: string; until: string }[];
 }
+
+/** `POST /api/v1/presence/watch`: the people whose presence changes the caller wants pushed. */
+export const PresenceWatchRequest = z.object({ userIds: z.array(Id).max(200) }).strict();
+export type PresenceWatchRequest = z.infer<typeof PresenceWatchRequest>;

@@ -1,4 +1,4 @@
-import type { OnCallView } from '@konsilium/shared';
+import type { OnCallView, PresenceView } from '@konsilium/shared';
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { EventBus } from '../../platform/events.js';
@@ -17,9 +17,14 @@ import { rosterPlanningRoutes } from './rosters-planning.routes.js';
 import { CalendarService } from './rosters.calendar.js';
 import { ImportService } from './rosters.import.js';
 import { rosterCalendarRoutes } from './rosters-calendar.routes.js';
+import { TeamsService, type TeamMember } from './rosters.teams.js';
+import { PresenceService } from './rosters.presence.js';
+import { rosterTeamRoutes } from './rosters-teams.routes.js';
+import { ShiftChangeWatcher } from './rosters.changes.js';
 
 export { ROSTERS_ENTITIES } from './rosters.entity.js';
 export type { RosterPeople } from './rosters.ports.js';
+export type { TeamMember } from './rosters.teams.js';
 
 export interface RostersDeps {
   db: Database;
@@ -47,20 +52,46 @@ export function createRosters(deps: RostersDeps) {
   const swaps = new SwapsService(rc, roles, shifts, index);
   const calendar = new CalendarService(rc, roles, shifts, oncall);
   const imports = new ImportService(rc, shifts);
+  const teams = new TeamsService(rc, roles, oncall);
+  const presence = new PresenceService(rc, roles, shifts, index);
+  const changes = new ShiftChangeWatcher(rc, roles, index);
   const module: HubModule = {
     name: 'rosters',
     routes: [
       ...rosterCoreRoutes({ clock: deps.clock, roles, shifts, oncall }),
       ...rosterPlanningRoutes({ roles, shifts, patterns, swaps }),
       ...rosterCalendarRoutes({ calendar, imports, maxImportBytes: deps.maxImportBytes }),
+      ...rosterTeamRoutes({ clock: deps.clock, teams, presence }),
     ],
+    start: () => {
+      changes.start();
+      return Promise.resolve();
+    },
+    stop: () => changes.stop(),
   };
   return {
     module,
     /** Who answers for a role at `at` (default now): people, source and why. */
     resolveOnCall: (roleId: string, at?: Date): Promise<OnCallView> =>
       oncall.resolve(roleId, at ?? deps.clock.now()),
+    /** Everyone in a team at `at` (default now): a static list or who is on shift. */
+    teamMembers: async (teamId: string, at?: Date): Promise<TeamMember[]> =>
+      (await teams.members(teamId, at ?? deps.clock.now())).members,
+    /** Presence of these people (for directory search results and profiles). */
+    presenceOf: (userIds: readonly string[]): Promise<PresenceView[]> => presence.views(userIds),
     /** For tools and tests: the services. */
-    internals: { index, roles, shifts, oncall, patterns, swaps, calendar, imports },
+    internals: {
+      index,
+      roles,
+      shifts,
+      oncall,
+      patterns,
+      swaps,
+      calendar,
+      imports,
+      teams,
+      presence,
+      changes,
+    },
   };
 }

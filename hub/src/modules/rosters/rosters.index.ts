@@ -126,6 +126,12 @@ export class OnCallIndex {
     return over.length > 0 ? over : covering(r.shifts, t);
   }
 
+  /** Everyone who has a published shift of the role. */
+  async userIds(roleId: string): Promise<string[]> {
+    const r = await this.get(roleId);
+    return [...new Set([...r.shifts, ...r.takeovers].map((s) => s.userId))];
+  }
+
   /** Every start/end instant of `roleId` in (from, to], ascending (shift-change detection). */
   async boundaries(roleId: string, from: number, to: number): Promise<number[]> {
     const r = await this.get(roleId);

@@ -20,26 +20,42 @@ export class OnCallResolver {
     private readonly index: OnCallIndex,
   ) {}
 
-  /** Full names (cached for a minute: a renamed person shows the new name soon after). */
+  /**
+   * Full names, cached: a name older than a minute is still answered at once
+   * and refreshed in the background, so a renamed person shows the new name
+   * soon after without a lookup ever waiting on the directory.
+   */
   async profiles(
     ids: readonly string[],
   ): Promise<Map<string, { fullName: string; active: boolean }>> {
     const now = Date.now();
     const out = new Map<string, { fullName: string; active: boolean }>();
     const missing: string[] = [];
+    const stale: string[] = [];
     for (const id of ids) {
       const hit = this.names.get(id);
-      if (hit && now - hit.at < NAME_TTL_MS) out.set(id, hit);
-      else missing.push(id);
-    }
-    if (missing.length > 0) {
-      const got = await this.rc.people.profiles(missing);
-      for (const [id, p] of got) {
-        this.names.set(id, { ...p, at: now });
-        out.set(id, p);
+      if (!hit) missing.push(id);
+      else {
+        out.set(id, hit);
+        if (now - hit.at >= NAME_TTL_MS) stale.push(id);
       }
     }
+    if (stale.length > 0) void this.fetch(stale).catch(() => undefined);
+    if (missing.length > 0) for (const [id, p] of await this.fetch(missing)) out.set(id, p);
     return out;
+  }
+
+  private async fetch(
+    ids: readonly string[],
+  ): Promise<Map<string, { fullName: string; active: boolean }>> {
+    const at = Date.now();
+    for (const id of ids) {
+      const hit = this.names.get(id);
+      if (hit) hit.at = at; // one refresh at a time
+    }
+    const got = await this.rc.people.profiles(ids);
+    for (const [id, p] of got) this.names.set(id, { ...p, at });
+    return got;
   }
 
   /** Forgets cached names (a person was renamed or deactivated). */
@@ -99,7 +115,11 @@ export class OnCallResolver {
   async onShift(roleId: string, t: number): Promise<OnCallPerson[]> {
     const hits = await this.index.at(roleId, t);
     if (hits.length === 0) return [];
-    const names = await this.profiles(hits.map((h) => h.userId));
+    const ids = hits.map((h) => h.userId);
+    // On a miss, learn the names of everyone the role has, not only of this answer.
+    if (ids.some((id) => !this.names.has(id)))
+      await this.profiles(await this.index.userIds(roleId));
+    const names = await this.profiles(ids);
     const seen = new Set<string>();
     const out: OnCallPerson[] = [];
     for (const h of [...hits].sort((a, b) => a.end - b.end)) {

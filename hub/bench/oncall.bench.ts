@@ -73,9 +73,9 @@ async function main(): Promise<void> {
         { dryRun: false, encoding: 'auto' },
       );
     const staff = (
-      (await hub.internals.db.dataSource.query('SELECT id FROM staff ORDER BY login')) as {
-        id: string;
-      }[]
+      await hub.internals.db.dataSource.query<{ id: string }[]>(
+        'SELECT id FROM staff ORDER BY login',
+      )
     ).map((r) => r.id);
     console.log(
       `seeded ${staff.length} staff in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
@@ -124,9 +124,9 @@ async function main(): Promise<void> {
       }
     }
     const shifts = (
-      (await hub.internals.db.dataSource.query('SELECT COUNT(*) AS n FROM duty_shift')) as {
-        n: string | number;
-      }[]
+      await hub.internals.db.dataSource.query<{ n: string | number }[]>(
+        'SELECT COUNT(*) AS n FROM duty_shift',
+      )
     )[0]!.n;
     console.log(
       `seeded ${ROLES} roles and ${shifts} shifts in ${((performance.now() - t0) / 1000).toFixed(1)} s`,

@@ -22,6 +22,7 @@ import {
   type DirectoryService,
 } from './modules/directory/index.js';
 import { loadDemoHospital } from './demo/demo-loader.js';
+import { loadDemoRosters } from './demo/demo-rosters.js';
 import { ROSTERS_ENTITIES, createRosters } from './modules/rosters/index.js';
 import type { UnitView } from '@konsilium/shared';
 
@@ -214,13 +215,16 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       try {
         await db.open();
         for (const m of modules) await m.start?.();
-        if (config.demo)
-          await loadDemoHospital({
+        if (
+          config.demo &&
+          (await loadDemoHospital({
             db,
             directory: directory.service,
             credentials: identity.credentials,
             log,
-          });
+          }))
+        )
+          await loadDemoRosters({ rosters, directory: directory.service, log, now: clock.now() });
         server = new HttpServer(app);
         realtime.attach(server.server);
         bound = await server.listen(config.port, config.host);

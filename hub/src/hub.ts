@@ -24,7 +24,6 @@ import {
 import { loadDemoHospital } from './demo/demo-loader.js';
 import { loadDemoRosters } from './demo/demo-rosters.js';
 import { ROSTERS_ENTITIES, createRosters } from './modules/rosters/index.js';
-import type { UnitView } from '@konsilium/shared';
 
 export interface HubOptions {
   /** Injected time source (tests pass a fake clock). */
@@ -138,14 +137,6 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     },
   });
 
-  const findUnit = (units: UnitView[], id: string): UnitView | null => {
-    for (const u of units) {
-      if (u.id === id) return u;
-      const hit = findUnit(u.children, id);
-      if (hit) return hit;
-    }
-    return null;
-  };
   const rosters = createRosters({
     db,
     audit,
@@ -160,10 +151,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
         for (const p of found) if (p) out.set(p.id, { fullName: p.fullName, active: p.active });
         return out;
       },
-      unitZone: async (unitId) => {
-        const unit = findUnit(await directory.service.units(), unitId);
-        return unit?.active ? unit.timeZone : null;
-      },
+      units: () => directory.service.units(),
       findByLogin: async (login) => {
         const hit = await directory.users.findForLogin(login);
         return hit?.active ? hit.id : null;
@@ -171,13 +159,8 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     },
   });
 
-  const modules: HubModule[] = [
-    identity.module,
-    directory.module,
-    messaging.module,
-    files.module,
-    rosters.module,
-  ];
+  const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
+  modules.push(rosters.module);
   const routes = [
     ...healthRoutes(() => db.isReady()),
     ...modules.flatMap((m) => m.routes),

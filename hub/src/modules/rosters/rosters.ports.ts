@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { UnitView } from '@konsilium/shared';
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { EventBus } from '../../platform/events.js';
@@ -10,8 +11,8 @@ import type { AuditEntry, AuditLog } from '../audit/index.js';
 export interface RosterPeople {
   /** Full names and whether active, for these ids (unknown ids are absent). */
   profiles(ids: readonly string[]): Promise<Map<string, { fullName: string; active: boolean }>>;
-  /** The IANA zone of an active unit, or null when there is no such active unit. */
-  unitZone(unitId: string): Promise<string | null>;
+  /** The organization tree (active units; a role's zone is its unit's). */
+  units(): Promise<UnitView[]>;
   /** A staff id by login (imports name people by login or e-mail address). */
   findByLogin(loginOrEmail: string): Promise<string | null>;
 }
@@ -38,6 +39,20 @@ declare module '../../platform/events.js' {
       incoming: string[];
     };
   }
+}
+
+/** The IANA zone of an active unit, or null when there is no such active unit. */
+export async function unitZone(people: RosterPeople, unitId: string): Promise<string | null> {
+  const find = (units: UnitView[]): UnitView | null => {
+    for (const u of units) {
+      if (u.id === unitId) return u;
+      const hit = find(u.children);
+      if (hit) return hit;
+    }
+    return null;
+  };
+  const unit = find(await people.units());
+  return unit?.active ? unit.timeZone : null;
 }
 
 /** Shared plumbing of the roster services. */

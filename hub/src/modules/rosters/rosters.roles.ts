@@ -10,7 +10,7 @@ import {
 import { iso } from '../../platform/clock.js';
 import type { CallContext } from '../../platform/http/actor.js';
 import { DutyRoleEntity, type DutyRoleRow } from './rosters.entity.js';
-import { audited, type RosterCtx } from './rosters.ports.js';
+import { audited, unitZone, type RosterCtx } from './rosters.ports.js';
 import { roleView } from './rosters.views.js';
 
 /** Duty roles: CRUD with fallback validation, and an in-memory copy for lookups. */
@@ -80,7 +80,7 @@ export class RolesService {
   }
 
   async create(ctx: CallContext, input: CreateDutyRoleRequest): Promise<DutyRoleView> {
-    const zone = await this.rc.people.unitZone(input.unitId);
+    const zone = await unitZone(this.rc.people, input.unitId);
     if (!zone) throw new AppError('directory.unit_not_found', { field: 'unitId' });
     const id = randomUUID();
     await this.checkFallback(id, input.fallback);

@@ -9,7 +9,7 @@ import { iso } from '../../platform/clock.js';
 import type { CallContext } from '../../platform/http/actor.js';
 import { RosterTeamEntity, type RosterTeamRow } from './rosters.entity.js';
 import type { OnCallResolver } from './rosters.oncall.js';
-import { audited, type RosterCtx } from './rosters.ports.js';
+import { audited, unitZone, type RosterCtx } from './rosters.ports.js';
 import type { RolesService } from './rosters.roles.js';
 import { teamView } from './rosters.views.js';
 
@@ -53,7 +53,7 @@ export class TeamsService {
         if (!roles.has(id)) throw new AppError('rosters.role_not_found', { field: `roleIds.${i}` });
       });
     }
-    if (input.unitId && !(await this.rc.people.unitZone(input.unitId)))
+    if (input.unitId && !(await unitZone(this.rc.people, input.unitId)))
       throw new AppError('directory.unit_not_found', { field: 'unitId' });
   }
 

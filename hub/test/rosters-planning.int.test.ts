@@ -256,6 +256,35 @@ eachDatabase('rosters: patterns, swaps and coverage', (kind) => {
       ),
       [w.sidorov.id],
     );
+    // A substitution on the shift under way hands the role over at once.
+    const today = await makeShift(t, c, {
+      roleId: role.id,
+      userId: w.ivanov.id,
+      start: '2026-11-27T08:00:00+03:00',
+      end: '2026-11-27T20:00:00+03:00',
+    });
+    const changes: unknown[] = [];
+    const told: { userIds: string[]; event: string }[] = [];
+    t.hub.internals.bus.on('rosters.shift_changed', (e) => changes.push(e));
+    t.hub.internals.bus.on('rosters.notify', (e) => told.push(e));
+    const now = await t.api.post(
+      '/api/v1/rosters/swaps',
+      { kind: 'substitution', shiftId: today.id, toUserId: w.sidorov.id },
+      { token: c },
+    );
+    assert.equal(now.body.state, 'applied');
+    assert.deepEqual(changes, [
+      {
+        roleId: role.id,
+        at: t.clock.now().toISOString(),
+        outgoing: [w.ivanov.id],
+        incoming: [w.sidorov.id],
+      },
+    ]);
+    assert.deepEqual(told.find((n) => n.event === 'roster.swap_applied')?.userIds, [
+      w.ivanov.id,
+      w.sidorov.id,
+    ]);
     // Bad requests change nothing.
     const bad: [unknown, string, string][] = [
       [

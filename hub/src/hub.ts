@@ -143,6 +143,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     clock,
     bus,
     log,
+    realtime,
     maxImportBytes: config.maxImportBytes,
     people: {
       profiles: async (ids) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { eachDatabase } from './support/databases.js';
 import { startTestHub, type TestHub } from './support/hub.js';
+import { TestSocket } from './support/ws.js';
 import { auditActions, makeRole, makeShift, rosterWorld } from './rosters/setup.js';
 
 eachDatabase('rosters: teams, presence and shift changes', (kind) => {
@@ -214,6 +215,37 @@ eachDatabase('rosters: teams, presence and shift changes', (kind) => {
     }
     const presence = await t.hub.internals.rosters.presenceOf([w.petrov.id]);
     assert.equal(presence[0]!.status, 'off_duty');
+  });
+
+  it('presence ops over WebSocket: watch and set, with validation', async () => {
+    const w = await rosterWorld(t);
+    const pushed: { userIds: string[]; event: string }[] = [];
+    t.hub.internals.bus.on('rosters.notify', (e) => pushed.push(e));
+    const a = (await TestSocket.authed(t.hub.url(), w.ivanov.token)).socket;
+    const b = (await TestSocket.authed(t.hub.url(), w.petrov.token)).socket;
+    try {
+      const watch = await b.call('presence.watch', { userIds: [w.ivanov.id] });
+      assert.equal(watch.ok, true, JSON.stringify(watch));
+      assert.equal(watch.data.items[0].status, 'available');
+      const set = await a.call('presence.set', {
+        status: 'busy',
+        until: '2026-11-27T13:00:00+03:00',
+      });
+      assert.equal(set.ok, true, JSON.stringify(set));
+      assert.equal(set.data.status, 'busy');
+      assert.deepEqual(
+        pushed.map((p) => [p.userIds, p.event]),
+        [[[w.petrov.id], 'presence.changed']],
+      );
+      const bad = await a.call('presence.set', { status: 'busy' });
+      assert.equal(bad.ok, false);
+      assert.equal(bad.error.code, 'validation.invalid');
+      const badWatch = await b.call('presence.watch', { userIds: 'all' });
+      assert.equal(badWatch.error.code, 'validation.invalid');
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 
   it('shift changes are announced at each boundary for the hand-off', async () => {

@@ -21,6 +21,8 @@ import { TeamsService, type TeamMember } from './rosters.teams.js';
 import { PresenceService } from './rosters.presence.js';
 import { rosterTeamRoutes } from './rosters-teams.routes.js';
 import { ShiftChangeWatcher } from './rosters.changes.js';
+import { registerRosterRealtime } from './rosters.realtime.js';
+import type { Realtime } from '../../platform/realtime/realtime.types.js';
 
 export { ROSTERS_ENTITIES } from './rosters.entity.js';
 export type { RosterPeople } from './rosters.ports.js';
@@ -33,6 +35,8 @@ export interface RostersDeps {
   bus: EventBus;
   log: Logger;
   people: RosterPeople;
+  /** Where the presence ops are registered. */
+  realtime: Realtime;
   /** The largest roster file accepted by an import (bytes). */
   maxImportBytes: number;
 }
@@ -55,6 +59,7 @@ export function createRosters(deps: RostersDeps) {
   const teams = new TeamsService(rc, roles, oncall);
   const presence = new PresenceService(rc, roles, shifts, index);
   const changes = new ShiftChangeWatcher(rc, roles, index);
+  registerRosterRealtime(deps.realtime, presence);
   const module: HubModule = {
     name: 'rosters',
     routes: [

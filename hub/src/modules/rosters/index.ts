@@ -68,9 +68,11 @@ export function createRosters(deps: RostersDeps) {
       ...rosterCalendarRoutes({ calendar, imports, maxImportBytes: deps.maxImportBytes }),
       ...rosterTeamRoutes({ clock: deps.clock, teams, presence }),
     ],
-    start: () => {
+    async start() {
+      // Roles load while the hub starts, so an idle hub's shift-change ticks
+      // read only memory and open no database connection.
+      await roles.all();
       changes.start();
-      return Promise.resolve();
     },
     stop: () => changes.stop(),
   };

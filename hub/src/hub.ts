@@ -23,6 +23,8 @@ import {
   type DirectoryService,
 } from './modules/directory/index.js';
 import { loadDemoHospital } from './demo/demo-loader.js';
+import { loadDemoRosters } from './demo/demo-rosters.js';
+import { ROSTERS_ENTITIES, createRosters } from './modules/rosters/index.js';
 
 export interface HubOptions {
   /** Injected time source (tests pass a fake clock). */
@@ -51,6 +53,7 @@ export interface Hub {
     realtime: RealtimeGateway;
     bus: EventBus;
     files: AttachmentStore;
+    rosters: ReturnType<typeof createRosters>;
   };
 }
 
@@ -71,6 +74,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       ...DIRECTORY_ENTITIES,
       ...MESSAGING_ENTITIES,
       ...FILES_ENTITIES,
+      ...ROSTERS_ENTITIES,
     ],
     migrations: MIGRATIONS,
     log,
@@ -134,7 +138,31 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     },
   });
 
+  const rosters = createRosters({
+    db,
+    audit,
+    clock,
+    bus,
+    log,
+    realtime,
+    maxImportBytes: config.maxImportBytes,
+    people: {
+      profiles: async (ids) => {
+        const found = await Promise.all([...new Set(ids)].map((id) => directory.users.profile(id)));
+        const out = new Map<string, { fullName: string; active: boolean }>();
+        for (const p of found) if (p) out.set(p.id, { fullName: p.fullName, active: p.active });
+        return out;
+      },
+      units: () => directory.service.units(),
+      findByLogin: async (login) => {
+        const hit = await directory.users.findForLogin(login);
+        return hit?.active ? hit.id : null;
+      },
+    },
+  });
+
   const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
+  modules.push(rosters.module);
   const routes = [
     ...healthRoutes(() => db.isReady()),
     ...modules.flatMap((m) => m.routes),
@@ -167,6 +195,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       realtime,
       bus,
       files: files.attachments,
+      rosters,
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')
@@ -175,13 +204,16 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       try {
         await db.open();
         for (const m of modules) await m.start?.();
-        if (config.demo)
-          await loadDemoHospital({
+        if (
+          config.demo &&
+          (await loadDemoHospital({
             db,
             directory: directory.service,
             credentials: identity.credentials,
             log,
-          });
+          }))
+        )
+          await loadDemoRosters({ rosters, directory: directory.service, log, now: clock.now() });
         server = new HttpServer(app);
         realtime.attach(server.server);
         bound = await server.listen(config.port, config.host);

@@ -104,6 +104,41 @@ export const ERRORS = {
   },
   'files.empty': { status: 400, message: 'The attachment is empty' },
   'files.invalid_name': { status: 400, message: 'The file name is not valid' },
+  'rosters.role_not_found': { status: 404, message: 'No such duty role' },
+  'rosters.shift_not_found': { status: 404, message: 'No such shift' },
+  'rosters.pattern_not_found': { status: 404, message: 'No such roster pattern' },
+  'rosters.swap_not_found': { status: 404, message: 'No such swap request' },
+  'rosters.team_not_found': { status: 404, message: 'No such team' },
+  'rosters.user_not_found': { status: 400, message: 'Not an active staff member' },
+  'rosters.invalid_fallback': {
+    status: 400,
+    message: 'The fallback must be an active person or another duty role, without a loop',
+  },
+  'rosters.swap_not_allowed': {
+    status: 403,
+    message: 'You cannot act on this swap request',
+  },
+  'rosters.swap_conflict': {
+    status: 409,
+    message: 'The swap request is not in a state that allows this',
+  },
+  'rosters.shift_not_editable': {
+    status: 409,
+    message: 'The shift was cancelled or has ended and cannot be changed',
+  },
+  'rosters.calendar_not_found': {
+    status: 404,
+    message: 'No such calendar or the link was revoked',
+  },
+  'rosters.import_invalid': {
+    status: 422,
+    message: 'The roster file has invalid lines; nothing was imported',
+  },
+  'rosters.import_unreadable': { status: 400, message: 'The roster file cannot be read' },
+  'rosters.delegate_required': {
+    status: 400,
+    message: 'While on duty, an unavailable status needs a delegate',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** Every error code the hub can return. */

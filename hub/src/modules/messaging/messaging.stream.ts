@@ -5,7 +5,7 @@ import type { Database } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/log/logger.js';
 import type { Realtime } from '../../platform/realtime/realtime.types.js';
 import type { AuditEntry, AuditLog } from '../audit/index.js';
-import { StreamEventEntity, StreamHeadEntity, type StreamEventRow } from './messaging.entity.js';
+import { StreamHeadEntity, type StreamEventRow } from './messaging.entity.js';
 
 /** What a unit of work sees inside the shared batch transaction. */
 export interface StreamTx {
@@ -81,6 +81,8 @@ interface Effects {
 
 interface Outgoing {
   frame: EventFrame;
+  /** `frame` as JSON, built around the stored `data` (serialised once). */
+  json: string;
   to: readonly string[];
 }
 
@@ -184,16 +186,21 @@ export class StreamWriter {
           afterCommit: (fn) => fx.hooks.push(fn),
           next: () => ++seq,
           emit: (at, scope, type, data, to) => {
+            const json = JSON.stringify(data);
             fx.events.push({
               row: {
                 seq: at,
                 conversationId: scope.conversationId ?? null,
                 userId: scope.userId ?? null,
                 type,
-                data: JSON.stringify(data),
+                data: json,
                 at: now,
               },
-              out: { frame: { seq: at, event: type, data }, to },
+              out: {
+                frame: { seq: at, event: type, data },
+                json: `{"seq":${at},"event":${JSON.stringify(type)},"data":${json}}`,
+                to,
+              },
             });
           },
         });
@@ -269,9 +276,7 @@ export class StreamWriter {
           i = j;
         }
         await this.auditLog.appendMany(tx, audits);
-        for (let i = 0; i < rows.length; i += 200) {
-          await tx.insert(StreamEventEntity, rows.slice(i, i + 200));
-        }
+        await this.insertEvents(tx, rows);
         if (seq !== Number(head.seq)) await tx.update(StreamHeadEntity, { id: 1 }, { seq });
       });
     } catch (err) {
@@ -282,11 +287,31 @@ export class StreamWriter {
     for (const hook of hooks) hook();
     // Sockets drop a seq at or below one they sent: publish in stream order.
     outgoing.sort((x, y) => x.frame.seq - y.frame.seq);
-    for (const o of outgoing) this.realtime.publish(o.to, o.frame);
+    for (const o of outgoing) this.realtime.publish(o.to, o.frame, o.json);
     batch.forEach((item, i) => {
       const o = outcomes[i]!;
       if (o.ok) item.resolve(o.value);
       else item.reject(o.value);
     });
+  }
+
+  /** The batch's events in multi-row inserts (statement text built here: no query builder per row). */
+  private async insertEvents(tx: EntityManager, rows: readonly StreamEventRow[]): Promise<void> {
+    const pg = this.db.kind === 'postgres';
+    const per = 150; // 6 parameters a row
+    for (let i = 0; i < rows.length; i += per) {
+      const part = rows.slice(i, i + per);
+      const values: unknown[] = [];
+      const tuples = part.map((r) => {
+        const n = values.length;
+        values.push(r.seq, r.conversationId, r.userId, r.type, r.data, r.at);
+        const p = (k: number) => (pg ? `$${n + k}` : `?${n + k}`);
+        return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)})`;
+      });
+      await tx.query(
+        `INSERT INTO stream_event (seq, conversation_id, user_id, type, data, at) VALUES ${tuples.join(', ')}`,
+        values,
+      );
+    }
   }
 }

@@ -68,12 +68,12 @@ export class RealtimeGateway implements Realtime {
     this.headOf = head;
   }
 
-  publish(userIds: Iterable<string>, event: EventFrame): void {
+  publish(userIds: Iterable<string>, event: EventFrame, json?: string): void {
     let frame: Buffer | null = null;
     for (const userId of userIds) {
       const conns = this.byUser.get(userId);
       if (!conns) continue;
-      frame ??= Buffer.from(JSON.stringify(event), 'utf8');
+      frame ??= Buffer.from(json ?? JSON.stringify(event), 'utf8');
       for (const conn of conns) conn.deliver(event.seq, frame);
     }
   }

@@ -216,37 +216,51 @@ eachDatabase('messaging group commit of plain sends', (kind) => {
       socket.ws.close();
     });
 
-    it('a shared write that fails undoes the run and every item runs alone: only the bad one fails', async () => {
-      const u = await t.makeUser();
-      const socket = (await TestSocket.authed(t.hub.url(), u.token)).socket;
-      const w = writer();
-      const items = ['три', 'boom', 'четыре'].map((text) => ({
-        id: randomUUID(),
-        userId: u.id,
-        text,
-      }));
-      const settled = await Promise.allSettled(items.map((it) => w.submitBulk(kind, it)));
-      assert.equal(settled[0]!.status, 'fulfilled');
-      assert.equal((settled[0] as PromiseFulfilledResult<string>).value, 'alone три');
-      assert.equal(settled[1]!.status, 'rejected');
-      assert.equal((settled[2] as PromiseFulfilledResult<string>).value, 'alone четыре');
-      const stored = await rows(
-        `SELECT text FROM quick_reply WHERE user_id = '${u.id}' ORDER BY text`,
-      );
-      assert.deepEqual(
-        stored.map((r) => r.text),
-        ['alone три', 'alone четыре'].sort(),
-      );
-      const events = await socket.waitEvents(2);
-      assert.deepEqual(
-        events.map((e) => e.data.id),
-        [items[0]!.id, items[2]!.id],
-      );
-      assert.equal(events[1].seq, events[0].seq + 1, 'the failed unit left no gap');
-      const [head] = await rows('SELECT seq FROM stream_head WHERE id = 1');
-      assert.ok(Number(head.seq) >= events[1].seq);
-      assert.equal((await verifyAuditChain(t.hub.internals.db.manager)).ok, true);
-      socket.ws.close();
-    });
+    for (const mixed of [false, true]) {
+      it(`a shared write that fails undoes the run and every item runs alone: only the bad one fails (${mixed ? 'after another unit: savepoint' : 'the whole batch: retried'})`, async () => {
+        const u = await t.makeUser();
+        const socket = (await TestSocket.authed(t.hub.url(), u.token)).socket;
+        const w = writer();
+        const items = ['три', 'boom', 'четыре'].map((text) => ({
+          id: randomUUID(),
+          userId: u.id,
+          text,
+        }));
+        const first = mixed
+          ? w.submit(async (s) => {
+              s.emit(s.next(), { userId: u.id }, 'test.bulk', { id: 'first' }, [u.id]);
+              return 'first';
+            })
+          : null;
+        const settled = await Promise.allSettled(items.map((it) => w.submitBulk(kind, it)));
+        assert.equal(await first, mixed ? 'first' : null);
+        assert.equal(settled[0]!.status, 'fulfilled');
+        assert.equal((settled[0] as PromiseFulfilledResult<string>).value, 'alone три');
+        assert.equal(settled[1]!.status, 'rejected');
+        assert.equal((settled[2] as PromiseFulfilledResult<string>).value, 'alone четыре');
+        const stored = await rows(
+          `SELECT text FROM quick_reply WHERE user_id = '${u.id}' ORDER BY text`,
+        );
+        assert.deepEqual(
+          stored.map((r) => r.text),
+          ['alone три', 'alone четыре'].sort(),
+        );
+        const events = await socket.waitEvents(mixed ? 3 : 2);
+        assert.deepEqual(
+          events.map((e) => e.data.id),
+          [...(mixed ? ['first'] : []), items[0]!.id, items[2]!.id],
+        );
+        const seqs = events.map((e) => e.seq);
+        assert.deepEqual(
+          seqs,
+          seqs.map((_, k) => seqs[0] + k),
+          'the failed unit left no gap',
+        );
+        const [head] = await rows('SELECT seq FROM stream_head WHERE id = 1');
+        assert.equal(Number(head.seq), seqs[seqs.length - 1]);
+        assert.equal((await verifyAuditChain(t.hub.internals.db.manager)).ok, true);
+        socket.ws.close();
+      });
+    }
   });
 });

@@ -65,6 +65,13 @@ export interface BulkKind<I, R> {
   single(item: I): Work<R>;
 }
 
+/** A run of bulk items failed in a batch that has no savepoint around it. */
+class BulkFailed extends Error {
+  constructor(cause: unknown) {
+    super('bulk apply failed', { cause });
+  }
+}
+
 interface Pending {
   work: Work<unknown>;
   bulk?: { kind: BulkKind<unknown, unknown>; item: unknown };
@@ -94,6 +101,8 @@ interface Outgoing {
  */
 export class StreamWriter {
   private pending: Pending[] = [];
+  /** The stream head after the last committed batch (SQLite only); null: read it. */
+  private head: number | null = null;
   private scheduled = false;
   private running = false;
   private idle: Promise<void> = Promise.resolve();
@@ -167,13 +176,20 @@ export class StreamWriter {
     const outcomes: { ok: boolean; value: unknown }[] = [];
     const outgoing: Outgoing[] = [];
     const hooks: (() => void)[] = [];
+    // A batch that is one run of one bulk kind needs no savepoint around it:
+    // if the run fails, the whole transaction is rolled back and the batch
+    // runs again with every item alone.
+    const kind0 = batch[0]?.bulk?.kind;
+    const sole = !!kind0 && batch.length > 1 && batch.every((p) => p.bulk?.kind === kind0);
+    let committed = 0;
     try {
       await this.db.transaction(async (tx) => {
         outgoing.length = 0;
         outcomes.length = 0;
         hooks.length = 0;
-        const head = await tx.findOneByOrFail(StreamHeadEntity, { id: 1 });
-        let seq = Number(head.seq);
+        const headSeq =
+          this.head ?? Number((await tx.findOneByOrFail(StreamHeadEntity, { id: 1 })).seq);
+        let seq = headSeq;
         const now = this.clock.now().toISOString();
         const rows: StreamEventRow[] = [];
         const audits: AuditEntry[] = [];
@@ -244,19 +260,32 @@ export class StreamWriter {
           const fxs = run.map(effects);
           const before = seq;
           let decided: BulkOutcome<unknown>[] | null = null;
-          await tx.query('SAVEPOINT ks_bulk');
-          try {
-            decided = await kind.apply(
+          const apply = () =>
+            kind.apply(
               unit(effects()),
               run.map((p) => p.bulk!.item),
               fxs.map(unit),
             );
-            await tx.query('RELEASE SAVEPOINT ks_bulk');
-          } catch (err) {
-            await tx.query('ROLLBACK TO SAVEPOINT ks_bulk');
-            await tx.query('RELEASE SAVEPOINT ks_bulk');
-            seq = before;
-            this.log.debug({ err, size: run.length }, 'stream bulk failed, units run alone');
+          if (sole) {
+            try {
+              decided = await apply();
+            } catch (err) {
+              throw new BulkFailed(err);
+            }
+          } else {
+            await tx.query('SAVEPOINT ks_bulk');
+            try {
+              decided = await apply();
+              await tx.query('RELEASE SAVEPOINT ks_bulk');
+            } catch (err) {
+              await tx.query('ROLLBACK TO SAVEPOINT ks_bulk');
+              await tx.query('RELEASE SAVEPOINT ks_bulk');
+              seq = before;
+              this.log.debug({ err, size: run.length }, 'stream bulk failed, units run alone');
+            }
+          }
+          if (decided && decided.length !== run.length) {
+            throw new Error('a bulk kind must decide every item');
           }
           if (decided) {
             const later: number[] = [];
@@ -277,13 +306,26 @@ export class StreamWriter {
         }
         await this.auditLog.appendMany(tx, audits);
         await this.insertEvents(tx, rows);
-        if (seq !== Number(head.seq)) await tx.update(StreamHeadEntity, { id: 1 }, { seq });
+        if (seq !== headSeq) await tx.update(StreamHeadEntity, { id: 1 }, { seq });
+        committed = seq;
       });
     } catch (err) {
+      this.head = null;
+      if (err instanceof BulkFailed) {
+        this.log.debug(
+          { err: err.cause, size: batch.length },
+          'stream bulk failed, units run alone',
+        );
+        await this.runBatch(batch.map((p) => ({ ...p, bulk: undefined })));
+        return;
+      }
       this.log.error({ err, size: batch.length }, 'stream batch failed');
       for (const item of batch) item.reject(err);
       return;
     }
+    // One writer per process: on SQLite the head is kept between batches (on
+    // PostgreSQL it is read in each transaction).
+    this.head = this.db.kind === 'sqlite' ? committed : null;
     for (const hook of hooks) hook();
     // Sockets drop a seq at or below one they sent: publish in stream order.
     outgoing.sort((x, y) => x.frame.seq - y.frame.seq);

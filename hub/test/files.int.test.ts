@@ -133,6 +133,8 @@ eachDatabase('attachments', (kind) => {
           contentType: type,
           size: bytes.length,
           sha256,
+          // The 1×1 PNG gets a thumbnail (files-thumbnail.int.test.ts); the others cannot.
+          thumbnail: type === 'image/png',
         },
       );
       const down = await c.download(a, up.body.id);

@@ -65,5 +65,15 @@ export function filesRoutes(s: { files: FilesService; maxAttachmentBytes: number
         return { body: bytes, headers: downloadHeaders(view.name, view.contentType) };
       },
     }),
+    route({
+      method: 'GET',
+      path: '/api/v1/attachments/:id/thumbnail',
+      access: use,
+      params: IdParam,
+      handler: async ({ params, actor }) => {
+        const bytes = await s.files.thumbnail(actor!.userId, params.id);
+        return { body: bytes, headers: downloadHeaders('thumbnail.jpg', 'image/jpeg') };
+      },
+    }),
   ];
 }

@@ -12,6 +12,8 @@ import { loadOrCreateKey } from './files.key.js';
 import { cleanName } from './files.names.js';
 import { sniffContentType } from './files.sniff.js';
 import type { BlobStore } from './files.storage.js';
+import { canThumbnail } from './files.thumbnail.js';
+import { Thumbnailer } from './files.thumbnailer.js';
 import type {
   AttachmentStore,
   AttachmentView,
@@ -31,6 +33,11 @@ const viewOf = (r: AttachmentRow): AttachmentView => ({
   contentType: r.contentType,
   size: Number(r.size),
 });
+
+/** Where an attachment's thumbnail is stored, next to the file. */
+const thumbKey = (storageKey: string) => `${storageKey}.thumb`;
+/** The thumbnail's AAD: it cannot pass for the attachment, nor another's thumbnail. */
+const thumbAad = (id: string) => `${id}#thumbnail`;
 
 const chunks = <T>(items: readonly T[]): T[][] => {
   const out: T[][] = [];
@@ -54,6 +61,7 @@ export interface FilesServiceDeps {
  */
 export class FilesService implements AttachmentStore {
   private key: Buffer | null = null;
+  private readonly thumbnailer = new Thumbnailer();
 
   constructor(private readonly d: FilesServiceDeps) {}
 
@@ -65,6 +73,7 @@ export class FilesService implements AttachmentStore {
   close(): void {
     this.key?.fill(0);
     this.key = null;
+    void this.thumbnailer.stop();
   }
 
   private requireKey(): Buffer {
@@ -94,6 +103,9 @@ export class FilesService implements AttachmentStore {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const storageKey = this.d.blobs.keyOf(id);
     await this.d.blobs.write(storageKey, seal(this.requireKey(), id, bytes));
+    const thumbnail = canThumbnail(contentType)
+      ? await this.storeThumbnail(id, storageKey, bytes, contentType)
+      : false;
     const row: AttachmentRow = {
       id,
       conversationId,
@@ -119,9 +131,57 @@ export class FilesService implements AttachmentStore {
       });
     } catch (err) {
       await this.d.blobs.remove(storageKey).catch(() => undefined);
+      await this.d.blobs.remove(thumbKey(storageKey)).catch(() => undefined);
       throw err;
     }
-    return { ...viewOf(row), sha256, createdAt: row.createdAt };
+    return { ...viewOf(row), sha256, createdAt: row.createdAt, thumbnail };
+  }
+
+  /**
+   * Makes and stores (encrypted, its own AAD) the thumbnail of a JPEG or PNG
+   * upload. An image that is corrupt or over the pixel limit gets none; the
+   * upload itself is kept either way.
+   */
+  private async storeThumbnail(
+    id: string,
+    storageKey: string,
+    bytes: Buffer,
+    contentType: 'image/jpeg' | 'image/png',
+  ): Promise<boolean> {
+    const result = await this.thumbnailer.make(bytes, contentType);
+    if (!result.ok) {
+      this.d.log.debug({ attachmentId: id, reason: result.reason }, 'no thumbnail for upload');
+      return false;
+    }
+    await this.d.blobs.write(
+      thumbKey(storageKey),
+      seal(this.requireKey(), thumbAad(id), result.jpeg),
+    );
+    return true;
+  }
+
+  /**
+   * The decrypted thumbnail (JPEG) of an image attachment, for the same
+   * callers as {@link download}; `files.not_found` if it has none.
+   */
+  async thumbnail(userId: string, id: string): Promise<Buffer> {
+    const row = await this.d.db.manager.findOneBy(AttachmentEntity, { id });
+    if (!row) throw new AppError('files.not_found');
+    await this.assertMember(userId, row.conversationId);
+    if (row.messageId === null && row.uploaderId !== userId) throw new AppError('files.not_found');
+    let stored: Buffer;
+    try {
+      stored = await this.d.blobs.read(thumbKey(row.storageKey));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      throw new AppError('files.not_found', { message: 'This attachment has no thumbnail' });
+    }
+    try {
+      return unseal(this.requireKey(), thumbAad(id), stored);
+    } catch (err) {
+      this.d.log.error({ attachmentId: id, err }, 'stored thumbnail failed authentication');
+      throw new Error(`thumbnail of ${id} failed authentication`, { cause: err });
+    }
   }
 
   /**
@@ -251,7 +311,10 @@ export class FilesService implements AttachmentStore {
         });
         return rows;
       });
-      for (const r of removed) await this.d.blobs.remove(r.storageKey);
+      for (const r of removed) {
+        await this.d.blobs.remove(r.storageKey);
+        await this.d.blobs.remove(thumbKey(r.storageKey));
+      }
       total += removed.length;
       if (removed.length < BATCH) return total;
     }

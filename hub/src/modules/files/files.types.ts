@@ -49,6 +49,8 @@ export interface UploadedAttachment extends AttachmentView {
   /** SHA-256 of the plaintext, lower-case hex. */
   sha256: string;
   createdAt: string;
+  /** A thumbnail was made (JPEG and PNG images): `GET /api/v1/attachments/:id/thumbnail`. */
+  thumbnail: boolean;
 }
 
 /**

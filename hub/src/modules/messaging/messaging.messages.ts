@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import {
   AppError,
   foldText,
@@ -18,9 +19,45 @@ import {
   RevisionEntity,
   type MessageRow,
 } from './messaging.entity.js';
-import type { StreamTx, StreamWriter } from './messaging.stream.js';
+import type { BulkKind, BulkOutcome, StreamTx, StreamWriter } from './messaging.stream.js';
 import type { AttachmentInfo, MessagingAttachments } from './messaging.ports.js';
 import { activeMembers, loadMessageExtras, messageView } from './messaging.views.js';
+
+/** Bound parameters per statement (SQLite's limit is 32,766; PostgreSQL's 65,535). */
+const CHUNK = 896;
+const MESSAGE_COLUMNS = [
+  'id',
+  'conversation_id',
+  'seq',
+  'author_id',
+  'text',
+  'fold',
+  'priority',
+  'kind',
+  'reply_to',
+  'forward',
+  'system',
+  'created_at',
+  'edited_at',
+  'recalled_at',
+] as const;
+
+/** A checked send, ready for the batch. */
+interface SendItem {
+  actor: Actor;
+  meta: RequestMeta;
+  conversationId: string;
+  input: SendMessageRequest;
+  text: string;
+  forward: string | null;
+  ids: string[];
+  files: AttachmentInfo[];
+}
+
+interface SendResult {
+  created: boolean;
+  message: MessageView;
+}
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -45,11 +82,29 @@ export class Messages {
     input: SendMessageRequest,
     meta: RequestMeta,
   ): Promise<{ created: boolean; message: MessageView }> {
-    const existing = await this.db.manager.findOneBy(MessageEntity, { id: input.id });
-    if (existing) {
+    let item: SendItem;
+    try {
+      item = await this.prepare(actor, conversationId, input, meta);
+    } catch (err) {
+      // A resend of a stored message answers with it even if a check would
+      // now refuse it (the idempotency lookup is otherwise done in the batch).
+      const existing = await this.db.manager.findOneBy(MessageEntity, { id: input.id });
+      if (!existing) throw err;
       this.sameSend(existing, actor, conversationId);
       return { created: false, message: await this.view(this.db.manager, existing.id) };
     }
+    return item.ids.length
+      ? this.stream.submit(this.sendKind.single(item))
+      : this.stream.submitBulk(this.sendKind, item);
+  }
+
+  /** The checks of a send outside the batch; what the batch needs to write it. */
+  private async prepare(
+    actor: Actor,
+    conversationId: string,
+    input: SendMessageRequest,
+    meta: RequestMeta,
+  ): Promise<SendItem> {
     if (Buffer.byteLength(input.text, 'utf8') > this.maxTextBytes) {
       throw new AppError('messaging.text_too_long', {
         field: 'text',
@@ -93,8 +148,18 @@ export class Messages {
     if (!text.trim() && files.length === 0) {
       throw new AppError('messaging.empty_message', { field: 'text' });
     }
+    return { actor, meta, conversationId, input, text, forward, ids, files };
+  }
 
-    return this.stream.submit(async (s) => {
+  /**
+   * Sends applied one by one (`single`: with attachments, after a failed bulk,
+   * or a concurrent duplicate) or a run of plain sends of one batch together
+   * (`apply`: one idempotency lookup, multi-row inserts, one conversation and
+   * one sender-watermark update for the whole run; ADR 0017).
+   */
+  private readonly sendKind: BulkKind<SendItem, SendResult> = {
+    single: (item) => async (s) => {
+      const { actor, conversationId, input, ids } = item;
       const again = await s.tx.findOneBy(MessageEntity, { id: input.id });
       if (again) {
         this.sameSend(again, actor, conversationId);
@@ -102,53 +167,193 @@ export class Messages {
       }
       const to = await this.recipients(s, conversationId);
       if (!to.includes(actor.userId)) throw new AppError('messaging.not_member');
-      const seq = s.next();
-      const row: MessageRow = {
-        id: input.id,
-        conversationId,
-        seq,
-        authorId: actor.userId,
-        text,
-        fold: foldText(text),
-        priority: input.priority,
-        kind: input.kind,
-        replyTo: input.replyTo ?? null,
-        forward,
-        system: null,
-        createdAt: s.now,
-        editedAt: null,
-        recalledAt: null,
-      };
+      const row = this.newMessage(s, item);
       await s.tx.insert(MessageEntity, row);
       if (ids.length) await this.attachments.claim(s.tx, ids, row.id);
       await s.tx.update(
         ConversationEntity,
         { id: conversationId },
-        { lastSeq: seq, updatedAt: s.now },
+        { lastSeq: row.seq, updatedAt: s.now },
       );
       await s.tx.update(
         MemberEntity,
         { conversationId, userId: actor.userId },
-        { readSeq: seq, readAt: s.now, deliveredSeq: seq, deliveredAt: s.now },
+        { readSeq: row.seq, readAt: s.now, deliveredSeq: row.seq, deliveredAt: s.now },
       );
-      s.audit({
-        ...callContext(actor, meta),
-        action: 'messaging.message.send',
-        targetType: 'message',
-        targetId: row.id,
-        details: {
-          conversationId,
-          priority: row.priority,
-          kind: row.kind,
-          recipients: to.length - 1,
-          ...(forward ? { forwarded: true } : {}),
-          ...(ids.length ? { attachments: ids } : {}),
-        },
-      });
-      const message = messageView(row, [], [], files);
-      s.emit(seq, { conversationId }, 'message.created', message, to);
-      return { created: true, message };
+      return this.sent(s, item, row, to);
+    },
+    apply: async (s, items, units) => {
+      const stored = await this.storedIds(
+        s.tx,
+        items.map((it) => it.input.id),
+      );
+      const seen = new Set<string>();
+      const rows: MessageRow[] = [];
+      const out: BulkOutcome<SendResult>[] = [];
+      for (const [k, item] of items.entries()) {
+        const id = item.input.id;
+        if (stored.has(id) || seen.has(id)) {
+          out.push({ alone: true });
+          continue;
+        }
+        const u = units[k]!;
+        const to = await this.recipients(u, item.conversationId);
+        if (!to.includes(item.actor.userId)) {
+          out.push({ ok: false, error: new AppError('messaging.not_member') });
+          continue;
+        }
+        seen.add(id);
+        const row = this.newMessage(u, item);
+        rows.push(row);
+        out.push({ ok: true, value: this.sent(u, item, row, to) });
+      }
+      if (rows.length) await this.writeMessages(s, rows);
+      return out;
+    },
+  };
+
+  private newMessage(s: StreamTx, item: SendItem): MessageRow {
+    const { actor, conversationId, input, text, forward } = item;
+    return {
+      id: input.id,
+      conversationId,
+      seq: s.next(),
+      authorId: actor.userId,
+      text,
+      fold: foldText(text),
+      priority: input.priority,
+      kind: input.kind,
+      replyTo: input.replyTo ?? null,
+      forward,
+      system: null,
+      createdAt: s.now,
+      editedAt: null,
+      recalledAt: null,
+    };
+  }
+
+  /** Audits and emits a stored message; its caller's result. */
+  private sent(s: StreamTx, item: SendItem, row: MessageRow, to: string[]): SendResult {
+    const { actor, meta, conversationId, forward, ids, files } = item;
+    s.audit({
+      ...callContext(actor, meta),
+      action: 'messaging.message.send',
+      targetType: 'message',
+      targetId: row.id,
+      details: {
+        conversationId,
+        priority: row.priority,
+        kind: row.kind,
+        recipients: to.length - 1,
+        ...(forward ? { forwarded: true } : {}),
+        ...(ids.length ? { attachments: ids } : {}),
+      },
     });
+    const message = messageView(row, [], [], files);
+    s.emit(Number(row.seq), { conversationId }, 'message.created', message, to);
+    return { created: true, message };
+  }
+
+  /** Which of these message ids are stored already. */
+  private async storedIds(tx: EntityManager, ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const part = ids.slice(i, i + CHUNK);
+      const rows = await tx.query<{ id: string }[]>(
+        `SELECT id FROM message WHERE id IN (${part.map((_, n) => this.param(n + 1)).join(', ')})`,
+        part,
+      );
+      for (const r of rows) found.add(r.id);
+    }
+    return found;
+  }
+
+  /**
+   * Writes a run of new messages: multi-row inserts, then per conversation
+   * its newest position and per sender their watermarks (each message marks
+   * its sender's own conversation read up to it) in one statement each.
+   */
+  private async writeMessages(s: StreamTx, rows: readonly MessageRow[]): Promise<void> {
+    const cols = MESSAGE_COLUMNS;
+    for (let i = 0; i < rows.length; i += CHUNK / cols.length) {
+      const part = rows.slice(i, i + CHUNK / cols.length);
+      const values: unknown[] = [];
+      const tuples = part.map((r) => {
+        const at = values.length;
+        values.push(
+          r.id,
+          r.conversationId,
+          r.seq,
+          r.authorId,
+          r.text,
+          r.fold,
+          r.priority,
+          r.kind,
+          r.replyTo,
+          r.forward,
+          r.system,
+          r.createdAt,
+          r.editedAt,
+          r.recalledAt,
+        );
+        return `(${cols.map((_, n) => this.param(at + n + 1)).join(', ')})`;
+      });
+      await s.tx.query(
+        `INSERT INTO message (${cols.join(', ')}) VALUES ${tuples.join(', ')}`,
+        values,
+      );
+    }
+    // Rows are in seq order: the last one per key wins. Positions are integers
+    // made here, so they go into the statement as literals.
+    const lastByConversation = new Map<string, number>();
+    const lastBySender = new Map<string, { c: string; u: string; seq: number }>();
+    for (const r of rows) {
+      const seq = Number(r.seq);
+      lastByConversation.set(r.conversationId, seq);
+      lastBySender.set(`${r.conversationId} ${r.authorId}`, {
+        c: r.conversationId,
+        u: r.authorId,
+        seq,
+      });
+    }
+    const convs = [...lastByConversation];
+    for (let i = 0; i < convs.length; i += CHUNK / 2) {
+      const part = convs.slice(i, i + CHUNK / 2);
+      const values: unknown[] = [s.now];
+      const cases = part.map(([c, seq]) => {
+        values.push(c);
+        return `WHEN ${this.param(values.length)} THEN ${seq.toFixed(0)}`;
+      });
+      const list = part.map((_, n) => this.param(n + 2)).join(', ');
+      await s.tx.query(
+        `UPDATE conversation SET last_seq = CASE id ${cases.join(' ')} END, updated_at = ${this.param(1)} WHERE id IN (${list})`,
+        values,
+      );
+    }
+    const senders = [...lastBySender.values()];
+    for (let i = 0; i < senders.length; i += CHUNK / 4) {
+      const part = senders.slice(i, i + CHUNK / 4);
+      const values: unknown[] = [s.now];
+      const cases: string[] = [];
+      const keys: string[] = [];
+      for (const m of part) {
+        values.push(m.c, m.u);
+        const c = this.param(values.length - 1);
+        const u = this.param(values.length);
+        cases.push(`WHEN conversation_id = ${c} AND user_id = ${u} THEN ${m.seq.toFixed(0)}`);
+        keys.push(`(conversation_id = ${c} AND user_id = ${u})`);
+      }
+      const seq = `CASE ${cases.join(' ')} END`;
+      await s.tx.query(
+        `UPDATE conversation_member SET read_seq = ${seq}, delivered_seq = ${seq}, read_at = ${this.param(1)}, delivered_at = ${this.param(1)} WHERE ${keys.join(' OR ')}`,
+        values,
+      );
+    }
+  }
+
+  /** The n-th (1-based) bound parameter in this database's syntax. */
+  private param(n: number): string {
+    return this.db.kind === 'postgres' ? `$${n}` : `?${n}`;
   }
 
   /** Who gets a conversation's events live; exact even after a membership change in this batch. */

@@ -5,7 +5,7 @@ import type { Database } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/log/logger.js';
 import type { Realtime } from '../../platform/realtime/realtime.types.js';
 import type { AuditEntry, AuditLog } from '../audit/index.js';
-import { StreamEventEntity, StreamHeadEntity, type StreamEventRow } from './messaging.entity.js';
+import { StreamHeadEntity, type StreamEventRow } from './messaging.entity.js';
 
 /** What a unit of work sees inside the shared batch transaction. */
 export interface StreamTx {
@@ -43,14 +43,53 @@ export interface StreamTx {
  */
 export type Work<T> = (s: StreamTx) => Promise<T>;
 
+/** What {@link BulkKind.apply} decides for one item. */
+export type BulkOutcome<R> =
+  | { ok: true; value: R }
+  | { ok: false; error: unknown }
+  /** Not applied here: the item runs alone after the bulk, as `single(item)` under its own savepoint. */
+  | { alone: true };
+
+/**
+ * Units of one kind that can be applied together (plain message sends): a
+ * run of consecutive items of a batch goes to {@link apply} at once, under one
+ * savepoint, so that n sends cost a few multi-row statements instead of n
+ * times several. `units[i]` is item i's own view of the batch: its events,
+ * audit rows and hooks count only if its outcome is `ok`. An item that fails
+ * must have written nothing (its checks come before the shared writes). If
+ * `apply` throws, its writes are rolled back and every item runs alone
+ * through {@link single} under its own savepoint, as any other unit.
+ */
+export interface BulkKind<I, R> {
+  apply(s: StreamTx, items: readonly I[], units: readonly StreamTx[]): Promise<BulkOutcome<R>[]>;
+  single(item: I): Work<R>;
+}
+
+/** A run of bulk items failed in a batch that has no savepoint around it. */
+class BulkFailed extends Error {
+  constructor(cause: unknown) {
+    super('bulk apply failed', { cause });
+  }
+}
+
 interface Pending {
   work: Work<unknown>;
+  bulk?: { kind: BulkKind<unknown, unknown>; item: unknown };
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
 
+/** One unit's collected effects, kept only if the unit succeeds. */
+interface Effects {
+  events: { row: StreamEventRow; out: Outgoing }[];
+  audits: AuditEntry[];
+  hooks: (() => void)[];
+}
+
 interface Outgoing {
   frame: EventFrame;
+  /** `frame` as JSON, built around the stored `data` (serialised once). */
+  json: string;
   to: readonly string[];
 }
 
@@ -62,6 +101,8 @@ interface Outgoing {
  */
 export class StreamWriter {
   private pending: Pending[] = [];
+  /** The stream head after the last committed batch (SQLite only); null: read it. */
+  private head: number | null = null;
   private scheduled = false;
   private running = false;
   private idle: Promise<void> = Promise.resolve();
@@ -79,6 +120,23 @@ export class StreamWriter {
   submit<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Submits an item of a {@link BulkKind}: consecutive items of the same kind
+   * in a batch are applied together; the caller sees the same guarantees as
+   * with {@link submit}.
+   */
+  submitBulk<I, R>(kind: BulkKind<I, R>, item: I): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.pending.push({
+        work: kind.single(item),
+        bulk: { kind: kind, item },
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
       this.schedule();
     });
   }
@@ -118,81 +176,184 @@ export class StreamWriter {
     const outcomes: { ok: boolean; value: unknown }[] = [];
     const outgoing: Outgoing[] = [];
     const hooks: (() => void)[] = [];
+    // A batch that is one run of one bulk kind needs no savepoint around it:
+    // if the run fails, the whole transaction is rolled back and the batch
+    // runs again with every item alone.
+    const kind0 = batch[0]?.bulk?.kind;
+    const sole = !!kind0 && batch.length > 1 && batch.every((p) => p.bulk?.kind === kind0);
+    let committed = 0;
     try {
       await this.db.transaction(async (tx) => {
         outgoing.length = 0;
         outcomes.length = 0;
-        const head = await tx.findOneByOrFail(StreamHeadEntity, { id: 1 });
-        let seq = Number(head.seq);
+        hooks.length = 0;
+        const headSeq =
+          this.head ?? Number((await tx.findOneByOrFail(StreamHeadEntity, { id: 1 })).seq);
+        let seq = headSeq;
         const now = this.clock.now().toISOString();
         const rows: StreamEventRow[] = [];
         const audits: AuditEntry[] = [];
-        hooks.length = 0;
         const membershipChanged = new Set<string>();
-        for (const item of batch) {
-          const myHooks: (() => void)[] = [];
-          const mine: { row: StreamEventRow; out: Outgoing }[] = [];
-          const myAudits: AuditEntry[] = [];
-          const s: StreamTx = {
-            tx,
-            now,
-            membershipChanged,
-            audit: (entry) => myAudits.push(entry),
-            afterCommit: (fn) => myHooks.push(fn),
-            next: () => ++seq,
-            emit: (at, scope, type, data, to) => {
-              const json = JSON.stringify(data);
-              mine.push({
-                row: {
-                  seq: at,
-                  conversationId: scope.conversationId ?? null,
-                  userId: scope.userId ?? null,
-                  type,
-                  data: json,
-                  at: now,
-                },
-                out: { frame: { seq: at, event: type, data }, to },
-              });
-            },
-          };
-          // A savepoint per unit: a unit that fails rolls back its own writes
-          // only, and the rest of the batch commits.
+        const unit = (fx: Effects): StreamTx => ({
+          tx,
+          now,
+          membershipChanged,
+          audit: (entry) => fx.audits.push(entry),
+          afterCommit: (fn) => fx.hooks.push(fn),
+          next: () => ++seq,
+          emit: (at, scope, type, data, to) => {
+            const json = JSON.stringify(data);
+            fx.events.push({
+              row: {
+                seq: at,
+                conversationId: scope.conversationId ?? null,
+                userId: scope.userId ?? null,
+                type,
+                data: json,
+                at: now,
+              },
+              out: {
+                frame: { seq: at, event: type, data },
+                json: `{"seq":${at},"event":${JSON.stringify(type)},"data":${json}}`,
+                to,
+              },
+            });
+          },
+        });
+        const keep = (fx: Effects) => {
+          for (const e of fx.events) {
+            rows.push(e.row);
+            outgoing.push(e.out);
+          }
+          audits.push(...fx.audits);
+          hooks.push(...fx.hooks);
+        };
+        const effects = (): Effects => ({ events: [], audits: [], hooks: [] });
+        // A savepoint per unit: a unit that fails rolls back its own writes
+        // only, and the rest of the batch commits.
+        const runAlone = async (work: Work<unknown>): Promise<{ ok: boolean; value: unknown }> => {
+          const fx = effects();
+          const before = seq;
           await tx.query('SAVEPOINT ks_unit');
           try {
-            const value = await item.work(s);
+            const value = await work(unit(fx));
             await tx.query('RELEASE SAVEPOINT ks_unit');
-            outcomes.push({ ok: true, value });
-            for (const m of mine) {
-              rows.push(m.row);
-              outgoing.push(m.out);
-            }
-            audits.push(...myAudits);
-            hooks.push(...myHooks);
+            keep(fx);
+            return { ok: true, value };
           } catch (err) {
             await tx.query('ROLLBACK TO SAVEPOINT ks_unit');
             await tx.query('RELEASE SAVEPOINT ks_unit');
-            outcomes.push({ ok: false, value: err });
+            seq = before;
+            return { ok: false, value: err };
           }
+        };
+        for (let i = 0; i < batch.length;) {
+          const kind = batch[i]!.bulk?.kind;
+          let j = i + 1;
+          if (kind) while (j < batch.length && batch[j]!.bulk?.kind === kind) j++;
+          if (!kind || j - i === 1) {
+            outcomes.push(await runAlone(batch[i]!.work));
+            i += 1;
+            continue;
+          }
+          const run = batch.slice(i, j);
+          const fxs = run.map(effects);
+          const before = seq;
+          let decided: BulkOutcome<unknown>[] | null = null;
+          const apply = () =>
+            kind.apply(
+              unit(effects()),
+              run.map((p) => p.bulk!.item),
+              fxs.map(unit),
+            );
+          if (sole) {
+            try {
+              decided = await apply();
+            } catch (err) {
+              throw new BulkFailed(err);
+            }
+          } else {
+            await tx.query('SAVEPOINT ks_bulk');
+            try {
+              decided = await apply();
+              await tx.query('RELEASE SAVEPOINT ks_bulk');
+            } catch (err) {
+              await tx.query('ROLLBACK TO SAVEPOINT ks_bulk');
+              await tx.query('RELEASE SAVEPOINT ks_bulk');
+              seq = before;
+              this.log.debug({ err, size: run.length }, 'stream bulk failed, units run alone');
+            }
+          }
+          if (decided && decided.length !== run.length) {
+            throw new Error('a bulk kind must decide every item');
+          }
+          if (decided) {
+            const later: number[] = [];
+            decided.forEach((d, k) => {
+              if ('alone' in d) {
+                outcomes.push({ ok: false, value: null });
+                later.push(k);
+              } else if (d.ok) {
+                keep(fxs[k]!);
+                outcomes.push({ ok: true, value: d.value });
+              } else outcomes.push({ ok: false, value: d.error });
+            });
+            for (const k of later) outcomes[i + k] = await runAlone(run[k]!.work);
+          } else {
+            for (const p of run) outcomes.push(await runAlone(p.work));
+          }
+          i = j;
         }
         await this.auditLog.appendMany(tx, audits);
-        for (let i = 0; i < rows.length; i += 200) {
-          await tx.insert(StreamEventEntity, rows.slice(i, i + 200));
-        }
-        if (seq !== Number(head.seq)) await tx.update(StreamHeadEntity, { id: 1 }, { seq });
+        await this.insertEvents(tx, rows);
+        if (seq !== headSeq) await tx.update(StreamHeadEntity, { id: 1 }, { seq });
+        committed = seq;
       });
     } catch (err) {
+      this.head = null;
+      if (err instanceof BulkFailed) {
+        this.log.debug(
+          { err: err.cause, size: batch.length },
+          'stream bulk failed, units run alone',
+        );
+        await this.runBatch(batch.map((p) => ({ ...p, bulk: undefined })));
+        return;
+      }
       this.log.error({ err, size: batch.length }, 'stream batch failed');
       for (const item of batch) item.reject(err);
       return;
     }
+    // One writer per process: on SQLite the head is kept between batches (on
+    // PostgreSQL it is read in each transaction).
+    this.head = this.db.kind === 'sqlite' ? committed : null;
     for (const hook of hooks) hook();
     // Sockets drop a seq at or below one they sent: publish in stream order.
     outgoing.sort((x, y) => x.frame.seq - y.frame.seq);
-    for (const o of outgoing) this.realtime.publish(o.to, o.frame);
+    for (const o of outgoing) this.realtime.publish(o.to, o.frame, o.json);
     batch.forEach((item, i) => {
       const o = outcomes[i]!;
       if (o.ok) item.resolve(o.value);
       else item.reject(o.value);
     });
+  }
+
+  /** The batch's events in multi-row inserts (statement text built here: no query builder per row). */
+  private async insertEvents(tx: EntityManager, rows: readonly StreamEventRow[]): Promise<void> {
+    const pg = this.db.kind === 'postgres';
+    const per = 150; // 6 parameters a row
+    for (let i = 0; i < rows.length; i += per) {
+      const part = rows.slice(i, i + per);
+      const values: unknown[] = [];
+      const tuples = part.map((r) => {
+        const n = values.length;
+        values.push(r.seq, r.conversationId, r.userId, r.type, r.data, r.at);
+        const p = (k: number) => (pg ? `$${n + k}` : `?${n + k}`);
+        return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)})`;
+      });
+      await tx.query(
+        `INSERT INTO stream_event (seq, conversation_id, user_id, type, data, at) VALUES ${tuples.join(', ')}`,
+        values,
+      );
+    }
   }
 }

@@ -14,11 +14,45 @@ export const CLOSE_GRACE_MS = 2_000;
 /** Malformed frames tolerated per window before the socket is closed with 4009. */
 export const MALFORMED_LIMIT = 20;
 const MALFORMED_WINDOW_MS = 60_000;
+/** Frames are text, also when the JSON is passed already encoded. */
+const TEXT = { binary: false } as const;
 
 interface Queued {
   seq: number;
-  json: string;
-  bytes: number;
+  frame: Buffer;
+}
+
+/** A ws socket's underlying TCP socket (ws keeps it in a private field). */
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+  readonly destroyed: boolean;
+}
+const rawSocket = (ws: WebSocket): Corkable | undefined =>
+  (ws as unknown as { _socket?: Corkable })._socket;
+
+/**
+ * Sockets corked in this event-loop turn. Everything sent to a socket in one
+ * turn (a batch's events, then the replies of its ops) leaves in one write
+ * when the turn ends, instead of one system call per frame.
+ */
+let corked: { conn: Connection; raw: Corkable }[] = [];
+function uncorkAll(): void {
+  const list = corked;
+  corked = [];
+  for (const { conn, raw } of list) {
+    conn.corked = false;
+    if (!raw.destroyed) raw.uncork();
+  }
+}
+function corkForThisTurn(conn: Connection): void {
+  if (conn.corked) return;
+  const raw = rawSocket(conn.socket);
+  if (!raw || raw.destroyed) return;
+  raw.cork();
+  conn.corked = true;
+  if (corked.length === 0) setImmediate(uncorkAll);
+  corked.push({ conn, raw });
 }
 
 /**
@@ -36,6 +70,8 @@ export class Connection {
   lastSent = 0;
   /** Ops in flight. */
   inflight = 0;
+  /** Corked until the end of this event-loop turn. */
+  corked = false;
   authTimer: NodeJS.Timeout | null = null;
   /** Frames that arrived while the token was being checked, run after it. */
   early: string[] | null = null;
@@ -69,29 +105,33 @@ export class Connection {
    * Sends one text frame unless it would take the socket's send buffer over
    * `wsSendBufferBytes`; then the client is cut off (4008) and false returned.
    */
-  send(json: string, bytes = Buffer.byteLength(json)): boolean {
+  send(json: string | Buffer, bytes = Buffer.byteLength(json)): boolean {
     if (!this.open) return false;
     if (this.socket.bufferedAmount + bytes > this.sendBufferBytes) {
       this.close(CLOSE_CODES.slowConsumer, 'slow consumer, reconnect and resume');
       return false;
     }
-    this.socket.send(json);
+    corkForThisTurn(this);
+    this.socket.send(json, TEXT);
     return true;
   }
 
-  /** Delivers a live event: queued while resuming, dropped if not newer than the last sent. */
-  deliver(seq: number, json: string, bytes: number): void {
+  /**
+   * Delivers a live event (its JSON as UTF-8, encoded once for all
+   * recipients): queued while resuming, dropped if not newer than the last sent.
+   */
+  deliver(seq: number, frame: Buffer): void {
     if (this.state === 'closed' || seq <= this.lastSent) return;
     if (this.queue) {
-      this.queuedBytes += bytes;
+      this.queuedBytes += frame.length;
       if (this.queuedBytes + this.socket.bufferedAmount > this.sendBufferBytes) {
         this.close(CLOSE_CODES.slowConsumer, 'slow consumer, reconnect and resume');
         return;
       }
-      this.queue.push({ seq, json, bytes });
+      this.queue.push({ seq, frame });
       return;
     }
-    if (this.send(json, bytes)) this.lastSent = seq;
+    if (this.send(frame, frame.length)) this.lastSent = seq;
   }
 
   /** From now on live events are queued (until {@link flushQueue}); `from` is the client's last seq. */
@@ -125,7 +165,7 @@ export class Connection {
     this.state = 'live';
     for (const e of queue) {
       if (e.seq <= this.lastSent) continue;
-      if (!this.send(e.json, e.bytes)) return;
+      if (!this.send(e.frame, e.frame.length)) return;
       this.lastSent = e.seq;
     }
   }

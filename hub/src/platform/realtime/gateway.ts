@@ -68,17 +68,13 @@ export class RealtimeGateway implements Realtime {
     this.headOf = head;
   }
 
-  publish(userIds: Iterable<string>, event: EventFrame): void {
-    let json: string | null = null;
-    let bytes = 0;
+  publish(userIds: Iterable<string>, event: EventFrame, json?: string): void {
+    let frame: Buffer | null = null;
     for (const userId of userIds) {
       const conns = this.byUser.get(userId);
       if (!conns) continue;
-      if (json === null) {
-        json = JSON.stringify(event);
-        bytes = Buffer.byteLength(json);
-      }
-      for (const conn of conns) conn.deliver(event.seq, json, bytes);
+      frame ??= Buffer.from(json ?? JSON.stringify(event), 'utf8');
+      for (const conn of conns) conn.deliver(event.seq, frame);
     }
   }
 

@@ -26,8 +26,11 @@ export interface Realtime {
   registerOp<T>(op: string, handler: OpHandler<T>): void;
   /** Sets where resume reads missed events; also gives the current head. */
   setResumeSource(source: ResumeSource, head: () => Promise<number>): void;
-  /** Sends an event to every open, authenticated socket of these users (after it is durable). */
-  publish(userIds: Iterable<string>, event: EventFrame): void;
+  /**
+   * Sends an event to every open, authenticated socket of these users (after
+   * it is durable). `json`, if given, is `event` already serialised.
+   */
+  publish(userIds: Iterable<string>, event: EventFrame, json?: string): void;
   /** How many sockets are open (authenticated), for metrics and tests. */
   connectionCount(): number;
 }

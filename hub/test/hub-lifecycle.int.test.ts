@@ -47,7 +47,11 @@ eachDatabase('hub process', (kind) => {
       await hub.stop();
       await assert.rejects(fetch(`${hub.url()}/healthz`), 'the port is closed');
     }
-    await new Promise((r) => setTimeout(r, 50));
+    // Sockets and pool connections finish closing asynchronously after stop();
+    // under load that can take a moment. Wait for them (bounded), then compare.
+    for (let waited = 0; waited < 3000 && resources().join() !== before.join(); waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     assert.deepEqual(resources(), before);
   });
 

@@ -22,6 +22,7 @@ import {
   type DirectoryService,
 } from './modules/directory/index.js';
 import { loadDemoHospital } from './demo/demo-loader.js';
+import { RESULTS_ENTITIES, createResults, type ResultsReader } from './modules/results/index.js';
 
 export interface HubOptions {
   /** Injected time source (tests pass a fake clock). */
@@ -50,6 +51,9 @@ export interface Hub {
     realtime: RealtimeGateway;
     bus: EventBus;
     files: AttachmentStore;
+    results: ResultsReader;
+    /** The MLLP listener's bound address; null when it is off. */
+    mllpAddress(): AddressInfo | null;
   };
 }
 
@@ -70,6 +74,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       ...DIRECTORY_ENTITIES,
       ...MESSAGING_ENTITIES,
       ...FILES_ENTITIES,
+      ...RESULTS_ENTITIES,
     ],
     migrations: MIGRATIONS,
     log,
@@ -133,7 +138,10 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     },
   });
 
+  const results = createResults({ db, audit, clock, bus, config, log });
+
   const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
+  modules.push(results.module);
   const routes = [
     ...healthRoutes(() => db.isReady()),
     ...modules.flatMap((m) => m.routes),
@@ -162,6 +170,8 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       realtime,
       bus,
       files: files.attachments,
+      results: results.reader,
+      mllpAddress: () => results.mllpAddress(),
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')

@@ -2,6 +2,7 @@ import { Foundation1764200000000 } from './1764200000000-foundation.js';
 import { DirectorySearchCollation1764300000000 } from './1764300000000-directory-search-collation.js';
 import { Messaging1764400000000 } from './1764400000000-messaging.js';
 import { Files1764500000000 } from './1764500000000-files.js';
+import { Results1764800000000 } from './1764800000000-results.js';
 
 /** Every migration, oldest first. The only way the schema changes. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   DirectorySearchCollation1764300000000,
   Messaging1764400000000,
   Files1764500000000,
+  Results1764800000000,
 ];

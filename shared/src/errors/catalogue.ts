@@ -104,6 +104,11 @@ export const ERRORS = {
   },
   'files.empty': { status: 400, message: 'The attachment is empty' },
   'files.invalid_name': { status: 400, message: 'The file name is not valid' },
+  'results.not_found': { status: 404, message: 'No such result' },
+  'results.invalid_resource': {
+    status: 400,
+    message: 'The FHIR resource is not a result the hub can take',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** Every error code the hub can return. */

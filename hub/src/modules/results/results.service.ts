@@ -3,7 +3,8 @@ import { iso, type Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { EventBus } from '../../platform/events.js';
 import type { Logger } from '../../platform/log/logger.js';
-import type { AuditLog } from '../audit/index.js';
+import { In } from 'typeorm';
+import type { AuditEntry, AuditLog } from '../audit/index.js';
 import { LabResultEntity, LabResultPatientEntity, type LabResultRow } from './results.entity.js';
 import type {
   IngestOutcome,
@@ -71,75 +72,89 @@ export class ResultsService implements ResultsReader {
     },
   ) {}
 
-  /** Resolves only after the commit; a duplicate resolves with the first copy's id. */
-  async ingest(result: NormalisedResult, ctx: IngestContext = {}): Promise<IngestOutcome> {
-    const key = dedupeKey(result);
-    const existing = await this.byKey(key);
-    if (existing) return { id: existing.id, duplicate: true, critical: Boolean(existing.critical) };
-    const id = randomUUID();
-    const receivedAt = iso(this.deps.clock.now());
-    const ids = result.patient.identifiers.map((i) => ({
-      system: cut(i.system, 200),
-      value: cut(i.value, 200),
-    }));
-    const unique = ids.filter(
-      (i, n) => ids.findIndex((j) => j.system === i.system && j.value === i.value) === n,
-    );
+  private queue: Pending[] = [];
+  private draining = false;
+
+  /**
+   * Stores one result; resolves only after its commit (a duplicate resolves
+   * with the first copy's id). Results arriving while a commit is running are
+   * committed together in the next transaction (group commit), each with its
+   * own audit row, so the ACK of every one of them still follows its commit.
+   */
+  ingest(result: NormalisedResult, ctx: IngestContext = {}): Promise<IngestOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ result, ctx, key: dedupeKey(result), resolve, reject });
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
     try {
-      await this.deps.db.transaction(async (tx) => {
-        if (await tx.findOneBy(LabResultEntity, { dedupeKey: key })) throw new DuplicateResult();
-        await tx.insert(LabResultEntity, {
-          id,
-          source: result.source,
-          sender: cut(result.sender, 400),
-          controlId: cut(result.controlId, 200),
-          dedupeKey: key,
-          receivedAt,
-          messageType: cut(result.messageType, 20),
-          patientIds: JSON.stringify(result.patient.identifiers),
-          patientName: JSON.stringify(result.patient.name),
-          birthDate: result.patient.birthDate,
-          ordering: JSON.stringify(result.ordering),
-          unitHints: JSON.stringify(result.unitHints),
-          testCode: cut(result.test.code, 100),
-          testName: cut(result.test.name, 255),
-          testSystem: cut(result.test.system, 200),
-          observedAt: result.observedAt ? cut(result.observedAt, 30) : null,
-          observations: JSON.stringify(result.observations),
-          critical: result.critical,
-          abnormal: result.abnormal,
-          digest: result.digest,
-        });
-        await tx.insert(
-          LabResultPatientEntity,
-          unique.map((i) => ({ resultId: id, ...i, receivedAt })),
-        );
-        await this.deps.audit.append(tx, {
-          action: 'results.received',
-          actorId: ctx.actorId ?? null,
-          requestId: ctx.requestId ?? null,
-          targetType: 'lab_result',
-          targetId: id,
-          details: {
-            source: result.source,
-            controlId: cut(result.controlId, 200),
-            critical: result.critical,
-            test: cut(result.test.code, 100),
-            observations: result.observations.length,
-            flags: [...new Set(result.observations.flatMap((o) => o.flags))].slice(0, 20),
-            patient: unique.map((i) => idDigest(i.system, i.value)),
-            digest: result.digest,
-          },
-        });
-      });
-    } catch (err) {
-      // A concurrent copy won the race (unique key): this one is the duplicate.
-      const first = await this.byKey(key);
-      if (first) return { id: first.id, duplicate: true, critical: Boolean(first.critical) };
-      throw err;
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, BATCH);
+        try {
+          await this.commitBatch(batch);
+        } catch {
+          // One bad item (or a race with another hub process) must not fail the
+          // others: retry each alone, so each gets its own outcome.
+          for (const item of batch) {
+            await this.commitBatch([item]).catch(async (err: unknown) => {
+              const first = await this.byKey(item.key).catch(() => null);
+              if (first)
+                item.resolve({ id: first.id, duplicate: true, critical: Boolean(first.critical) });
+              else item.reject(err);
+            });
+          }
+        }
+      }
+    } finally {
+      this.draining = false;
     }
-    this.announce(id, result);
-    return { id, duplicate: false, critical: result.critical };
+  }
+
+  private async commitBatch(batch: Pending[]): Promise<void> {
+    const receivedAt = iso(this.deps.clock.now());
+    const outcomes = new Map<Pending, IngestOutcome>();
+    const fresh: { item: Pending; id: string }[] = [];
+    await this.deps.db.transaction(async (tx) => {
+      outcomes.clear();
+      fresh.length = 0;
+      const keys = [...new Set(batch.map((b) => b.key))];
+      const existing = new Map<string, { id: string; critical: boolean }>();
+      for (const row of await tx.find(LabResultEntity, {
+        select: { id: true, dedupeKey: true, critical: true },
+        where: { dedupeKey: In(keys) },
+      }))
+        existing.set(row.dedupeKey, { id: row.id, critical: Boolean(row.critical) });
+      for (const item of batch) {
+        const seen = existing.get(item.key);
+        if (seen) {
+          outcomes.set(item, { id: seen.id, duplicate: true, critical: seen.critical });
+          continue;
+        }
+        const id = randomUUID();
+        existing.set(item.key, { id, critical: item.result.critical });
+        outcomes.set(item, { id, duplicate: false, critical: item.result.critical });
+        fresh.push({ item, id });
+      }
+      if (fresh.length === 0) return;
+      const rows = fresh.map(({ item, id }) => resultRow(id, item, receivedAt));
+      for (let i = 0; i < rows.length; i += 40)
+        await tx.insert(LabResultEntity, rows.slice(i, i + 40));
+      const links = fresh.flatMap(({ item, id }) =>
+        patientKeys(item.result).map((k) => ({ resultId: id, ...k, receivedAt })),
+      );
+      for (let i = 0; i < links.length; i += 200)
+        await tx.insert(LabResultPatientEntity, links.slice(i, i + 200));
+      await this.deps.audit.appendMany(
+        tx,
+        fresh.map(({ item, id }) => auditEntry(id, item)),
+      );
+    });
+    for (const item of batch) item.resolve(outcomes.get(item)!);
+    for (const { item, id } of fresh) this.announce(id, item.result);
   }
 
   private announce(id: string, r: NormalisedResult): void {
@@ -194,4 +209,70 @@ export class ResultsService implements ResultsReader {
   }
 }
 
-class DuplicateResult extends Error {}
+/** Results committed together at most. */
+const BATCH = 200;
+
+interface Pending {
+  result: NormalisedResult;
+  ctx: IngestContext;
+  key: string;
+  resolve: (o: IngestOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+/** The identifiers of a result, cut to the column sizes and without repeats. */
+function patientKeys(result: NormalisedResult): { system: string; value: string }[] {
+  const ids = result.patient.identifiers.map((i) => ({
+    system: cut(i.system, 200),
+    value: cut(i.value, 200),
+  }));
+  return ids.filter(
+    (i, n) => ids.findIndex((j) => j.system === i.system && j.value === i.value) === n,
+  );
+}
+
+function resultRow(id: string, { result, key }: Pending, receivedAt: string): LabResultRow {
+  return {
+    id,
+    source: result.source,
+    sender: cut(result.sender, 400),
+    controlId: cut(result.controlId, 200),
+    dedupeKey: key,
+    receivedAt,
+    messageType: cut(result.messageType, 20),
+    patientIds: JSON.stringify(result.patient.identifiers),
+    patientName: JSON.stringify(result.patient.name),
+    birthDate: result.patient.birthDate,
+    ordering: JSON.stringify(result.ordering),
+    unitHints: JSON.stringify(result.unitHints),
+    testCode: cut(result.test.code, 100),
+    testName: cut(result.test.name, 255),
+    testSystem: cut(result.test.system, 200),
+    observedAt: result.observedAt ? cut(result.observedAt, 30) : null,
+    observations: JSON.stringify(result.observations),
+    critical: result.critical,
+    abnormal: result.abnormal,
+    digest: result.digest,
+  };
+}
+
+/** The audit row of a stored result: codes, counts and digests, never names or identifiers. */
+function auditEntry(id: string, { result, ctx }: Pending): AuditEntry {
+  return {
+    action: 'results.received',
+    actorId: ctx.actorId ?? null,
+    requestId: ctx.requestId ?? null,
+    targetType: 'lab_result',
+    targetId: id,
+    details: {
+      source: result.source,
+      controlId: cut(result.controlId, 200),
+      critical: result.critical,
+      test: cut(result.test.code, 100),
+      observations: result.observations.length,
+      flags: [...new Set(result.observations.flatMap((o) => o.flags))].slice(0, 20),
+      patient: patientKeys(result).map((i) => idDigest(i.system, i.value)),
+      digest: result.digest,
+    },
+  };
+}

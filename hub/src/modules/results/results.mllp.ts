@@ -24,6 +24,8 @@ export class MllpDecoder {
   private parts: Buffer[] = [];
   private size = 0;
   private inFrame = false;
+  /** The last frame ended with FS as the last byte of a read: its CR may come next. */
+  private afterEnd = false;
   /** Bytes dropped outside frames (counted for the log). */
   discarded = 0;
 
@@ -33,6 +35,8 @@ export class MllpDecoder {
   push(chunk: Buffer): { frames: Buffer[]; oversize: Buffer | null } {
     const frames: Buffer[] = [];
     let i = 0;
+    if (this.afterEnd && chunk[0] === CR) i = 1;
+    this.afterEnd = false;
     while (i < chunk.length) {
       if (!this.inFrame) {
         const start = chunk.indexOf(VT, i);
@@ -73,7 +77,8 @@ export class MllpDecoder {
       this.size = 0;
       this.inFrame = false;
       i = end + 1;
-      if (chunk[i] === CR) i++;
+      if (i === chunk.length) this.afterEnd = true;
+      else if (chunk[i] === CR) i++;
     }
     return { frames, oversize: null };
   }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { Hl7Message } from '@medplum/core';
+import { Hl7Client } from '@medplum/hl7';
 import iconv from 'iconv-lite';
 import { MllpDecoder, mllpFrame, type ResultEvent } from '../src/modules/results/index.js';
 import { eachDatabase } from './support/databases.js';
@@ -225,6 +227,20 @@ eachDatabase('critical results ingest', (kind) => {
       ],
     );
     assert.equal(critical.length, 4);
+  });
+
+  it('answers a standard HL7 client (@medplum/hl7 Hl7Client) with AA echoing MSH-10', async function () {
+    const client = new Hl7Client({ host: '127.0.0.1', port });
+    try {
+      const ack = await client.sendAndWait(Hl7Message.parse(oru('CLIENT-1').toString('utf8')), {
+        timeoutMs: 5000,
+      });
+      assert.equal(ack.getSegment('MSA')?.getField(1)?.toString(), 'AA');
+      assert.equal(ack.getSegment('MSA')?.getField(2)?.toString(), 'CLIENT-1');
+      assert.equal(critical.length, 1);
+    } finally {
+      await client.close();
+    }
   });
 
   it('acknowledges a duplicate AA but stores and announces it once', async function () {

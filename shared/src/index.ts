@@ -2,3 +2,4 @@ export * from './errors/index.js';
 export * from './domain/index.js';
 export * from './protocol/index.js';
 export * from './client/index.js';
+export * from './results.js';

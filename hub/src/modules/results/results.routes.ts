@@ -1,18 +1,11 @@
 import { z } from 'zod';
-import { AppError, isAppError } from '@konsilium/shared';
+import { AppError, isAppError, ResultsFeedQuery } from '@konsilium/shared';
 import { readRawBody } from '../../platform/http/body.js';
 import { route, type Route, type RouteResponse } from '../../platform/http/routes.js';
 import type { Logger } from '../../platform/log/logger.js';
 import { FhirInvalid, operationOutcome, parseFhirSubmission } from './results.fhir.js';
 import type { ResultsService } from './results.service.js';
 
-const FeedQuery = z
-  .object({
-    patientSystem: z.string().max(200).optional(),
-    patientValue: z.string().min(1).max(200),
-    limit: z.coerce.number().int().min(1).max(500).optional(),
-  })
-  .strict();
 const IdParam = z.object({ id: z.string().uuid() }).strict();
 
 const FHIR_TYPES = new Set(['application/fhir+json', 'application/json']);
@@ -137,7 +130,7 @@ export function resultsRoutes(s: {
       method: 'GET',
       path: '/api/v1/results',
       access: { permission: 'results.read' },
-      query: FeedQuery,
+      query: ResultsFeedQuery,
       handler: async ({ query }) => {
         const items = await s.results.listPatientResults(
           {

@@ -1,47 +1,13 @@
 import type { EntityManager } from 'typeorm';
+import type {
+  ClinicianRef,
+  LabObservation,
+  LabResultView,
+  PatientIdentifier,
+  PersonName,
+} from '@konsilium/shared';
 
-/** A patient identifier (PID-3 CX / FHIR Identifier). */
-export interface PatientIdentifier {
-  value: string;
-  /** Assigning authority (CX-4) or FHIR `system`; empty when not given. */
-  system: string;
-  /** Identifier type code (CX-5, e.g. MR, PI); empty when not given. */
-  type: string;
-}
-
-export interface PersonName {
-  family: string;
-  given: string;
-  middle: string;
-}
-
-/** The ordering clinician as the sender identifies them (XCN / FHIR reference). */
-export interface ClinicianRef {
-  id: string;
-  /** Assigning authority (XCN-9) or identifier system. */
-  system: string;
-  family: string;
-  given: string;
-}
-
-export interface LabObservation {
-  code: string;
-  name: string;
-  system: string;
-  /** Code of the order (OBR-4) this observation belongs to. */
-  orderCode: string;
-  /** OBX-2 (NM, ST, CE, SN …) or the FHIR value[x] kind. */
-  valueType: string;
-  value: string;
-  units: string;
-  referenceRange: string;
-  /** OBX-8 abnormal flags / FHIR interpretation codes, as sent. */
-  flags: string[];
-  critical: boolean;
-  /** OBX-11 / FHIR status. */
-  status: string;
-  observedAt: string | null;
-}
+export type { ClinicianRef, LabObservation, PatientIdentifier, PersonName };
 
 /** A result in the hub's own shape, whatever it arrived as. */
 export interface NormalisedResult {
@@ -64,12 +30,8 @@ export interface NormalisedResult {
   digest: string;
 }
 
-/** A stored result as read back. */
-export interface StoredResult extends Omit<NormalisedResult, 'digest'> {
-  id: string;
-  receivedAt: string;
-  digest: string;
-}
+/** A stored result as read back (the shape of the feed, `@konsilium/shared`). */
+export type StoredResult = LabResultView;
 
 /** Routing hints carried by the result events (no names). */
 export interface ResultRoutingHints {

@@ -117,6 +117,7 @@ eachDatabase('critical results ingest', (kind) => {
     // The ACK's MSH mirrors sender and receiver.
     assert.deepEqual(a.msh.slice(2, 6), ['KONSILIUM', 'HOSP', 'LIS', 'CITYLAB']);
     assert.equal(a.msh[8], 'ACK^R01^ACK');
+    assert.ok(a.msh[9]!.length > 0 && a.msh[9]!.length <= 20);
     assert.equal(critical.length, 1);
     assert.equal(received.length, 1);
     const e = critical[0]!;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { CR, FS, VT } from '@medplum/hl7';
 import type { Clock } from '../../platform/clock.js';
@@ -82,6 +81,14 @@ export class MllpDecoder {
     }
     return { frames, oversize: null };
   }
+}
+
+let ackCounter = 0;
+
+/** MSH-10 of an ACK: unique per process and at most 20 characters (ST in v2.3–2.5). */
+function ackControlId(now: Date): string {
+  ackCounter = (ackCounter + 1) % 36 ** 6;
+  return `K${now.getTime().toString(36)}${ackCounter.toString(36).padStart(6, '0')}`.slice(0, 20);
 }
 
 /** Frames an outgoing message. */
@@ -174,7 +181,7 @@ export class MllpListener {
             header,
             { code: 'AE', errorCode: '100', text: 'message too large' },
             this.deps.clock.now(),
-            randomUUID(),
+            ackControlId(this.deps.clock.now()),
           );
           if (!socket.destroyed) socket.end(mllpFrame(ack));
         });
@@ -191,7 +198,7 @@ export class MllpListener {
         header,
         { code, ...(errorCode ? { errorCode } : {}), ...(text ? { text } : {}) },
         this.deps.clock.now(),
-        randomUUID(),
+        ackControlId(this.deps.clock.now()),
       );
     let parsed;
     try {

@@ -244,6 +244,18 @@ eachDatabase('critical results ingest', (kind) => {
     }
   });
 
+  it('answers a sender that does not wait for ACKs, in order, one ACK per frame', async function () {
+    const n = 400;
+    const burst = Buffer.concat(Array.from({ length: n }, (_, i) => mllpFrame(oru(`BURST-${i}`))));
+    const { acks } = await exchange(port, [burst], n);
+    assert.deepEqual(
+      acks.map((x) => msa(x).controlId),
+      Array.from({ length: n }, (_, i) => `BURST-${i}`),
+    );
+    assert.ok(acks.every((x) => msa(x).code === 'AA'));
+    assert.equal(critical.length, n);
+  });
+
   it('acknowledges a duplicate AA but stores and announces it once', async function () {
     const before = await count();
     const frame = mllpFrame(oru('DUP-1'));

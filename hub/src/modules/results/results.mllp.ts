@@ -83,6 +83,9 @@ export class MllpDecoder {
   }
 }
 
+/** Frames of one connection waiting for their ACK before its socket is paused. */
+const MAX_QUEUED_FRAMES = 256;
+
 let ackCounter = 0;
 
 /** MSH-10 of an ACK: unique per process and at most 20 characters (ST in v2.3–2.5). */
@@ -97,8 +100,9 @@ export function mllpFrame(payload: Buffer): Buffer {
 }
 
 /**
- * The HL7 v2 MLLP listener. Each connection's frames are handled in order; the
- * ACK of a frame is written only after its result is committed (or refused).
+ * The HL7 v2 MLLP listener. Each connection's frames are committed and
+ * acknowledged in arrival order; the ACK of a frame is written only after its
+ * result is committed (or refused).
  */
 export class MllpListener {
   private server: Server | null = null;
@@ -144,6 +148,9 @@ export class MllpListener {
     const decoder = new MllpDecoder(this.options.maxFrameBytes);
     let chain: Promise<unknown> = Promise.resolve();
     let closing = false;
+    // Backpressure: a sender that does not wait for its ACKs is paused while
+    // too many of its frames are queued.
+    let queued = 0;
     socket.setTimeout(this.options.idleMs);
     socket.setNoDelay(true);
     socket.on('timeout', () => {
@@ -158,14 +165,21 @@ export class MllpListener {
       });
       chain = next;
       this.pending.add(next);
-      void next.finally(() => this.pending.delete(next));
+      if (++queued >= MAX_QUEUED_FRAMES) socket.pause();
+      void next.finally(() => {
+        this.pending.delete(next);
+        if (--queued === MAX_QUEUED_FRAMES / 2 && !socket.destroyed) socket.resume();
+      });
     };
     socket.on('data', (chunk: Buffer) => {
       if (closing) return;
       const { frames, oversize } = decoder.push(chunk);
       for (const frame of frames) {
+        // Handling starts at once (frames of a burst share a group commit, in
+        // arrival order); the ACKs are written in frame order.
+        const handled = this.handle(frame);
         enqueue(async () => {
-          const ack = await this.handle(frame);
+          const ack = await handled;
           if (!socket.destroyed) socket.write(mllpFrame(ack));
         });
       }

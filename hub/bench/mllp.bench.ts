@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     const latencies: number[] = [];
     let next = 0;
     let refused = 0;
+    const cpu0 = process.cpuUsage();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: CONNECTIONS }, async () => {
@@ -84,6 +85,8 @@ async function main(): Promise<void> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMsPerMsg = (cpu.user + cpu.system) / 1000 / MESSAGES;
     latencies.sort((a, b) => a - b);
     const rate = MESSAGES / seconds;
     process.stdout.write(
@@ -91,7 +94,8 @@ async function main(): Promise<void> {
         `mllp ingest (${hub.internals.db.kind}, ${CONNECTIONS} connections, ${MESSAGES} critical ORU^R01)`,
         `  throughput: ${rate.toFixed(0)} msg/s (goal ≥ ${GOAL})`,
         `  ACK latency: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
-        `  critical events: ${events}, refused ACKs: ${refused}, load average ${loadavg()[0]!.toFixed(1)}`,
+        `  critical events: ${events}, refused ACKs: ${refused}`,
+        `  process CPU ${cpuMsPerMsg.toFixed(2)} ms/msg (hub and senders), machine load average ${loadavg()[0]!.toFixed(1)}`,
         `  ${rate >= GOAL && events === MESSAGES && refused === 0 ? 'OK' : 'BELOW GOAL'}`,
         '',
       ].join('\n'),

@@ -68,6 +68,9 @@ describe('results: HL7 v2 parsing', function () {
         ].join('\r'),
       );
     assert.equal(parseOru(msg('N~hh'), OPTS).result.critical, true);
+    // Line breaks before MSH inside the frame are tolerated.
+    const padded = Buffer.concat([Buffer.from('\r\n'), msg('HH')]);
+    assert.equal(parseOru(padded, OPTS).result.controlId, 'X1');
     assert.equal(parseOru(msg('>'), OPTS).result.critical, false);
     assert.equal(parseOru(msg('>'), OPTS).result.abnormal, true);
     assert.equal(

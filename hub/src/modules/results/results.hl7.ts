@@ -214,6 +214,10 @@ export function parseOru(
   bytes: Uint8Array,
   opts: { fallbackCharset: string; criticalFlags: ReadonlySet<string> },
 ): ParsedHl7 {
+  // Some senders put line breaks or spaces before MSH inside the frame.
+  let skip = 0;
+  while (skip < bytes.length && [0x0a, 0x0d, 0x20, 0x09].includes(bytes[skip]!)) skip++;
+  bytes = bytes.subarray(skip);
   const header = readHeader(bytes, opts.fallbackCharset);
   if (!rawMsh(bytes).length || !Buffer.from(bytes).subarray(0, 3).equals(Buffer.from('MSH'))) {
     throw new Hl7Rejection('AE', '100', 'the frame does not start with an MSH segment');

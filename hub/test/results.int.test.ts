@@ -270,6 +270,16 @@ eachDatabase('critical results ingest', (kind) => {
     assert.equal(received.length, 1);
   });
 
+  it('stores a duplicate racing on several connections once', async function () {
+    const before = await count();
+    const burst = Buffer.concat(Array.from({ length: 30 }, (_, i) => mllpFrame(oru(`RACE-${i}`))));
+    const results = await Promise.all(Array.from({ length: 6 }, () => exchange(port, [burst], 30)));
+    assert.ok(results.every((r) => r.acks.every((x) => msa(x).code === 'AA')));
+    assert.equal((await count()) - before, 30);
+    assert.equal(critical.length, 30);
+    assert.equal(new Set(critical.map((e) => e.resultId)).size, 30);
+  });
+
   it('answers AE/AR for bad or unsupported messages and stores nothing', async function () {
     const before = [await count(), await count('lab_result_patient')];
     const auditBefore = await count('audit_log');

@@ -73,7 +73,7 @@ export class ResultsService implements ResultsReader {
   ) {}
 
   private queue: Pending[] = [];
-  private draining = false;
+  private active = 0;
 
   /**
    * Stores one result; resolves only after its commit (a duplicate resolves
@@ -84,33 +84,43 @@ export class ResultsService implements ResultsReader {
   ingest(result: NormalisedResult, ctx: IngestContext = {}): Promise<IngestOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ result, ctx, key: dedupeKey(result), resolve, reject });
-      void this.drain();
+      this.drain();
     });
   }
 
-  private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
+  /**
+   * Starts group commits while there is work and room: one at a time on
+   * SQLite (its writes are serial anyway), a few on PostgreSQL, where a
+   * batch's reads and inserts overlap the previous batch's commit (the audit
+   * head lock still orders the audit rows).
+   */
+  private drain(): void {
+    const limit = this.deps.db.kind === 'postgres' ? 3 : 1;
+    while (this.active < limit && this.queue.length > 0) {
+      const batch = this.queue.splice(0, BATCH);
+      this.active++;
+      void this.commitWithRetry(batch).finally(() => {
+        this.active--;
+        this.drain();
+      });
+    }
+  }
+
+  private async commitWithRetry(batch: Pending[]): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, BATCH);
-        try {
-          await this.commitBatch(batch);
-        } catch {
-          // One bad item (or a race with another hub process) must not fail the
-          // others: retry each alone, so each gets its own outcome.
-          for (const item of batch) {
-            await this.commitBatch([item]).catch(async (err: unknown) => {
-              const first = await this.byKey(item.key).catch(() => null);
-              if (first)
-                item.resolve({ id: first.id, duplicate: true, critical: Boolean(first.critical) });
-              else item.reject(err);
-            });
-          }
-        }
+      await this.commitBatch(batch);
+    } catch {
+      // One bad item (or a duplicate racing in a concurrent batch or another hub
+      // process) must not fail the others: retry each alone, so each gets its
+      // own outcome.
+      for (const item of batch) {
+        await this.commitBatch([item]).catch(async (err: unknown) => {
+          const first = await this.byKey(item.key).catch(() => null);
+          if (first)
+            item.resolve({ id: first.id, duplicate: true, critical: Boolean(first.critical) });
+          else item.reject(err);
+        });
       }
-    } finally {
-      this.draining = false;
     }
   }
 

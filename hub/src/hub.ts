@@ -25,6 +25,7 @@ import {
 import { loadDemoHospital } from './demo/demo-loader.js';
 import { loadDemoRosters } from './demo/demo-rosters.js';
 import { ROSTERS_ENTITIES, createRosters } from './modules/rosters/index.js';
+import { RESULTS_ENTITIES, createResults, type ResultsReader } from './modules/results/index.js';
 
 export interface HubOptions {
   /** Injected time source (tests pass a fake clock). */
@@ -54,6 +55,9 @@ export interface Hub {
     bus: EventBus;
     files: AttachmentStore;
     rosters: ReturnType<typeof createRosters>;
+    results: ResultsReader;
+    /** The MLLP listener's bound address; null when it is off. */
+    mllpAddress(): AddressInfo | null;
   };
 }
 
@@ -75,6 +79,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       ...MESSAGING_ENTITIES,
       ...FILES_ENTITIES,
       ...ROSTERS_ENTITIES,
+      ...RESULTS_ENTITIES,
     ],
     migrations: MIGRATIONS,
     log,
@@ -163,6 +168,10 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
 
   const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
   modules.push(rosters.module);
+  const results = createResults({ db, audit, clock, bus, config, log });
+
+  const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
+  modules.push(results.module);
   const routes = [
     ...healthRoutes(() => db.isReady()),
     ...modules.flatMap((m) => m.routes),
@@ -196,6 +205,8 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       bus,
       files: files.attachments,
       rosters,
+      results: results.reader,
+      mllpAddress: () => results.mllpAddress(),
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')

@@ -7,7 +7,9 @@ async function main(): Promise<void> {
   const demo = process.argv.includes('--demo');
   let hub;
   try {
-    const config = loadConfig(process.env, demo ? { demo: true } : {});
+    let config = loadConfig(process.env, demo ? { demo: true } : {});
+    // The demo listens for lab results over MLLP unless a port is configured.
+    if (config.demo && config.mllpPort === undefined) config = { ...config, mllpPort: 2575 };
     hub = createHub(config);
   } catch (err) {
     if (err instanceof ConfigError) {

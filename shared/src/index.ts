@@ -3,3 +3,4 @@ export * from './domain/index.js';
 export * from './protocol/index.js';
 export * from './client/index.js';
 export * from './rosters.js';
+export * from './results.js';

@@ -1,3 +1,4 @@
+import iconv from 'iconv-lite';
 import { z } from 'zod';
 
 const Port = z.coerce.number().int().min(0).max(65535);
@@ -120,6 +121,42 @@ export const HubConfigSchema = z
       .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
       .transform((v) => v === true || v === 'true' || v === '1')
       .default(false),
+    /**
+     * TCP port of the HL7 v2 MLLP listener for lab results (`KONSILIUM_MLLP_PORT`);
+     * unset means off; 0 picks a free one. The demo turns it on at 2575.
+     */
+    mllpPort: Port.optional(),
+    /** Interface of the MLLP listener; defaults to `host`. */
+    mllpHost: z.string().min(1).optional(),
+    /** Largest MLLP frame in bytes; a larger one is answered AE and the connection closed. */
+    mllpMaxFrameBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
+    /** An MLLP connection silent for this many seconds is closed. */
+    mllpIdleSeconds: z.coerce.number().int().min(1).max(86400).default(300),
+    /**
+     * Charset for HL7 messages without MSH-18 whose bytes are not valid UTF-8
+     * (legacy feeds), any name iconv-lite knows.
+     */
+    mllpFallbackCharset: z
+      .string()
+      .min(1)
+      .max(40)
+      .refine((v) => iconv.encodingExists(v), 'unknown character set')
+      .default('windows-1251'),
+    /**
+     * OBX-8 abnormal flags that make a result critical (comma-separated in the
+     * environment). ADR 0018.
+     */
+    mllpCriticalFlags: z
+      .union([z.array(z.string().min(1).max(5)), z.string()])
+      .transform((v) =>
+        (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0),
+      )
+      .default(['HH', 'LL', 'AA']),
   })
   .strict();
 

@@ -32,6 +32,8 @@ export const PERMISSIONS = [
   'rosters.manage',
   'messaging.use',
   'messaging.broadcast',
+  'results.ingest',
+  'results.read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -44,20 +46,25 @@ export const ROLES = [
   'registrar',
   'technician',
   'auditor',
+  'integration',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
 const EVERYONE: readonly Permission[] = ['directory.read', 'messaging.use'];
+/** Clinical staff read lab results (the patient's feed). */
+const CLINICAL: readonly Permission[] = [...EVERYONE, 'results.read'];
 
 /** What each role may do. A user's permissions are the union over their roles. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: [...PERMISSIONS],
-  coordinator: [...EVERYONE, 'rosters.manage', 'messaging.broadcast'],
-  clinician: EVERYONE,
-  nurse: EVERYONE,
+  coordinator: [...CLINICAL, 'rosters.manage', 'messaging.broadcast'],
+  clinician: CLINICAL,
+  nurse: CLINICAL,
   registrar: EVERYONE,
   technician: EVERYONE,
   auditor: ['directory.read', 'audit.read'],
+  /** A machine account of the MIS/LIS pushing results (FHIR endpoint); nothing else. */
+  integration: ['results.ingest'],
 };
 
 /** The union of the permissions granted by `roles`. */

@@ -1,0 +1,288 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { iso, type Clock } from '../../platform/clock.js';
+import type { Database } from '../../platform/db/database.js';
+import type { EventBus } from '../../platform/events.js';
+import type { Logger } from '../../platform/log/logger.js';
+import { In } from 'typeorm';
+import type { AuditEntry, AuditLog } from '../audit/index.js';
+import { LabResultEntity, LabResultPatientEntity, type LabResultRow } from './results.entity.js';
+import type {
+  IngestOutcome,
+  NormalisedResult,
+  ResultEvent,
+  ResultsReader,
+  StoredResult,
+} from './results.types.js';
+
+/** Who stored the result, for the audit row. */
+export interface IngestContext {
+  actorId?: string | null;
+  requestId?: string | null;
+}
+
+function dedupeKey(r: Pick<NormalisedResult, 'source' | 'sender' | 'controlId'>): string {
+  return createHash('sha256')
+    .update(`${r.source}\u0000${r.sender}\u0000${r.controlId}`)
+    .digest('hex');
+}
+
+/** SHA-256 of an identifier, for audit rows (never the value itself). */
+function idDigest(system: string, value: string): string {
+  return createHash('sha256').update(`${system}|${value}`).digest('hex').slice(0, 16);
+}
+
+function toStored(row: LabResultRow): StoredResult {
+  return {
+    id: row.id,
+    source: row.source as StoredResult['source'],
+    sender: row.sender,
+    controlId: row.controlId,
+    messageType: row.messageType,
+    receivedAt: row.receivedAt,
+    patient: {
+      identifiers: JSON.parse(row.patientIds) as StoredResult['patient']['identifiers'],
+      name: JSON.parse(row.patientName) as StoredResult['patient']['name'],
+      birthDate: row.birthDate,
+    },
+    ordering: JSON.parse(row.ordering) as StoredResult['ordering'],
+    unitHints: JSON.parse(row.unitHints) as string[],
+    test: { code: row.testCode, name: row.testName, system: row.testSystem },
+    observedAt: row.observedAt,
+    observations: JSON.parse(row.observations) as StoredResult['observations'],
+    critical: Boolean(row.critical),
+    abnormal: Boolean(row.abnormal),
+    digest: row.digest,
+  };
+}
+
+const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
+
+/**
+ * Stores normalised results once each (the duplicate key is unique), audits
+ * them in the same transaction and announces them on the bus after commit.
+ */
+export class ResultsService implements ResultsReader {
+  constructor(
+    private readonly deps: {
+      db: Database;
+      audit: AuditLog;
+      clock: Clock;
+      bus: EventBus;
+      log: Logger;
+    },
+  ) {}
+
+  private queue: Pending[] = [];
+  private active = 0;
+
+  /**
+   * Stores one result; resolves only after its commit (a duplicate resolves
+   * with the first copy's id). Results arriving while a commit is running are
+   * committed together in the next transaction (group commit), each with its
+   * own audit row, so the ACK of every one of them still follows its commit.
+   */
+  ingest(result: NormalisedResult, ctx: IngestContext = {}): Promise<IngestOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ result, ctx, key: dedupeKey(result), resolve, reject });
+      this.drain();
+    });
+  }
+
+  /**
+   * Starts group commits while there is work and room: one at a time on
+   * SQLite (its writes are serial anyway), a few on PostgreSQL, where a
+   * batch's reads and inserts overlap the previous batch's commit (the audit
+   * head lock still orders the audit rows).
+   */
+  private drain(): void {
+    const limit = this.deps.db.kind === 'postgres' ? 3 : 1;
+    while (this.active < limit && this.queue.length > 0) {
+      const batch = this.queue.splice(0, BATCH);
+      this.active++;
+      void this.commitWithRetry(batch).finally(() => {
+        this.active--;
+        this.drain();
+      });
+    }
+  }
+
+  private async commitWithRetry(batch: Pending[]): Promise<void> {
+    try {
+      await this.commitBatch(batch);
+    } catch {
+      // One bad item (or a duplicate racing in a concurrent batch or another hub
+      // process) must not fail the others: retry each alone, so each gets its
+      // own outcome.
+      for (const item of batch) {
+        await this.commitBatch([item]).catch(async (err: unknown) => {
+          const first = await this.byKey(item.key).catch(() => null);
+          if (first)
+            item.resolve({ id: first.id, duplicate: true, critical: Boolean(first.critical) });
+          else item.reject(err);
+        });
+      }
+    }
+  }
+
+  private async commitBatch(batch: Pending[]): Promise<void> {
+    const receivedAt = iso(this.deps.clock.now());
+    const outcomes = new Map<Pending, IngestOutcome>();
+    const fresh: { item: Pending; id: string }[] = [];
+    await this.deps.db.transaction(async (tx) => {
+      outcomes.clear();
+      fresh.length = 0;
+      const keys = [...new Set(batch.map((b) => b.key))];
+      const existing = new Map<string, { id: string; critical: boolean }>();
+      for (const row of await tx.find(LabResultEntity, {
+        select: { id: true, dedupeKey: true, critical: true },
+        where: { dedupeKey: In(keys) },
+      }))
+        existing.set(row.dedupeKey, { id: row.id, critical: Boolean(row.critical) });
+      for (const item of batch) {
+        const seen = existing.get(item.key);
+        if (seen) {
+          outcomes.set(item, { id: seen.id, duplicate: true, critical: seen.critical });
+          continue;
+        }
+        const id = randomUUID();
+        existing.set(item.key, { id, critical: item.result.critical });
+        outcomes.set(item, { id, duplicate: false, critical: item.result.critical });
+        fresh.push({ item, id });
+      }
+      if (fresh.length === 0) return;
+      const rows = fresh.map(({ item, id }) => resultRow(id, item, receivedAt));
+      for (let i = 0; i < rows.length; i += 40)
+        await tx.insert(LabResultEntity, rows.slice(i, i + 40));
+      const links = fresh.flatMap(({ item, id }) =>
+        patientKeys(item.result).map((k) => ({ resultId: id, ...k, receivedAt })),
+      );
+      for (let i = 0; i < links.length; i += 200)
+        await tx.insert(LabResultPatientEntity, links.slice(i, i + 200));
+      await this.deps.audit.appendMany(
+        tx,
+        fresh.map(({ item, id }) => auditEntry(id, item)),
+      );
+    });
+    for (const item of batch) item.resolve(outcomes.get(item)!);
+    for (const { item, id } of fresh) this.announce(id, item.result);
+  }
+
+  private announce(id: string, r: NormalisedResult): void {
+    const event: ResultEvent = {
+      resultId: id,
+      source: r.source,
+      critical: r.critical,
+      testCode: r.test.code,
+      routing: {
+        ordering: r.ordering.filter((o) => o.id).map((o) => ({ id: o.id, system: o.system })),
+        patient: r.patient.identifiers.map((i) => ({ system: i.system, value: i.value })),
+        units: r.unitHints,
+      },
+    };
+    // Listeners are other modules; a failing one must not undo an acknowledged result.
+    try {
+      this.deps.bus.emit('results.received', event);
+      if (r.critical) this.deps.bus.emit('results.critical_received', event);
+    } catch (err) {
+      this.deps.log.error({ err, resultId: id }, 'a results listener failed');
+    }
+  }
+
+  private byKey(key: string): Promise<LabResultRow | null> {
+    return this.deps.db.manager.findOneBy(LabResultEntity, { dedupeKey: key });
+  }
+
+  async getResult(id: string): Promise<StoredResult | null> {
+    const row = await this.deps.db.manager.findOneBy(LabResultEntity, { id });
+    return row ? toStored(row) : null;
+  }
+
+  async listPatientResults(
+    identifier: { system?: string; value: string },
+    limit = 100,
+  ): Promise<StoredResult[]> {
+    const links = await this.deps.db.manager.find(LabResultPatientEntity, {
+      where:
+        identifier.system === undefined
+          ? { value: identifier.value }
+          : { value: identifier.value, system: identifier.system },
+      order: { receivedAt: 'DESC' },
+      take: Math.min(Math.max(limit, 1), 500),
+    });
+    const ids = [...new Set(links.map((l) => l.resultId))];
+    const results: StoredResult[] = [];
+    for (const id of ids) {
+      const r = await this.getResult(id);
+      if (r) results.push(r);
+    }
+    return results.sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : -1));
+  }
+}
+
+/** Results committed together at most. */
+const BATCH = 200;
+
+interface Pending {
+  result: NormalisedResult;
+  ctx: IngestContext;
+  key: string;
+  resolve: (o: IngestOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+/** The identifiers of a result, cut to the column sizes and without repeats. */
+function patientKeys(result: NormalisedResult): { system: string; value: string }[] {
+  const ids = result.patient.identifiers.map((i) => ({
+    system: cut(i.system, 200),
+    value: cut(i.value, 200),
+  }));
+  return ids.filter(
+    (i, n) => ids.findIndex((j) => j.system === i.system && j.value === i.value) === n,
+  );
+}
+
+function resultRow(id: string, { result, key }: Pending, receivedAt: string): LabResultRow {
+  return {
+    id,
+    source: result.source,
+    sender: cut(result.sender, 400),
+    controlId: cut(result.controlId, 200),
+    dedupeKey: key,
+    receivedAt,
+    messageType: cut(result.messageType, 20),
+    patientIds: JSON.stringify(result.patient.identifiers),
+    patientName: JSON.stringify(result.patient.name),
+    birthDate: result.patient.birthDate,
+    ordering: JSON.stringify(result.ordering),
+    unitHints: JSON.stringify(result.unitHints),
+    testCode: cut(result.test.code, 100),
+    testName: cut(result.test.name, 255),
+    testSystem: cut(result.test.system, 200),
+    observedAt: result.observedAt ? cut(result.observedAt, 30) : null,
+    observations: JSON.stringify(result.observations),
+    critical: result.critical,
+    abnormal: result.abnormal,
+    digest: result.digest,
+  };
+}
+
+/** The audit row of a stored result: codes, counts and digests, never names or identifiers. */
+function auditEntry(id: string, { result, ctx }: Pending): AuditEntry {
+  return {
+    action: 'results.received',
+    actorId: ctx.actorId ?? null,
+    requestId: ctx.requestId ?? null,
+    targetType: 'lab_result',
+    targetId: id,
+    details: {
+      source: result.source,
+      controlId: cut(result.controlId, 200),
+      critical: result.critical,
+      test: cut(result.test.code, 100),
+      observations: result.observations.length,
+      flags: [...new Set(result.observations.flatMap((o) => o.flags))].slice(0, 20),
+      patient: patientKeys(result).map((i) => idDigest(i.system, i.value)),
+      digest: result.digest,
+    },
+  };
+}

@@ -166,12 +166,10 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     },
   });
 
-  const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
-  modules.push(rosters.module);
   const results = createResults({ db, audit, clock, bus, config, log });
 
   const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
-  modules.push(results.module);
+  modules.push(rosters.module, results.module);
   const routes = [
     ...healthRoutes(() => db.isReady()),
     ...modules.flatMap((m) => m.routes),

@@ -138,6 +138,7 @@ export const ERRORS = {
   'rosters.delegate_required': {
     status: 400,
     message: 'While on duty, an unavailable status needs a delegate',
+  },
   'results.not_found': { status: 404, message: 'No such result' },
   'results.invalid_resource': {
     status: 400,

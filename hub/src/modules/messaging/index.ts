@@ -8,7 +8,12 @@ import type { AuditLog } from '../audit/index.js';
 import { Access } from './messaging.access.js';
 import { Conversations } from './messaging.conversations.js';
 import { Messages } from './messaging.messages.js';
-import type { MessagingAttachments, MessagingPeople } from './messaging.ports.js';
+import type {
+  MessagingAttachments,
+  MessagingOnCall,
+  MessagingPeople,
+  MessagingTeams,
+} from './messaging.ports.js';
 import { IsNull } from 'typeorm';
 import { MemberEntity } from './messaging.entity.js';
 import { Reads } from './messaging.reads.js';
@@ -17,7 +22,12 @@ import { messagingRoutes } from './messaging.routes.js';
 import { StreamWriter } from './messaging.stream.js';
 
 export { MESSAGING_ENTITIES } from './messaging.entity.js';
-export type { MessagingAttachments, MessagingPeople } from './messaging.ports.js';
+export type {
+  MessagingAttachments,
+  MessagingOnCall,
+  MessagingPeople,
+  MessagingTeams,
+} from './messaging.ports.js';
 
 export interface MessagingDeps {
   db: Database;
@@ -28,6 +38,10 @@ export interface MessagingDeps {
   realtime: Realtime;
   people: MessagingPeople;
   attachments: MessagingAttachments;
+  /** Who is on call for a duty role (role addressing). */
+  oncall: MessagingOnCall;
+  /** Team members (messaging a team). */
+  teams: MessagingTeams;
 }
 
 /** Builds messaging: conversations, messages, receipts, the event stream and its ops. */

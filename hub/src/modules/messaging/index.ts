@@ -49,13 +49,22 @@ export function createMessaging(deps: MessagingDeps) {
   const log = deps.log.child({ module: 'messaging' });
   const stream = new StreamWriter(deps.db, deps.clock, deps.realtime, deps.audit, log);
   const access = new Access(deps.db);
-  const conversations = new Conversations(stream, access, deps.people);
+  const conversations = new Conversations(
+    stream,
+    access,
+    deps.people,
+    deps.oncall,
+    deps.teams,
+    deps.clock,
+  );
   const messages = new Messages(
     deps.db,
     stream,
     access,
     deps.config.maxMessageBytes,
     deps.attachments,
+    deps.oncall,
+    deps.clock,
   );
   const reads = new Reads(deps.db, access, deps.audit, deps.attachments, deps.clock);
   registerMessagingRealtime(deps.realtime, messages, reads);

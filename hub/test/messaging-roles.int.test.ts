@@ -252,7 +252,7 @@ eachDatabase('messaging: addressing a duty role', (kind) => {
     sp.close();
   });
 
-  it('a group with a team has its members at creation', async () => {
+  it('a group and a broadcast with a team have its members at creation', async () => {
     const w = await rosterWorld(t);
     const team = await t.api.post(
       '/api/v1/rosters/teams',
@@ -270,5 +270,26 @@ eachDatabase('messaging: addressing a duty role', (kind) => {
       (r.body.members as any[]).map((m) => m.userId).sort(),
       [w.sidorov.id, w.petrov.id, w.ivanov.id].sort(),
     );
+    // A broadcast to the team: the coordinator may broadcast; an unknown team changes nothing.
+    const b = await t.api.post(
+      '/api/v1/conversations',
+      { kind: 'broadcast', title: 'Сбор', audience: { teamIds: [team.body.id] } },
+      { token: w.coordinator.token },
+    );
+    assert.equal(b.status, 201, JSON.stringify(b.body));
+    assert.deepEqual(
+      (b.body.members as any[]).map((m) => m.userId).sort(),
+      [w.coordinator.id, w.petrov.id, w.ivanov.id].sort(),
+    );
+    const count = await t.hub.internals.db.manager.count(ConversationEntity);
+    const bad = await t.api.post(
+      '/api/v1/conversations',
+      { kind: 'broadcast', title: 'Сбор', audience: { teamIds: [randomUUID()] } },
+      { token: w.coordinator.token },
+    );
+    assert.equal(bad.status, 404);
+    assert.equal(bad.body.error.code, 'rosters.team_not_found');
+    assert.equal(bad.body.error.field, 'audience.teamIds.0');
+    assert.equal(await t.hub.internals.db.manager.count(ConversationEntity), count);
   });
 });

@@ -137,6 +137,35 @@ eachDatabase('messaging: addressing a duty role', (kind) => {
     sp.close();
   });
 
+  it('a critical message that went to the fallback during a gap passes to whoever comes on', async () => {
+    const w = await rosterWorld(t);
+    const role = await makeRole(t, w.coordinator.token, {
+      name: 'Дежурный реаниматолог',
+      unitId: w.unit.id,
+      fallback: { kind: 'user', id: w.petrov.id },
+    });
+    await makeShift(t, w.coordinator.token, {
+      roleId: role.id,
+      userId: w.ivanov.id,
+      start: '2026-11-27T13:00:00+03:00',
+      end: '2026-11-27T20:00:00+03:00',
+    });
+    const conv = (await openRole(w.sidorov.token, role.id)).body.id as string;
+    const m = await send(w.sidorov.token, conv, { text: 'Срочно', priority: 'critical' });
+    assert.equal(m.body.resolution.source, 'fallback');
+    const si = (await TestSocket.authed(t.hub.url(), w.ivanov.token)).socket;
+    t.clock.advance(3600_000 + 1000); // 13:00:01 Moscow
+    await t.hub.internals.rosters.internals.changes.tick();
+    await t.hub.internals.messaging.roleEvents.settled();
+    const ev = await si.next((f) => f.event === 'role.handoff');
+    assert.deepEqual(ev.data.from, [w.petrov.id]);
+    assert.deepEqual(
+      ev.data.messages.map((x: any) => x.id),
+      [m.body.id],
+    );
+    si.close();
+  });
+
   it('bad input changes nothing', async () => {
     const { w, role } = await staffed();
     const count = () => t.hub.internals.db.manager.count(ConversationEntity);

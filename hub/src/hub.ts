@@ -58,6 +58,7 @@ export interface Hub {
     results: ResultsReader;
     /** The MLLP listener's bound address; null when it is off. */
     mllpAddress(): AddressInfo | null;
+    messaging: ReturnType<typeof createMessaging>;
   };
 }
 
@@ -129,6 +130,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     config,
     log,
     realtime,
+    bus,
     people: {
       activeIds: (ids) => directory.people.activeIds(ids),
       inUnit: (userId, unitId) => directory.people.inUnit(userId, unitId),
@@ -141,6 +143,9 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
         return [...new Set([...matched, ...(await directory.people.activeIds(byRole))])];
       },
     },
+    // Rosters is built next; it is asked only when a request arrives.
+    oncall: { resolve: (roleId, at) => rosters.resolveOnCall(roleId, at) },
+    teams: { members: (teamId, at) => rosters.teamMembers(teamId, at) },
   });
 
   const rosters = createRosters({
@@ -205,6 +210,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       rosters,
       results: results.reader,
       mllpAddress: () => results.mllpAddress(),
+      messaging,
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')

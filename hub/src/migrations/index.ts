@@ -4,6 +4,7 @@ import { Messaging1764400000000 } from './1764400000000-messaging.js';
 import { Files1764500000000 } from './1764500000000-files.js';
 import { Rosters1764600000000 } from './1764600000000-rosters.js';
 import { Results1764800000000 } from './1764800000000-results.js';
+import { MessagingRoles1764700000000 } from './1764700000000-messaging-roles.js';
 
 /** Every migration, oldest first. The only way the schema changes. */
 export const MIGRATIONS = [
@@ -12,5 +13,6 @@ export const MIGRATIONS = [
   Messaging1764400000000,
   Files1764500000000,
   Rosters1764600000000,
+  MessagingRoles1764700000000,
   Results1764800000000,
 ];

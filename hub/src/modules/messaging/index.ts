@@ -8,16 +8,28 @@ import type { AuditLog } from '../audit/index.js';
 import { Access } from './messaging.access.js';
 import { Conversations } from './messaging.conversations.js';
 import { Messages } from './messaging.messages.js';
-import type { MessagingAttachments, MessagingPeople } from './messaging.ports.js';
+import type {
+  MessagingAttachments,
+  MessagingOnCall,
+  MessagingPeople,
+  MessagingTeams,
+} from './messaging.ports.js';
 import { IsNull } from 'typeorm';
 import { MemberEntity } from './messaging.entity.js';
 import { Reads } from './messaging.reads.js';
+import { RoleEvents } from './messaging.roles.js';
+import type { EventBus } from '../../platform/events.js';
 import { registerMessagingRealtime } from './messaging.realtime.js';
 import { messagingRoutes } from './messaging.routes.js';
 import { StreamWriter } from './messaging.stream.js';
 
 export { MESSAGING_ENTITIES } from './messaging.entity.js';
-export type { MessagingAttachments, MessagingPeople } from './messaging.ports.js';
+export type {
+  MessagingAttachments,
+  MessagingOnCall,
+  MessagingPeople,
+  MessagingTeams,
+} from './messaging.ports.js';
 
 export interface MessagingDeps {
   db: Database;
@@ -26,8 +38,14 @@ export interface MessagingDeps {
   config: HubConfig;
   log: Logger;
   realtime: Realtime;
+  /** Roster events arrive here (hand-off, notifications). */
+  bus: EventBus;
   people: MessagingPeople;
   attachments: MessagingAttachments;
+  /** Who is on call for a duty role (role addressing). */
+  oncall: MessagingOnCall;
+  /** Team members (messaging a team). */
+  teams: MessagingTeams;
 }
 
 /** Builds messaging: conversations, messages, receipts, the event stream and its ops. */
@@ -35,24 +53,38 @@ export function createMessaging(deps: MessagingDeps) {
   const log = deps.log.child({ module: 'messaging' });
   const stream = new StreamWriter(deps.db, deps.clock, deps.realtime, deps.audit, log);
   const access = new Access(deps.db);
-  const conversations = new Conversations(stream, access, deps.people);
+  const conversations = new Conversations(
+    stream,
+    access,
+    deps.people,
+    deps.oncall,
+    deps.teams,
+    deps.clock,
+  );
   const messages = new Messages(
     deps.db,
     stream,
     access,
     deps.config.maxMessageBytes,
     deps.attachments,
+    deps.oncall,
+    deps.clock,
   );
   const reads = new Reads(deps.db, access, deps.audit, deps.attachments, deps.clock);
   registerMessagingRealtime(deps.realtime, messages, reads);
+  const roleEvents = new RoleEvents(deps.db, stream, access, deps.oncall, log);
+  roleEvents.subscribe(deps.bus);
   const module: HubModule = {
     name: 'messaging',
     routes: messagingRoutes({ db: deps.db, conversations, messages, reads }),
-    stop: () => stream.drained(),
+    stop: async () => {
+      await roleEvents.stop();
+      await stream.drained();
+    },
   };
   /** Whether the user is an active member (the files module's access rule). */
   const isMember = async (userId: string, conversationId: string) =>
     (await deps.db.manager.countBy(MemberEntity, { conversationId, userId, leftSeq: IsNull() })) >
     0;
-  return { module, conversations, messages, reads, isMember };
+  return { module, conversations, messages, reads, isMember, roleEvents };
 }

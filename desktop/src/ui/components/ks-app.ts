@@ -13,6 +13,7 @@ import './ks-staff-search.js';
 import './ks-patient-banner.js';
 import './ks-inbox.js';
 import './ks-settings.js';
+import './ks-duty.js';
 
 /** The root: sign-in or the signed-in shell (navigation, patient banner, the current screen). */
 @customElement('ks-app')
@@ -236,6 +237,7 @@ export class KsApp extends KsStoreElement {
             : nothing,
         )}
         ${tab('search', msg('nav.search'), icons.search)}
+        ${tab('duty', msg('nav.duty'), icons.duty)}
         ${tab('settings', msg('nav.settings'), icons.settings)}
       </nav>
       <ks-patient-banner .store=${s}></ks-patient-banner>
@@ -269,6 +271,8 @@ export class KsApp extends KsStoreElement {
         return html`<ks-staff-search .store=${s} .mode=${this.searchMode}></ks-staff-search>`;
       case 'inbox':
         return html`<ks-inbox .store=${s}></ks-inbox>`;
+      case 'duty':
+        return html`<ks-duty .store=${s}></ks-duty>`;
       case 'settings':
         return html`<ks-settings .store=${s}></ks-settings>`;
       default:

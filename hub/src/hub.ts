@@ -136,6 +136,9 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
         return [...new Set([...matched, ...(await directory.people.activeIds(byRole))])];
       },
     },
+    // Rosters is built next; it is asked only when a request arrives.
+    oncall: { resolve: (roleId, at) => rosters.resolveOnCall(roleId, at) },
+    teams: { members: (teamId, at) => rosters.teamMembers(teamId, at) },
   });
 
   const rosters = createRosters({

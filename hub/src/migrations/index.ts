@@ -3,6 +3,7 @@ import { DirectorySearchCollation1764300000000 } from './1764300000000-directory
 import { Messaging1764400000000 } from './1764400000000-messaging.js';
 import { Files1764500000000 } from './1764500000000-files.js';
 import { Rosters1764600000000 } from './1764600000000-rosters.js';
+import { MessagingRoles1764700000000 } from './1764700000000-messaging-roles.js';
 
 /** Every migration, oldest first. The only way the schema changes. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Messaging1764400000000,
   Files1764500000000,
   Rosters1764600000000,
+  MessagingRoles1764700000000,
 ];

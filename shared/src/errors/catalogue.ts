@@ -95,6 +95,10 @@ export const ERRORS = {
   'messaging.recalled': { status: 409, message: 'The message was recalled' },
   'messaging.not_author': { status: 403, message: 'Only the author can change this message' },
   'messaging.quick_reply_not_found': { status: 404, message: 'No such quick reply' },
+  'messaging.role_unreachable': {
+    status: 409,
+    message: 'Nobody answers for this duty role now and it has no usable fallback',
+  },
   'files.not_found': { status: 404, message: 'No such attachment' },
   'files.too_large': { status: 413, message: 'The attachment is too large' },
   'files.unsupported_type': {

@@ -38,6 +38,10 @@ export const CreateConversationRequest = z
     unitId: Id.optional(),
     patient: PatientBinding.optional(),
     audience: BroadcastAudience.optional(),
+    /** `kind: "direct"` with a duty role instead of a member (RTE-1); no `memberIds` then. */
+    roleId: Id.optional(),
+    /** `kind: "group"` with a team's members at creation (RTE-2); `memberIds` may add more. */
+    teamId: Id.optional(),
   })
   .strict();
 export type CreateConversationRequest = z.infer<typeof CreateConversationRequest>;
@@ -161,6 +165,31 @@ export interface MessageView {
   reactions: { emoji: string; userIds: string[] }[];
   attachments: { id: string; name: string; contentType: string; size: number }[];
   receipts?: ReceiptsView;
+  /** A message to a duty role: the people it was resolved to at send time (and hand-offs since). */
+  resolvedTo?: ResolvedPerson[];
+  /** A message to a duty role: how it was resolved. */
+  resolution?: MessageResolution;
+}
+
+/** Someone a message to a role went to. */
+export interface ResolvedPerson {
+  id: string;
+  fullName: string;
+  /** Until when they are on call (null: a fallback person). */
+  until: string | null;
+}
+
+/** How a message to a role was resolved at send time, and where it went since. */
+export interface MessageResolution {
+  roleId: string;
+  /** `shift`, `swap`, `takeover` (an emergency override) or `fallback` (the role had a gap). */
+  source: 'shift' | 'swap' | 'takeover' | 'fallback';
+  /** Set with `fallback`: why (`gap`). */
+  reason?: string;
+  /** The roles followed, the addressed role first. */
+  chain: string[];
+  /** Hand-offs at shift changes: the message passed from `from` to `to` at `at`. */
+  handoffs: { at: string; from: string[]; to: string[] }[];
 }
 
 export interface ConversationView {
@@ -173,6 +202,8 @@ export interface ConversationView {
   createdBy: string;
   createdAt: string;
   members: { userId: string; role: 'member' | 'admin' }[];
+  /** A direct conversation with a duty role: the role (RTE-1). */
+  roleId?: string;
   unread?: number;
   lastSeq: number;
 }

@@ -8,7 +8,12 @@ import type { AuditLog } from '../audit/index.js';
 import { Access } from './messaging.access.js';
 import { Conversations } from './messaging.conversations.js';
 import { Messages } from './messaging.messages.js';
-import type { MessagingAttachments, MessagingPeople } from './messaging.ports.js';
+import type {
+  MessagingAttachments,
+  MessagingOnCall,
+  MessagingPeople,
+  MessagingTeams,
+} from './messaging.ports.js';
 import { IsNull } from 'typeorm';
 import { MemberEntity } from './messaging.entity.js';
 import { Reads } from './messaging.reads.js';
@@ -17,7 +22,12 @@ import { messagingRoutes } from './messaging.routes.js';
 import { StreamWriter } from './messaging.stream.js';
 
 export { MESSAGING_ENTITIES } from './messaging.entity.js';
-export type { MessagingAttachments, MessagingPeople } from './messaging.ports.js';
+export type {
+  MessagingAttachments,
+  MessagingOnCall,
+  MessagingPeople,
+  MessagingTeams,
+} from './messaging.ports.js';
 
 export interface MessagingDeps {
   db: Database;
@@ -28,6 +38,10 @@ export interface MessagingDeps {
   realtime: Realtime;
   people: MessagingPeople;
   attachments: MessagingAttachments;
+  /** Who is on call for a duty role (role addressing). */
+  oncall: MessagingOnCall;
+  /** Team members (messaging a team). */
+  teams: MessagingTeams;
 }
 
 /** Builds messaging: conversations, messages, receipts, the event stream and its ops. */
@@ -35,13 +49,22 @@ export function createMessaging(deps: MessagingDeps) {
   const log = deps.log.child({ module: 'messaging' });
   const stream = new StreamWriter(deps.db, deps.clock, deps.realtime, deps.audit, log);
   const access = new Access(deps.db);
-  const conversations = new Conversations(stream, access, deps.people);
+  const conversations = new Conversations(
+    stream,
+    access,
+    deps.people,
+    deps.oncall,
+    deps.teams,
+    deps.clock,
+  );
   const messages = new Messages(
     deps.db,
     stream,
     access,
     deps.config.maxMessageBytes,
     deps.attachments,
+    deps.oncall,
+    deps.clock,
   );
   const reads = new Reads(deps.db, access, deps.audit, deps.attachments, deps.clock);
   registerMessagingRealtime(deps.realtime, messages, reads);

@@ -10,7 +10,8 @@ import {
   type ConversationRow,
   type MemberRow,
 } from './messaging.entity.js';
-import type { MessagingPeople } from './messaging.ports.js';
+import type { Clock } from '../../platform/clock.js';
+import type { MessagingOnCall, MessagingPeople, MessagingTeams } from './messaging.ports.js';
 import type { StreamTx, StreamWriter } from './messaging.stream.js';
 import { activeMembers, conversationView, messageView } from './messaging.views.js';
 
@@ -29,6 +30,9 @@ export class Conversations {
     private readonly stream: StreamWriter,
     private readonly access: Access,
     private readonly people: MessagingPeople,
+    private readonly oncall: MessagingOnCall,
+    private readonly teams: MessagingTeams,
+    private readonly clock: Clock,
   ) {}
 
   /** Creates a conversation; a direct one that exists already is returned (`created: false`). */
@@ -37,11 +41,27 @@ export class Conversations {
     input: CreateConversationRequest,
     meta: RequestMeta,
   ): Promise<{ created: boolean; view: ConversationView }> {
-    const others = [...new Set(input.memberIds)].filter((id) => id !== actor.userId);
+    if (input.roleId) return this.createWithRole(actor, input, input.roleId, meta);
+    if (input.teamId && input.kind !== 'group') {
+      throw new AppError('messaging.invalid_members', {
+        field: 'teamId',
+        message: 'A team is addressed by a group conversation',
+      });
+    }
+    const team = input.teamId
+      ? (await this.teams.members(input.teamId, this.clock.now())).map((p) => p.id)
+      : [];
+    const others = [...new Set([...input.memberIds, ...team])].filter((id) => id !== actor.userId);
     const active = await this.people.activeIds(others);
     const missing = input.memberIds.findIndex((id) => id !== actor.userId && !active.has(id));
     if (missing >= 0) {
       throw new AppError('messaging.user_not_found', { field: `memberIds.${missing}` });
+    }
+    if (input.teamId && team.some((id) => id !== actor.userId && !active.has(id))) {
+      throw new AppError('messaging.user_not_found', {
+        field: 'teamId',
+        message: 'A member of the team is not an active staff member',
+      });
     }
     let recipients = others;
     let directKey: string | null = null;
@@ -58,7 +78,7 @@ export class Conversations {
       case 'group':
         if (others.length === 0) {
           throw new AppError('messaging.invalid_members', {
-            field: 'memberIds',
+            field: input.teamId ? 'teamId' : 'memberIds',
             message: 'A group needs at least one other member',
           });
         }
@@ -127,7 +147,12 @@ export class Conversations {
         action: 'messaging.conversation.create',
         targetType: 'conversation',
         targetId: c.id,
-        details: { kind: c.kind, members: rows.length, patientBound: !!input.patient },
+        details: {
+          kind: c.kind,
+          members: rows.length,
+          patientBound: !!input.patient,
+          ...(input.teamId ? { teamId: input.teamId } : {}),
+        },
       });
       const view = conversationView(c, rows);
       s.afterCommit(() => this.access.forget(c.id));
@@ -138,6 +163,75 @@ export class Conversations {
         view,
         rows.map((r) => r.userId),
       );
+      return { created: true, view };
+    });
+  }
+
+  /**
+   * The caller's direct conversation with a duty role (RTE-1), found or
+   * created. Its members are the caller and, per message, whoever the role
+   * resolves to at send time.
+   */
+  private async createWithRole(
+    actor: Actor,
+    input: CreateConversationRequest,
+    roleId: string,
+    meta: RequestMeta,
+  ): Promise<{ created: boolean; view: ConversationView }> {
+    if (input.kind !== 'direct') {
+      throw new AppError('messaging.invalid_members', {
+        field: 'roleId',
+        message: 'A duty role is addressed by a direct conversation',
+      });
+    }
+    if (input.memberIds.length > 0 || input.teamId || input.audience) {
+      throw new AppError('messaging.invalid_members', {
+        field: 'memberIds',
+        message: 'A conversation with a duty role names no members',
+      });
+    }
+    // Throws rosters.role_not_found for an unknown or inactive role.
+    await this.oncall.resolve(roleId, this.clock.now());
+    const directKey = `role:${roleId}:${actor.userId}`;
+    return this.stream.submit(async (s) => {
+      const existing = await s.tx.findOneBy(ConversationEntity, { directKey });
+      if (existing) {
+        return {
+          created: false,
+          view: conversationView(existing, await activeMembers(s.tx, existing.id)),
+        };
+      }
+      const seq = s.next();
+      const c: ConversationRow = {
+        id: randomUUID(),
+        kind: 'direct',
+        title: input.title ?? null,
+        topic: input.topic ?? null,
+        unitId: null,
+        directKey,
+        patientSystem: input.patient?.system ?? null,
+        patientValue: input.patient?.value ?? null,
+        patientLabel: input.patient?.label ?? null,
+        audience: null,
+        roleId,
+        createdBy: actor.userId,
+        createdAt: s.now,
+        updatedAt: s.now,
+        lastSeq: seq,
+      };
+      await s.tx.insert(ConversationEntity, c);
+      const rows = [memberRow(c.id, actor.userId, 'member', seq, s.now)];
+      await s.tx.insert(MemberEntity, rows);
+      s.audit({
+        ...callContext(actor, meta),
+        action: 'messaging.conversation.create',
+        targetType: 'conversation',
+        targetId: c.id,
+        details: { kind: c.kind, roleId, members: 1, patientBound: !!input.patient },
+      });
+      const view = conversationView(c, rows);
+      s.afterCommit(() => this.access.forget(c.id));
+      s.emit(seq, { conversationId: c.id }, 'conversation.created', view, [actor.userId]);
       return { created: true, view };
     });
   }
@@ -288,7 +382,7 @@ export class Conversations {
   }
 }
 
-function memberRow(
+export function memberRow(
   conversationId: string,
   userId: string,
   role: Role,

@@ -23,6 +23,8 @@ export interface ConversationRow {
   patientValue: string | null;
   patientLabel: string | null;
   audience: string | null;
+  /** A direct conversation with a duty role: the role. */
+  roleId?: string | null;
   createdBy: string;
   createdAt: string;
   updatedAt: string;
@@ -43,6 +45,7 @@ export const ConversationEntity = new EntitySchema<ConversationRow>({
     patientValue: v(200, true, 'patient_value'),
     patientLabel: v(200, true, 'patient_label'),
     audience: { type: 'text', nullable: true },
+    roleId: v(36, true, 'role_id'),
     createdBy: v(36, false, 'created_by'),
     createdAt: v(30, false, 'created_at'),
     updatedAt: v(30, false, 'updated_at'),
@@ -97,6 +100,8 @@ export interface MessageRow {
   createdAt: string;
   editedAt: string | null;
   recalledAt: string | null;
+  /** A message to a role: to whom it was resolved (JSON: people, source, reason, hand-offs). */
+  resolution?: string | null;
 }
 
 export const MessageEntity = new EntitySchema<MessageRow>({
@@ -117,6 +122,7 @@ export const MessageEntity = new EntitySchema<MessageRow>({
     createdAt: v(30, false, 'created_at'),
     editedAt: v(30, true, 'edited_at'),
     recalledAt: v(30, true, 'recalled_at'),
+    resolution: { type: 'text', nullable: true },
   },
 });
 

@@ -20,8 +20,16 @@ import {
   type MessageRow,
 } from './messaging.entity.js';
 import type { BulkKind, BulkOutcome, StreamTx, StreamWriter } from './messaging.stream.js';
-import type { AttachmentInfo, MessagingAttachments } from './messaging.ports.js';
-import { activeMembers, loadMessageExtras, messageView } from './messaging.views.js';
+import type { AttachmentInfo, MessagingAttachments, MessagingOnCall } from './messaging.ports.js';
+import type { Clock } from '../../platform/clock.js';
+import { memberRow } from './messaging.conversations.js';
+import {
+  activeMembers,
+  conversationView,
+  loadMessageExtras,
+  messageView,
+  type StoredResolution,
+} from './messaging.views.js';
 
 /** Bound parameters per statement (SQLite's limit is 32,766; PostgreSQL's 65,535). */
 const CHUNK = 896;
@@ -52,6 +60,10 @@ interface SendItem {
   forward: string | null;
   ids: string[];
   files: AttachmentInfo[];
+  /** Sent by its owner into a conversation with a duty role: the role. */
+  roleId: string | null;
+  /** For such a send: to whom the role resolved just before the batch. */
+  resolution?: StoredResolution;
 }
 
 interface SendResult {
@@ -69,6 +81,8 @@ export class Messages {
     private readonly access: Access,
     private readonly maxTextBytes: number,
     private readonly attachments: MessagingAttachments,
+    private readonly oncall: MessagingOnCall,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -93,9 +107,71 @@ export class Messages {
       this.sameSend(existing, actor, conversationId);
       return { created: false, message: await this.view(this.db.manager, existing.id) };
     }
+    if (item.roleId) {
+      // A message to a role is resolved at send time and written alone: the
+      // membership changes with each resolution (a resend returns the stored one).
+      if (!(await this.db.manager.findOneBy(MessageEntity, { id: input.id }))) {
+        item.resolution = await this.resolveRole(item.roleId);
+      }
+      return this.stream.submit(this.sendKind.single(item));
+    }
     return item.ids.length
       ? this.stream.submit(this.sendKind.single(item))
       : this.stream.submitBulk(this.sendKind, item);
+  }
+
+  /** Who a role answers with now; refuses rather than deliver to nobody. */
+  private async resolveRole(roleId: string): Promise<StoredResolution> {
+    const answer = await this.oncall.resolve(roleId, this.clock.now());
+    if (answer.source === 'none' || answer.people.length === 0) {
+      throw new AppError('messaging.role_unreachable', {
+        details: { roleId, reason: answer.reason ?? 'no-fallback' },
+      });
+    }
+    return {
+      roleId,
+      source: answer.source,
+      ...(answer.reason ? { reason: answer.reason } : {}),
+      chain: answer.chain,
+      handoffs: [],
+      people: answer.people.map((p) => ({ id: p.id, fullName: p.fullName, until: p.until })),
+    };
+  }
+
+  /**
+   * Makes the conversation's members the owner plus the people the role
+   * resolved to: new ones join, people no longer on call leave (each in the
+   * send's batch, with `conversation.updated` to everyone concerned).
+   */
+  private async applyResolution(
+    s: StreamTx,
+    conversationId: string,
+    ownerId: string,
+    people: readonly string[],
+  ): Promise<void> {
+    const before = await activeMembers(s.tx, conversationId);
+    const had = new Set(before.map((m) => m.userId));
+    const want = new Set([ownerId, ...people]);
+    const add = [...want].filter((u) => !had.has(u));
+    const remove = [...had].filter((u) => !want.has(u));
+    if (add.length === 0 && remove.length === 0) return;
+    const seq = s.next();
+    for (const u of add) {
+      await s.tx.delete(MemberEntity, { conversationId, userId: u });
+      await s.tx.insert(MemberEntity, memberRow(conversationId, u, 'member', seq, s.now));
+    }
+    for (const u of remove) {
+      await s.tx.update(
+        MemberEntity,
+        { conversationId, userId: u },
+        { leftSeq: seq, leftAt: s.now },
+      );
+    }
+    s.membershipChanged.add(conversationId);
+    s.afterCommit(() => this.access.forget(conversationId));
+    const c = await s.tx.findOneByOrFail(ConversationEntity, { id: conversationId });
+    const view = conversationView(c, await activeMembers(s.tx, conversationId));
+    s.emit(seq, { conversationId }, 'conversation.updated', view, [...had, ...add]);
   }
 
   /** The checks of a send outside the batch; what the batch needs to write it. */
@@ -148,7 +224,9 @@ export class Messages {
     if (!text.trim() && files.length === 0) {
       throw new AppError('messaging.empty_message', { field: 'text' });
     }
-    return { actor, meta, conversationId, input, text, forward, ids, files };
+    // Only the owner's sends are addressed to the role; the people on call reply as members.
+    const roleId = c.roleId && c.createdBy === actor.userId ? c.roleId : null;
+    return { actor, meta, conversationId, input, text, forward, ids, files, roleId };
   }
 
   /**
@@ -165,9 +243,14 @@ export class Messages {
         this.sameSend(again, actor, conversationId);
         return { created: false, message: await this.view(s.tx, again.id) };
       }
+      if (item.resolution) {
+        const people = item.resolution.people.map((p) => p.id);
+        await this.applyResolution(s, conversationId, actor.userId, people);
+      }
       const to = await this.recipients(s, conversationId);
       if (!to.includes(actor.userId)) throw new AppError('messaging.not_member');
       const row = this.newMessage(s, item);
+      if (item.resolution) row.resolution = JSON.stringify(item.resolution);
       await s.tx.insert(MessageEntity, row);
       if (ids.length) await this.attachments.claim(s.tx, ids, row.id);
       await s.tx.update(
@@ -251,6 +334,34 @@ export class Messages {
     });
     const message = messageView(row, [], [], files);
     s.emit(Number(row.seq), { conversationId }, 'message.created', message, to);
+    const r = item.resolution;
+    if (r) {
+      s.audit({
+        ...callContext(actor, meta),
+        action: 'messaging.role_resolved',
+        targetType: 'message',
+        targetId: row.id,
+        details: {
+          conversationId,
+          roleId: r.roleId,
+          source: r.source,
+          ...(r.reason ? { reason: r.reason } : {}),
+          chain: r.chain,
+          userIds: r.people.map((p) => p.id),
+        },
+      });
+      if (r.source === 'fallback') {
+        // The sender is told that the role had nobody on call.
+        const data = {
+          conversationId,
+          messageId: row.id,
+          roleId: r.roleId,
+          reason: r.reason ?? 'gap',
+          resolvedTo: r.people,
+        };
+        s.emit(s.next(), { userId: actor.userId }, 'role.fallback', data, [actor.userId]);
+      }
+    }
     return { created: true, message };
   }
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { Role, StaffCategory } from '@konsilium/shared';
+import type { OnCallView, Role, StaffCategory } from '@konsilium/shared';
 
 /** What messaging needs of the directory and identity; wired in hub.ts. */
 export interface MessagingPeople {
@@ -30,4 +30,16 @@ export interface AttachmentInfo {
   name: string;
   contentType: string;
   size: number;
+}
+
+/** What messaging needs of rosters (role addressing, RTE-1); wired in hub.ts. */
+export interface MessagingOnCall {
+  /** Who answers for a duty role at `at`; throws `rosters.role_not_found` for an unknown role. */
+  resolve(roleId: string, at: Date): Promise<OnCallView>;
+}
+
+/** What messaging needs of rosters to address a team (RTE-2); wired in hub.ts. */
+export interface MessagingTeams {
+  /** The team's members at `at`; throws `rosters.team_not_found` for an unknown team. */
+  members(teamId: string, at: Date): Promise<{ id: string; fullName: string }[]>;
 }

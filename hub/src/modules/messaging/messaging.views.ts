@@ -3,7 +3,9 @@ import {
   ACCEPTING_RESPONSES,
   type AckResponse,
   type ConversationView,
+  type MessageResolution,
   type MessageView,
+  type ResolvedPerson,
   type ReceiptsView,
 } from '@konsilium/shared';
 import {
@@ -18,6 +20,9 @@ import {
 } from './messaging.entity.js';
 
 type Forward = NonNullable<MessageView['forwardedFrom']>;
+
+/** What `message.resolution` holds: the people a message to a role went to, and how. */
+export type StoredResolution = MessageResolution & { people: ResolvedPerson[] };
 
 /** A message as clients see it; a recalled message shows no text. */
 export function messageView(
@@ -54,6 +59,11 @@ export function messageView(
     attachments: row.recalledAt ? [] : attachments,
   };
   if (row.system) view.system = JSON.parse(row.system) as unknown;
+  if (row.resolution) {
+    const { people, ...resolution } = JSON.parse(row.resolution) as StoredResolution;
+    view.resolvedTo = people;
+    view.resolution = resolution;
+  }
   return view;
 }
 
@@ -118,6 +128,7 @@ export function conversationView(c: ConversationRow, members: MemberRow[]): Conv
         role: m.role as ConversationView['members'][number]['role'],
       })),
     lastSeq: Number(c.lastSeq),
+    ...(c.roleId ? { roleId: c.roleId } : {}),
   };
 }
 

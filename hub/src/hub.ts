@@ -54,6 +54,7 @@ export interface Hub {
     bus: EventBus;
     files: AttachmentStore;
     rosters: ReturnType<typeof createRosters>;
+    messaging: ReturnType<typeof createMessaging>;
   };
 }
 
@@ -124,6 +125,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     config,
     log,
     realtime,
+    bus,
     people: {
       activeIds: (ids) => directory.people.activeIds(ids),
       inUnit: (userId, unitId) => directory.people.inUnit(userId, unitId),
@@ -199,6 +201,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       bus,
       files: files.attachments,
       rosters,
+      messaging,
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')

@@ -17,6 +17,8 @@ import type {
 import { IsNull } from 'typeorm';
 import { MemberEntity } from './messaging.entity.js';
 import { Reads } from './messaging.reads.js';
+import { RoleEvents } from './messaging.roles.js';
+import type { EventBus } from '../../platform/events.js';
 import { registerMessagingRealtime } from './messaging.realtime.js';
 import { messagingRoutes } from './messaging.routes.js';
 import { StreamWriter } from './messaging.stream.js';
@@ -36,6 +38,8 @@ export interface MessagingDeps {
   config: HubConfig;
   log: Logger;
   realtime: Realtime;
+  /** Roster events arrive here (hand-off, notifications). */
+  bus: EventBus;
   people: MessagingPeople;
   attachments: MessagingAttachments;
   /** Who is on call for a duty role (role addressing). */
@@ -68,14 +72,19 @@ export function createMessaging(deps: MessagingDeps) {
   );
   const reads = new Reads(deps.db, access, deps.audit, deps.attachments, deps.clock);
   registerMessagingRealtime(deps.realtime, messages, reads);
+  const roleEvents = new RoleEvents(deps.db, stream, access, deps.oncall, log);
+  roleEvents.subscribe(deps.bus);
   const module: HubModule = {
     name: 'messaging',
     routes: messagingRoutes({ db: deps.db, conversations, messages, reads }),
-    stop: () => stream.drained(),
+    stop: async () => {
+      await roleEvents.stop();
+      await stream.drained();
+    },
   };
   /** Whether the user is an active member (the files module's access rule). */
   const isMember = async (userId: string, conversationId: string) =>
     (await deps.db.manager.countBy(MemberEntity, { conversationId, userId, leftSeq: IsNull() })) >
     0;
-  return { module, conversations, messages, reads, isMember };
+  return { module, conversations, messages, reads, isMember, roleEvents };
 }

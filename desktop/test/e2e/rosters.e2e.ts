@@ -129,6 +129,11 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
       admin.token,
       { name: 'Дежурный врач кардиологии (палаты)', unitId: ward.id },
     );
+    const team = await api<{ id: string }>(url, '/api/v1/rosters/teams', admin.token, {
+      name: 'Бригада кардиологии (палаты)',
+      kind: 'dynamic',
+      roleIds: [role.id],
+    });
     const people = await api<{ items: { id: string; login: string }[] }>(
       url,
       '/api/v1/directory/users?q=%D0%98%D0%B2%D0%B0%D0%BD%D0%BE%D0%B2%D0%B0&limit=10',
@@ -195,11 +200,14 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
       [ivanova.id],
     );
 
-    // A signs out and signs in as a clinician (morozov): «Кто дежурит сейчас».
+    // A signs out and signs in as a clinician (volkov, surgery): «Кто дежурит сейчас»,
+    // without the roster editor.
     await byId(A, 'nav-settings').click();
     await byId(A, 'settings-signout').click();
-    await signIn(A, url, 'morozov');
+    await signIn(A, url, 'volkov');
     await byId(A, 'nav-duty').click();
+    await byId(A, 'oncall-filter').waitForDisplayed({ timeout: 15_000 });
+    assert.equal(await byId(A, 'duty-roster').isExisting(), false);
     await byId(A, 'oncall-filter').setValue('палаты');
     const row = byId(A, 'oncall-role', `[data-role="${role.id}"]`);
     await row.waitForDisplayed({ timeout: 15_000 });
@@ -235,5 +243,54 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
     await received.waitForDisplayed({ timeout: 15_000 });
     assert.equal(await received.getText(), 'Нужна консультация в палате 7');
     await shot(B, 'r06-role-message-received');
+
+    // The dynamic team of the role: everyone on shift in it now (ivanova) gets the group.
+    await byId(A, 'nav-duty').click();
+    await byId(A, 'oncall-filter').setValue('палаты');
+    const teamRow = byId(A, 'team', `[data-team="${team.id}"]`);
+    await teamRow.waitForDisplayed({ timeout: 15_000 });
+    await teamRow.$('[data-testid="team-write"]').click();
+    await A.waitUntil(
+      async () => (await text(A, 'conversation-title')).includes('Бригада кардиологии'),
+      { timeout: 15_000, timeoutMsg: 'the team conversation did not open' },
+    );
+    await byId(A, 'composer-text').setValue('Сбор у палаты 7');
+    await byId(A, 'composer-send').click();
+    await byId(B, 'nav-conversations').click();
+    await B.waitUntil(
+      async () => {
+        for (const el of await B.$$('>>>[data-testid="conversation-item"]').getElements())
+          if ((await el.getText()).includes('Бригада кардиологии')) return true;
+        return false;
+      },
+      { timeout: 20_000, timeoutMsg: 'the team conversation did not reach the person on shift' },
+    );
+
+    // Presence: ivanova, on duty, goes into surgery; the hub wants a delegate first.
+    await byId(B, 'nav-duty').click();
+    await byId(B, 'presence-status').selectByAttribute('value', 'dnd');
+    await byId(B, 'presence-save').click();
+    assert.match(await text(B, 'presence-error'), /Вы на дежурстве: укажите, кто отвечает за вас/);
+    await byId(B, 'presence-delegate').setValue('пет');
+    const delegate = byId(B, 'presence-delegate-pick', '[data-login="petrov"]');
+    await delegate.waitForDisplayed({ timeout: 15_000 });
+    await delegate.click();
+    await byId(B, 'presence-save').click();
+    await B.waitUntil(
+      async () => (await byId(B, 'presence-current').getAttribute('data-status')) === 'dnd',
+      { timeout: 15_000, timeoutMsg: 'the status was not set' },
+    );
+    await shot(B, 'r07-presence-in-surgery');
+
+    // The clinician sees it in staff search, with her current duty.
+    await byId(A, 'nav-search').click();
+    await byId(A, 'search-input').setValue('ива');
+    const found = byId(A, 'search-result', '[data-login="ivanova"]');
+    await found.waitForDisplayed({ timeout: 15_000 });
+    const presence = found.$('[data-testid="search-presence"]');
+    await presence.waitForDisplayed({ timeout: 15_000 });
+    assert.equal(await presence.getAttribute('data-status'), 'dnd');
+    assert.match(await presence.getText(), /На операции.*Дежурит: Дежурный врач кардиологии/s);
+    await shot(A, 'r08-search-presence');
   });
 });

@@ -278,10 +278,7 @@ export class KsMessage extends KsStoreElement {
 
   /** RTE-1: to whom a message to a duty role went, and whether through the fallback. */
   private resolved() {
-    const m = this.message as UiMessage & {
-      resolvedTo?: { id: string; fullName: string; until: string | null }[];
-      resolution?: { roleId: string; source: string };
-    };
+    const m = this.message;
     if (!m.resolvedTo) return nothing;
     const zone =
       (m.resolution && this.store.role(m.resolution.roleId)?.timeZone) ??

@@ -1,6 +1,6 @@
 import { html, css, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import type { DutyRoleView, OnCallView } from '@konsilium/shared';
+import type { DutyRoleView, OnCallView, TeamView } from '@konsilium/shared';
 import { localTime } from '../data/roster-logic.js';
 import { msg } from '../i18n/translate.js';
 import { KsStoreElement } from './base.js';
@@ -69,7 +69,7 @@ export class KsOnCall extends KsStoreElement {
   /** Asks the hub again for every role on screen. */
   async refresh(): Promise<void> {
     try {
-      await this.store.loadRoles();
+      await Promise.all([this.store.loadRoles(), this.store.loadTeams()]);
       this.answers = new Map();
       this.loading.clear();
       this.requestUpdate();
@@ -109,6 +109,8 @@ export class KsOnCall extends KsStoreElement {
 
   override render() {
     const roles = this.visible();
+    const q = this.filter.trim().toLowerCase();
+    const teams = this.store.teams.filter((t) => !q || t.name.toLowerCase().includes(q));
     for (const r of roles) this.ask(r);
     return html`
       <div style="display:flex;gap:8px;align-items:center">
@@ -131,6 +133,14 @@ export class KsOnCall extends KsStoreElement {
       <ul aria-labelledby="oncall-h">
         ${roles.map((r) => this.row(r))}
       </ul>
+      ${
+        teams.length
+          ? html`<h3 id="teams-h">${msg('teams.title')}</h3>
+              <ul aria-labelledby="teams-h">
+                ${teams.map((t) => this.teamRow(t))}
+              </ul>`
+          : nothing
+      }
     `;
   }
 
@@ -187,6 +197,38 @@ export class KsOnCall extends KsStoreElement {
         ${icons.chat}${msg('oncall.write')}
       </button>
     </li>`;
+  }
+
+  private teamRow(team: TeamView) {
+    const roles = team.roleIds.map((id) => this.store.role(id)?.name).filter(Boolean);
+    return html`<li data-testid="team" data-team=${team.id}>
+      <div class="who">
+        <div class="name">${team.name}</div>
+        <div class="muted">
+          ${
+            team.kind === 'dynamic'
+              ? msg('teams.dynamic', { roles: roles.join(', ') || '—' })
+              : msg('teams.static', { n: team.memberIds.length })
+          }
+        </div>
+      </div>
+      <button
+        data-testid="team-write"
+        aria-label=${`${msg('teams.write')}: ${team.name}`}
+        @click=${() => void this.writeTeam(team)}
+      >
+        ${icons.chat}${msg('teams.write')}
+      </button>
+    </li>`;
+  }
+
+  private async writeTeam(team: TeamView): Promise<void> {
+    try {
+      const c = await this.store.openTeam(team);
+      this.dispatchEvent(new KsConversationOpenEvent(c.id));
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
   }
 
   private async write(roleId: string): Promise<void> {

@@ -56,11 +56,15 @@ export class KsPresence extends KsStoreElement {
   @state() private found: UserView[] = [];
   @state() private error = '';
   @state() private saved = '';
+  /** The hub asked for a delegate (the person is on duty now). */
+  @state() private delegateAsked = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   override connectedCallback(): void {
     super.connectedCallback();
     const inTwoHours = new Date(Date.now() + 2 * 3600_000);
+    const me = this.store.me;
+    if (me) this.store.loadPresence([me.id]).catch(() => undefined);
     this.until = `${String(inTwoHours.getHours()).padStart(2, '0')}:${String(inTwoHours.getMinutes()).padStart(2, '0')}`;
   }
 
@@ -68,7 +72,8 @@ export class KsPresence extends KsStoreElement {
     const me = this.store.me;
     const p = me ? this.store.presence.get(me.id) : undefined;
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    const needsDelegate = this.status !== 'available' && (p?.duties.length ?? 0) > 0;
+    const needsDelegate =
+      this.status !== 'available' && ((p?.duties.length ?? 0) > 0 || this.delegateAsked);
     return html`<fieldset data-testid="presence">
       <legend>${msg('presence.title')}</legend>
       <p data-testid="presence-current" data-status=${p?.status ?? ''}>
@@ -135,7 +140,13 @@ export class KsPresence extends KsStoreElement {
                         ${this.found.map(
                           (u) =>
                             html`<li>
-                              <button @click=${() => (this.delegate = u)}>${u.fullName}</button>
+                              <button
+                                data-testid="presence-delegate-pick"
+                                data-login=${u.login}
+                                @click=${() => (this.delegate = u)}
+                              >
+                                ${u.fullName}
+                              </button>
                             </li>`,
                         )}
                       </ul>`
@@ -199,6 +210,7 @@ export class KsPresence extends KsStoreElement {
       this.saved = msg('settings.saved');
     } catch (err) {
       const code = (err as { code?: string }).code;
+      if (code === 'rosters.delegate_required') this.delegateAsked = true;
       this.error =
         code === 'rosters.delegate_required'
           ? msg('presence.delegateRequired')

@@ -47,6 +47,7 @@ export class KsRoster extends KsStoreElement {
         border-collapse: collapse;
         width: 100%;
         min-width: 640px;
+        table-layout: fixed;
         font-size: 0.85em;
       }
       th,
@@ -56,9 +57,10 @@ export class KsRoster extends KsStoreElement {
         vertical-align: top;
         background: var(--ks-surface);
       }
-      th[scope='row'] {
+      th[scope='row'],
+      thead th:first-child {
         text-align: left;
-        max-width: 150px;
+        width: 150px;
       }
       td.gap {
         background: var(--ks-warn-bg);

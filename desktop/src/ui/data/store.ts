@@ -21,6 +21,7 @@ import {
   type OnCallView,
   type PresenceView,
   type ShiftView,
+  type TeamView,
   type UnitView,
   permissionsOf,
 } from '@konsilium/shared';
@@ -88,6 +89,7 @@ export class Store extends EventTarget {
   openConversation: string | null = null;
   /** Duty roles (active), units (flattened tree) and known presence by user id. */
   roles: DutyRoleView[] = [];
+  teams: TeamView[] = [];
   units: UnitView[] = [];
   readonly presence = new Map<string, PresenceView>();
   private readonly pendingUsers = new Set<string>();
@@ -462,6 +464,24 @@ export class Store extends EventTarget {
     const res = await this.hub.request<{ items: DutyRoleView[] }>('GET', '/api/v1/rosters/roles');
     this.roles = res.items.filter((r) => r.active);
     this.changed();
+  }
+
+  async loadTeams(): Promise<void> {
+    const res = await this.hub.request<{ items: TeamView[] }>('GET', '/api/v1/rosters/teams');
+    this.teams = res.items;
+    this.changed();
+  }
+
+  /** RTE-2: a group conversation with a team's members (a dynamic team: those on shift now). */
+  async openTeam(team: TeamView): Promise<ConversationView> {
+    const c = await this.hub.request<ConversationView>('POST', '/api/v1/conversations', {
+      kind: 'group',
+      teamId: team.id,
+      title: team.name,
+    });
+    this.upsertConversation(c);
+    if (!this.older.has(c.id)) await this.loadHistory(c.id);
+    return c;
   }
 
   role(id: string): DutyRoleView | undefined {

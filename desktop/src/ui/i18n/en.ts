@@ -167,6 +167,10 @@ export const en: Catalogue<'en'> = {
   'oncall.fallback': 'Role not covered — the fallback answers',
   'oncall.fallbackRole': 'Role not covered — “{role}” answers',
   'oncall.write': 'Message the role',
+  'teams.title': 'Teams',
+  'teams.write': 'Message the team',
+  'teams.dynamic': 'Everyone on shift: {roles}',
+  'teams.static': { one: '{n} member', other: '{n} members' },
 
   'roster.title': 'Duty roster',
   'roster.unit': 'Unit',

@@ -190,6 +190,14 @@ export const ru = {
   'oncall.fallback': 'Роль не закрыта — отвечает замещающий',
   'oncall.fallbackRole': 'Роль не закрыта — отвечает «{role}»',
   'oncall.write': 'Написать роли',
+  'teams.title': 'Команды',
+  'teams.write': 'Написать команде',
+  'teams.dynamic': 'Все, кто на смене: {roles}',
+  'teams.static': {
+    one: '{n} участник',
+    few: '{n} участника',
+    many: '{n} участников',
+  },
 
   'roster.title': 'График дежурств',
   'roster.unit': 'Отделение',

@@ -112,14 +112,26 @@ export class KsApp extends KsStoreElement {
       }
       nav button {
         flex: 1;
+        min-width: 0;
         border: none;
         border-radius: 0;
         border-bottom: 3px solid transparent;
         justify-content: center;
-        padding: 8px 4px;
+        padding: 8px 2px;
         font-size: 0.85em;
         flex-direction: column;
         gap: 2px;
+      }
+      nav button span {
+        max-width: 100%;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      @media (max-width: 400px) {
+        nav button {
+          font-size: 0.74em;
+        }
       }
       nav button[aria-current='page'] {
         border-bottom-color: var(--ks-accent);

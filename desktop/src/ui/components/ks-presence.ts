@@ -71,6 +71,7 @@ export class KsPresence extends KsStoreElement {
   override render() {
     const me = this.store.me;
     const p = me ? this.store.presence.get(me.id) : undefined;
+    if (p?.delegateId) this.store.ensureUsers([p.delegateId]);
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     const needsDelegate =
       this.status !== 'available' && ((p?.duties.length ?? 0) > 0 || this.delegateAsked);
@@ -82,6 +83,14 @@ export class KsPresence extends KsStoreElement {
             ? html`${msg(`presence.${p.status}`)}${
                 p.until
                   ? ` · ${msg('presence.until', { time: localTime(p.until, zone) })}`
+                  : nothing
+              }${
+                p.delegateId
+                  ? html`<br /><span data-testid="presence-current-delegate"
+                        >${msg('presence.delegatedTo', {
+                          name: this.store.userName(p.delegateId),
+                        })}</span
+                      >`
                   : nothing
               }${
                 p.duties.length

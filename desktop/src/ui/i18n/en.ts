@@ -215,6 +215,7 @@ export const en: Catalogue<'en'> = {
   'presence.delegateRequired': 'You are on duty: name who covers for you',
   'presence.needUntil': 'Give an end time',
   'presence.duties': 'On call: {roles}',
+  'presence.delegatedTo': 'Covering for me: {name}',
 
   'msg.resolvedTo': 'delivered to {people}',
   'msg.resolvedUntil': '{name}, on call until {time}',

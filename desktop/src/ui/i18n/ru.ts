@@ -262,6 +262,7 @@ export const ru = {
   'presence.delegateRequired': 'Вы на дежурстве: укажите, кто отвечает за вас',
   'presence.needUntil': 'Укажите, до какого времени',
   'presence.duties': 'Дежурит: {roles}',
+  'presence.delegatedTo': 'Отвечает за меня: {name}',
 
   'msg.resolvedTo': 'доставлено: {people}',
   'msg.resolvedUntil': '{name}, дежурит до {time}',

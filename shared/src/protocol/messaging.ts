@@ -25,6 +25,8 @@ export const BroadcastAudience = z
     unitIds: z.array(Id).max(50).optional(),
     categories: z.array(z.enum(STAFF_CATEGORIES)).max(STAFF_CATEGORIES.length).optional(),
     roles: z.array(z.enum(ROLES)).max(ROLES.length).optional(),
+    /** Teams (RTE-2): their members at the moment the broadcast is created. */
+    teamIds: z.array(Id).max(20).optional(),
   })
   .strict();
 

@@ -97,6 +97,7 @@ export class Conversations {
           ...new Set([
             ...others,
             ...(input.audience ? await this.people.audience(input.audience) : []),
+            ...(await this.teamAudience(input.audience?.teamIds ?? [])),
           ]),
         ].filter((id) => id !== actor.userId);
         if (recipients.length === 0) {
@@ -165,6 +166,22 @@ export class Conversations {
       );
       return { created: true, view };
     });
+  }
+
+  /** The active members of these teams now (a broadcast's team audience). */
+  private async teamAudience(teamIds: string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const [i, teamId] of teamIds.entries()) {
+      const members = await this.teams.members(teamId, this.clock.now()).catch((err: unknown) => {
+        if (err instanceof AppError) {
+          throw new AppError(err.code, { field: `audience.teamIds.${i}` });
+        }
+        throw err;
+      });
+      ids.push(...members.map((p) => p.id));
+    }
+    const active = await this.people.activeIds(ids);
+    return [...new Set(ids)].filter((id) => active.has(id));
   }
 
   /**

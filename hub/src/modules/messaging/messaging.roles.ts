@@ -26,6 +26,17 @@ const needsHandoff = (m: MessageRow) =>
   m.priority === 'urgent' || m.priority === 'critical' || m.kind === 'order';
 
 /**
+ * Who holds a message of a role that passes on now: the outgoing people it
+ * went to, or, for a message that went to the fallback during a gap and was
+ * not handed on since, its fallback people (the gap ends when someone comes in).
+ */
+function holders(r: StoredResolution, outgoing: ReadonlySet<string>): string[] {
+  const out = r.people.filter((p) => outgoing.has(p.id)).map((p) => p.id);
+  if (out.length > 0) return out;
+  return r.source === 'fallback' && r.handoffs.length === 0 ? r.people.map((p) => p.id) : [];
+}
+
+/**
  * Roster events into the messaging stream: hand-off of unacknowledged urgent
  * and critical messages and orders of a role at a shift change (RTE-1), and
  * roster notifications as per-user stream events (with a `seq`, so they
@@ -88,7 +99,7 @@ export class RoleEvents {
     outgoing: string[];
     incoming: string[];
   }): Promise<void> {
-    if (e.incoming.length === 0 || e.outgoing.length === 0) return;
+    if (e.incoming.length === 0) return;
     const convs = await this.db.manager.findBy(ConversationEntity, { roleId: e.roleId });
     if (convs.length === 0) return;
     const answer = await this.oncall.resolve(e.roleId, new Date(e.at));
@@ -115,7 +126,7 @@ export class RoleEvents {
         const accepted = (acks.get(m.id) ?? []).some((a) =>
           ACCEPTING_RESPONSES.includes(a.response as AckResponse),
         );
-        return !accepted && r.people.some((p) => out.has(p.id));
+        return !accepted && holders(r, out).length > 0;
       });
       if (pending.length) work.push({ conversationId: c.id, messageIds: pending.map((m) => m.id) });
     }
@@ -143,7 +154,7 @@ export class RoleEvents {
         for (const id of messageIds) {
           const row = await s.tx.findOneByOrFail(MessageEntity, { id });
           const r = JSON.parse(row.resolution!) as StoredResolution;
-          const was = r.people.filter((p) => out.has(p.id)).map((p) => p.id);
+          const was = holders(r, out);
           for (const u of was) from.add(u);
           const known = new Set(r.people.map((p) => p.id));
           r.people.push(...incoming.filter((p) => !known.has(p.id)));

@@ -266,6 +266,15 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
       { timeout: 20_000, timeoutMsg: 'the team conversation did not reach the person on shift' },
     );
 
+    // The clinician looks ivanova up: available, on call for the role.
+    await byId(A, 'nav-search').click();
+    await byId(A, 'search-input').setValue('ива');
+    const found = byId(A, 'search-result', '[data-login="ivanova"]');
+    await found.waitForDisplayed({ timeout: 15_000 });
+    const presence = found.$('[data-testid="search-presence"]');
+    await presence.waitForDisplayed({ timeout: 15_000 });
+    assert.equal(await presence.getAttribute('data-status'), 'available');
+
     // Presence: ivanova, on duty, goes into surgery; the hub wants a delegate first.
     await byId(B, 'nav-duty').click();
     await byId(B, 'presence-status').selectByAttribute('value', 'dnd');
@@ -282,14 +291,11 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
     );
     await shot(B, 'r07-presence-in-surgery');
 
-    // The clinician sees it in staff search, with her current duty.
-    await byId(A, 'nav-search').click();
-    await byId(A, 'search-input').setValue('ива');
-    const found = byId(A, 'search-result', '[data-login="ivanova"]');
-    await found.waitForDisplayed({ timeout: 15_000 });
-    const presence = found.$('[data-testid="search-presence"]');
-    await presence.waitForDisplayed({ timeout: 15_000 });
-    assert.equal(await presence.getAttribute('data-status'), 'dnd');
+    // The clinician's search result changes by itself (pushed), with her current duty.
+    await A.waitUntil(async () => (await presence.getAttribute('data-status')) === 'dnd', {
+      timeout: 15_000,
+      timeoutMsg: 'the presence change was not pushed to the watcher',
+    });
     assert.match(await presence.getText(), /На операции.*Дежурит: Дежурный врач кардиологии/s);
     await shot(A, 'r08-search-presence');
   });

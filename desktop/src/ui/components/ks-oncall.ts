@@ -60,6 +60,7 @@ export class KsOnCall extends KsStoreElement {
   @state() private answers = new Map<string, OnCallView>();
   @state() private error = '';
   private loading = new Set<string>();
+  private seenVersion = 0;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -108,6 +109,12 @@ export class KsOnCall extends KsStoreElement {
   }
 
   override render() {
+    if (this.seenVersion !== this.store.rosterVersion) {
+      // A roster changed: ask again for every role on screen.
+      this.seenVersion = this.store.rosterVersion;
+      this.answers = new Map();
+      this.loading.clear();
+    }
     const roles = this.visible();
     const q = this.filter.trim().toLowerCase();
     const teams = this.store.teams.filter((t) => !q || t.name.toLowerCase().includes(q));

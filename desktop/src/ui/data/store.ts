@@ -92,6 +92,8 @@ export class Store extends EventTarget {
   teams: TeamView[] = [];
   units: UnitView[] = [];
   readonly presence = new Map<string, PresenceView>();
+  /** Bumped when the hub says a roster changed (screens that show on-call answers ask again). */
+  rosterVersion = 0;
   private readonly pendingUsers = new Set<string>();
 
   constructor(baseUrl: string) {
@@ -108,6 +110,18 @@ export class Store extends EventTarget {
     this.hub.on('message.receipt', (r) => this.onReceipt(r));
     this.hub.on('conversation.created', (c) => this.upsertConversation(c));
     this.hub.on('conversation.updated', (c) => this.upsertConversation(c));
+    this.hub.on('presence.changed', (p) => this.onPresence(p));
+    for (const event of [
+      'roster.shifts_published',
+      'roster.shift_changed',
+      'roster.shift_cancelled',
+      'roster.taken_over',
+      'roster.swap_applied',
+    ])
+      this.hub.on(event as 'roster.shift_changed', () => {
+        this.rosterVersion++;
+        this.changed();
+      });
   }
 
   /** Tells the components to re-render. */
@@ -281,7 +295,7 @@ export class Store extends EventTarget {
       `/api/v1/directory/users?q=${encodeURIComponent(q)}&limit=30`,
     );
     for (const u of res.items) this.users.set(u.id, u);
-    this.loadPresence(res.items.map((u) => u.id)).catch(() => undefined);
+    this.watchPresence(res.items.map((u) => u.id)).catch(() => undefined);
     return res;
   }
 
@@ -555,6 +569,25 @@ export class Store extends EventTarget {
       `/api/v1/presence?userIds=${ids.join(',')}`,
     );
     for (const p of res.items) this.presence.set(p.userId, p);
+    this.changed();
+  }
+
+  /** Loads these people's presence and asks the hub to push their changes (`presence.changed`). */
+  async watchPresence(userIds: readonly string[]): Promise<void> {
+    const ids = [...new Set(userIds)].slice(0, 200);
+    const res = await this.hub.request<{ items: PresenceView[] }>(
+      'POST',
+      '/api/v1/presence/watch',
+      { userIds: ids },
+    );
+    for (const p of res.items) this.presence.set(p.userId, p);
+    this.changed();
+  }
+
+  private onPresence(data: unknown): void {
+    const p = data as Partial<PresenceView> | null;
+    if (!p || typeof p.userId !== 'string' || typeof p.status !== 'string') return;
+    this.presence.set(p.userId, p as PresenceView);
     this.changed();
   }
 

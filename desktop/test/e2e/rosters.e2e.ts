@@ -129,6 +129,12 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
       admin.token,
       { name: 'Дежурный врач кардиологии (палаты)', unitId: ward.id },
     );
+    // A reserve role nobody covers: its gap falls back to the role above.
+    const reserve = await api<{ id: string }>(url, '/api/v1/rosters/roles', admin.token, {
+      name: 'Резервный врач (палаты)',
+      unitId: ward.id,
+      fallback: { kind: 'role', id: role.id },
+    });
     const team = await api<{ id: string }>(url, '/api/v1/rosters/teams', admin.token, {
       name: 'Бригада кардиологии (палаты)',
       kind: 'dynamic',
@@ -266,6 +272,36 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
       { timeout: 20_000, timeoutMsg: 'the team conversation did not reach the person on shift' },
     );
 
+    // The reserve role has a gap: the panel says the fallback answers, and a message to it
+    // goes to ivanova with the fallback noted.
+    await byId(A, 'nav-duty').click();
+    await byId(A, 'oncall-filter').setValue('палаты');
+    const reserveRow = byId(A, 'oncall-role', `[data-role="${reserve.id}"]`);
+    await reserveRow.waitForDisplayed({ timeout: 15_000 });
+    await reserveRow
+      .$(`[data-testid="oncall-person"][data-user="${ivanova.id}"]`)
+      .waitForDisplayed({ timeout: 15_000 });
+    assert.match(
+      await reserveRow.$('[data-testid="oncall-fallback"]').getText(),
+      /Роль не закрыта — отвечает «Дежурный врач кардиологии \(палаты\)»/,
+    );
+    await shot(A, 'r07-oncall-fallback');
+    await reserveRow.$('[data-testid="oncall-write"]').click();
+    await A.waitUntil(
+      async () => (await text(A, 'conversation-title')).includes('Резервный врач'),
+      {
+        timeout: 15_000,
+        timeoutMsg: 'the reserve role conversation did not open',
+      },
+    );
+    await byId(A, 'composer-text').setValue('Кто сегодня в резерве?');
+    await byId(A, 'composer-send').click();
+    const viaFallback = byId(A, 'message-fallback');
+    await viaFallback.waitForDisplayed({ timeout: 15_000 });
+    assert.match(await viaFallback.getText(), /доставлено замещающему/);
+    assert.match(await text(A, 'message-resolved'), /доставлено: Иванова Е\. С\./);
+    await shot(A, 'r08-role-message-fallback');
+
     // The clinician looks ivanova up: available, on call for the role.
     await byId(A, 'nav-search').click();
     await byId(A, 'search-input').setValue('ива');
@@ -289,7 +325,7 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
       async () => (await byId(B, 'presence-current').getAttribute('data-status')) === 'dnd',
       { timeout: 15_000, timeoutMsg: 'the status was not set' },
     );
-    await shot(B, 'r07-presence-in-surgery');
+    await shot(B, 'r09-presence-in-surgery');
 
     // The clinician's search result changes by itself (pushed), with her current duty.
     await A.waitUntil(async () => (await presence.getAttribute('data-status')) === 'dnd', {
@@ -297,6 +333,6 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
       timeoutMsg: 'the presence change was not pushed to the watcher',
     });
     assert.match(await presence.getText(), /На операции.*Дежурит: Дежурный врач кардиологии/s);
-    await shot(A, 'r08-search-presence');
+    await shot(A, 'r10-search-presence');
   });
 });

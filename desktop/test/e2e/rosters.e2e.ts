@@ -195,6 +195,19 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
     assert.match(await text(A, 'roster-status'), /Опубликована 1 смена/);
     await shot(A, 'r03-roster-published');
 
+    // The month view shows the same published shift.
+    await byId(A, 'roster-span').click();
+    let monthCell = byId(A, 'roster-cell', `[data-role="${role.id}"][data-date="${date}"]`);
+    if (!(await monthCell.isExisting())) {
+      await byId(A, 'roster-prev').click();
+      monthCell = byId(A, 'roster-cell', `[data-role="${role.id}"][data-date="${date}"]`);
+    }
+    await monthCell
+      .$('[data-testid="roster-shift"][data-state="published"]')
+      .waitForDisplayed({ timeout: 15_000 });
+    assert.ok((await A.$$('>>>[data-testid="roster-cell"]').length) >= 28 * 2);
+    await shot(A, 'r03b-roster-month');
+
     // The hub agrees: ivanova is on call for the role now.
     const onCall = await api<{ people: { id: string }[]; source: string }>(
       url,

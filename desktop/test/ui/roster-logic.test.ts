@@ -6,6 +6,8 @@ import {
   gapOn,
   localDate,
   localTime,
+  monthDates,
+  addMonths,
   presetTimes,
   shiftsOn,
   shortName,
@@ -83,6 +85,16 @@ describe('ui: roster helpers (local times in a unit zone)', () => {
       '2027-01-02',
       '2027-01-03',
     ]);
+  });
+
+  it('lists the days of a month and steps by months', () => {
+    const feb = monthDates('2028-02-15');
+    assert.equal(feb.length, 29);
+    assert.equal(feb[0], '2028-02-01');
+    assert.equal(feb[28], '2028-02-29');
+    assert.equal(monthDates('2026-11-30').length, 30);
+    assert.equal(addMonths('2026-12-31', 1), '2027-01-01');
+    assert.equal(addMonths('2026-01-15', -1), '2025-12-01');
   });
 
   it('builds day, night (across midnight) and «сутки» shifts in the unit zone', () => {

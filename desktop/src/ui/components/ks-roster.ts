@@ -10,6 +10,8 @@ import {
   presetTimes,
   shiftsOn,
   weekDates,
+  monthDates,
+  addMonths,
   weekStart,
   zonedInstant,
   type ShiftPreset,
@@ -61,6 +63,10 @@ export class KsRoster extends KsStoreElement {
       thead th:first-child {
         text-align: left;
         width: 150px;
+      }
+      table.month {
+        min-width: 1800px;
+        font-size: 0.75em;
       }
       td.gap {
         background: var(--ks-warn-bg);
@@ -116,6 +122,8 @@ export class KsRoster extends KsStoreElement {
 
   @state() private unitId = '';
   @state() private monday = '';
+  /** Week or month on screen (the month holding `monday`'s week start when switched). */
+  @state() private span: 'week' | 'month' = 'week';
   @state() private shifts: ShiftView[] = [];
   @state() private report: CoverageReport | null = null;
   @state() private cell: { roleId: string; date: string } | null = null;
@@ -163,11 +171,17 @@ export class KsRoster extends KsStoreElement {
     );
   }
 
+  private days(): string[] {
+    if (!this.monday) return [];
+    return this.span === 'week' ? weekDates(this.monday) : monthDates(this.monday);
+  }
+
   private period(): { from: string; to: string } {
+    const days = this.days();
     const zone = this.zone();
     return {
-      from: zonedInstant(this.monday, '00:00', zone).toISOString(),
-      to: zonedInstant(addDays(this.monday, 7), '00:00', zone).toISOString(),
+      from: zonedInstant(days[0]!, '00:00', zone).toISOString(),
+      to: zonedInstant(addDays(days[days.length - 1]!, 1), '00:00', zone).toISOString(),
     };
   }
 
@@ -194,7 +208,7 @@ export class KsRoster extends KsStoreElement {
 
   override render() {
     const zone = this.zone();
-    const days = this.monday ? weekDates(this.monday) : [];
+    const days = this.days();
     const roles = this.rolesOfUnit();
     const conflicts = conflictedShifts(this.report);
     const drafts = this.shifts.filter((s) => s.state === 'draft').length;
@@ -224,18 +238,29 @@ export class KsRoster extends KsStoreElement {
         </select>
       </div>
       <div class="bar">
-        <button data-testid="roster-prev" @click=${() => this.shiftWeek(-7)}>
-          ${msg('roster.prevWeek')}
+        <button
+          data-testid="roster-span"
+          aria-pressed=${this.span === 'month' ? 'true' : 'false'}
+          @click=${() => this.toggleSpan()}
+        >
+          ${msg(this.span === 'week' ? 'roster.showMonth' : 'roster.showWeek')}
+        </button>
+        <button data-testid="roster-prev" @click=${() => this.move(-1)}>
+          ${msg(this.span === 'week' ? 'roster.prevWeek' : 'roster.prevMonth')}
         </button>
         <span data-testid="roster-week"
-          >${days.length ? `${dayLabel(days[0]!)} – ${dayLabel(days[6]!)}` : ''}</span
+          >${days.length ? `${dayLabel(days[0]!)} – ${dayLabel(days[days.length - 1]!)}` : ''}</span
         >
-        <button data-testid="roster-next" @click=${() => this.shiftWeek(7)}>
-          ${msg('roster.nextWeek')}
+        <button data-testid="roster-next" @click=${() => this.move(1)}>
+          ${msg(this.span === 'week' ? 'roster.nextWeek' : 'roster.nextMonth')}
         </button>
-        <button data-testid="roster-copy" @click=${() => void this.copyWeek()}>
-          ${msg('roster.copyWeek')}
-        </button>
+        ${
+          this.span === 'week'
+            ? html`<button data-testid="roster-copy" @click=${() => void this.copyWeek()}>
+                ${msg('roster.copyWeek')}
+              </button>`
+            : nothing
+        }
         <button
           class="primary"
           data-testid="roster-publish"
@@ -261,7 +286,7 @@ export class KsRoster extends KsStoreElement {
           : nothing
       }
       <div class="grid">
-        <table data-testid="roster-grid">
+        <table data-testid="roster-grid" class=${this.span}>
           <thead>
             <tr>
               <th scope="col">${msg('roster.role')}</th>
@@ -464,8 +489,16 @@ export class KsRoster extends KsStoreElement {
     }
   }
 
-  private shiftWeek(days: number): void {
-    this.monday = addDays(this.monday, days);
+  private toggleSpan(): void {
+    this.span = this.span === 'week' ? 'month' : 'week';
+    if (this.span === 'week') this.monday = weekStart(this.monday);
+    this.cell = null;
+    void this.reload();
+  }
+
+  private move(step: number): void {
+    this.monday =
+      this.span === 'week' ? addDays(this.monday, 7 * step) : addMonths(this.monday, step);
     this.cell = null;
     void this.reload();
   }

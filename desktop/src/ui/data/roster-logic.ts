@@ -100,6 +100,20 @@ export function weekDates(monday: string): string[] {
   return Array.from({ length: 7 }, (_, i) => addDays(monday, i));
 }
 
+/** Every local date of the month holding `date`. */
+export function monthDates(date: string): string[] {
+  const first = `${date.slice(0, 8)}01`;
+  const out: string[] = [];
+  for (let d = first; d.slice(0, 7) === first.slice(0, 7); d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+/** The first day of the month `n` months after the one holding `date`. */
+export function addMonths(date: string, n: number): string {
+  const [y, m] = date.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m - 1 + n, 1)).toISOString().slice(0, 10);
+}
+
 /** Start and end (ISO, UTC) of a preset shift on local date `date` in `zone`. */
 export function presetTimes(
   preset: ShiftPreset,

@@ -204,6 +204,10 @@ export const ru = {
   'roster.role': 'Роль',
   'roster.prevWeek': '← Неделя',
   'roster.nextWeek': 'Неделя →',
+  'roster.prevMonth': '← Месяц',
+  'roster.nextMonth': 'Месяц →',
+  'roster.showMonth': 'Месяц',
+  'roster.showWeek': 'Неделя',
   'roster.copyWeek': 'Копировать на следующую неделю',
   'roster.publish': {
     one: 'Опубликовать ({n} черновик)',

@@ -206,6 +206,7 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
       .$('[data-testid="roster-shift"][data-state="published"]')
       .waitForDisplayed({ timeout: 15_000 });
     assert.ok((await A.$$('>>>[data-testid="roster-cell"]').length) >= 28 * 2);
+    await monthCell.scrollIntoView();
     await shot(A, 'r03b-roster-month');
 
     // The hub agrees: ivanova is on call for the role now.

@@ -6,21 +6,27 @@
  * Screenshots of each main screen go to artifacts/screenshots/.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { remote } from 'webdriverio';
+import { join } from 'node:path';
+import {
+  api,
+  byId,
+  CHROMEDRIVER,
+  CHROMIUM,
+  openBrowser,
+  PASSWORD,
+  ROOT,
+  shot,
+  signIn,
+  SHOTS,
+  startHub,
+  text,
+  type Browser,
+} from './support.js';
 
-type Browser = WebdriverIO.Browser;
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMEDRIVER = '/usr/bin/chromedriver';
-const SHOTS = join(ROOT, 'artifacts', 'screenshots');
-const PASSWORD = 'konsilium-demo';
 /** A 16×8 PNG (red and white stripes) as the image attachment. */
 const PNG_BASE64 =
   'iVBORw0KGgoAAAANSUhEUgAAABAAAAAICAYAAADwdn+XAAAAKUlEQVR4AaXBAQ0AMBADIT6Zf8s3EYWLDJ6yuMjgKYuLDJ6yuMjgKYsPJkoQBbUecM4AAAAASUVORK5CYII=';
@@ -29,102 +35,6 @@ const PATIENT = {
   value: 'MRN-4711',
   display: 'Петров П. П., 64 г., палата 12',
 };
-
-/** Starts `node hub/dist/src/main.js --demo` on a free port; resolves with its URL. */
-function startHub(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(ROOT, 'hub', 'dist', 'src', 'main.js'), '--demo'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      KONSILIUM_PORT: '0',
-      KONSILIUM_HOST: '127.0.0.1',
-      KONSILIUM_DATA_DIR: dataDir,
-      KONSILIUM_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((res, rej) => {
-    let out = '';
-    const timer = setTimeout(() => rej(new Error(`hub did not start:\n${out}`)), 60_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /running at (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        res({ url: m[1]!, child });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      rej(new Error(`hub exited with ${code}:\n${out}`));
-    });
-  });
-}
-
-function openBrowser(profile: string): Promise<Browser> {
-  return remote({
-    logLevel: 'warn',
-    capabilities: {
-      browserName: 'chrome',
-      'goog:chromeOptions': {
-        binary: CHROMIUM,
-        args: [
-          '--headless=new',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-dev-shm-usage',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--window-size=460,900',
-          `--user-data-dir=${profile}`,
-        ],
-      },
-      'wdio:chromedriverOptions': { binary: CHROMEDRIVER },
-    },
-  });
-}
-
-/** An element by `data-testid`, looked up through every shadow root. */
-function byId(b: Browser, id: string, extra = '') {
-  return b.$(`>>>[data-testid="${id}"]${extra}`);
-}
-
-async function text(b: Browser, id: string, extra = ''): Promise<string> {
-  const el = byId(b, id, extra);
-  await el.waitForDisplayed({ timeout: 15_000 });
-  return el.getText();
-}
-
-async function shot(b: Browser, name: string): Promise<void> {
-  await b.pause(250); // let fonts and the last render settle
-  await b.saveScreenshot(join(SHOTS, `${name}.png`));
-}
-
-async function signIn(b: Browser, url: string, login: string): Promise<void> {
-  await b.url(url);
-  await byId(b, 'signin-login').waitForDisplayed({ timeout: 20_000 });
-  await byId(b, 'signin-login').setValue(login);
-  await byId(b, 'signin-password').setValue(PASSWORD);
-  await byId(b, 'signin-submit').click();
-  await byId(b, 'nav-conversations').waitForDisplayed({ timeout: 20_000 });
-}
-
-async function api<T>(url: string, path: string, token: string | null, body?: unknown): Promise<T> {
-  const res = await fetch(url + path, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  assert.ok(res.status < 400, `${path}: ${res.status}`);
-  return (await res.json()) as T;
-}
 
 describe('web client end to end (two browsers, real hub, demo hospital)', function () {
   this.timeout(180_000);

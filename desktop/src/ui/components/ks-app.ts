@@ -13,6 +13,7 @@ import './ks-staff-search.js';
 import './ks-patient-banner.js';
 import './ks-inbox.js';
 import './ks-settings.js';
+import './ks-duty.js';
 
 /** The root: sign-in or the signed-in shell (navigation, patient banner, the current screen). */
 @customElement('ks-app')
@@ -111,14 +112,26 @@ export class KsApp extends KsStoreElement {
       }
       nav button {
         flex: 1;
+        min-width: 0;
         border: none;
         border-radius: 0;
         border-bottom: 3px solid transparent;
         justify-content: center;
-        padding: 8px 4px;
+        padding: 8px 2px;
         font-size: 0.85em;
         flex-direction: column;
         gap: 2px;
+      }
+      nav button span {
+        max-width: 100%;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      @media (max-width: 400px) {
+        nav button {
+          font-size: 0.74em;
+        }
       }
       nav button[aria-current='page'] {
         border-bottom-color: var(--ks-accent);
@@ -236,6 +249,7 @@ export class KsApp extends KsStoreElement {
             : nothing,
         )}
         ${tab('search', msg('nav.search'), icons.search)}
+        ${tab('duty', msg('nav.duty'), icons.duty)}
         ${tab('settings', msg('nav.settings'), icons.settings)}
       </nav>
       <ks-patient-banner .store=${s}></ks-patient-banner>
@@ -269,6 +283,8 @@ export class KsApp extends KsStoreElement {
         return html`<ks-staff-search .store=${s} .mode=${this.searchMode}></ks-staff-search>`;
       case 'inbox':
         return html`<ks-inbox .store=${s}></ks-inbox>`;
+      case 'duty':
+        return html`<ks-duty .store=${s}></ks-duty>`;
       case 'settings':
         return html`<ks-settings .store=${s}></ks-settings>`;
       default:

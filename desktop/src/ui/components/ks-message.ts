@@ -2,6 +2,7 @@ import { html, css, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { AckResponse } from '@konsilium/shared';
 import { ACK_BUTTONS, needsAck, notReadBy, type UiMessage } from '../data/logic.js';
+import { localTime, shortName } from '../data/roster-logic.js';
 import { formatSize, getLocale, msg } from '../i18n/translate.js';
 import { KsMessageForwardEvent, KsMessageReplyEvent } from './events.js';
 import { icons } from './icons.js';
@@ -215,7 +216,7 @@ export class KsMessage extends KsStoreElement {
             </div>`
           : nothing
       }
-      ${this.mine ? this.receipts() : nothing}
+      ${this.mine ? this.resolved() : nothing} ${this.mine ? this.receipts() : nothing}
       ${!this.mine && needsAck(m) && !myAck ? this.ackBar() : nothing}
       ${
         m.recalledAt
@@ -273,6 +274,28 @@ export class KsMessage extends KsStoreElement {
         () => undefined,
       );
     }
+  }
+
+  /** RTE-1: to whom a message to a duty role went, and whether through the fallback. */
+  private resolved() {
+    const m = this.message;
+    if (!m.resolvedTo) return nothing;
+    const zone =
+      (m.resolution && this.store.role(m.resolution.roleId)?.timeZone) ??
+      Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const people = m.resolvedTo.map((p) =>
+      p.until
+        ? msg('msg.resolvedUntil', { name: shortName(p.fullName), time: localTime(p.until, zone) })
+        : shortName(p.fullName),
+    );
+    return html`<div class="muted" data-testid="message-resolved">
+      ${msg('msg.resolvedTo', { people: people.join('; ') })}
+      ${
+        m.resolution?.source === 'fallback'
+          ? html`<div data-testid="message-fallback">${msg('msg.resolvedFallback')}</div>`
+          : nothing
+      }
+    </div>`;
   }
 
   private receipts() {

@@ -1,6 +1,7 @@
 import { html, css, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { UserView } from '@konsilium/shared';
+import { localTime } from '../data/roster-logic.js';
 import { msg } from '../i18n/translate.js';
 import { KsStoreElement } from './base.js';
 import { KsConversationOpenEvent } from './events.js';
@@ -50,6 +51,14 @@ export class KsStaffSearch extends KsStoreElement {
       }
       .name {
         font-weight: 600;
+      }
+      .presence {
+        font-size: 0.85em;
+        font-weight: 600;
+      }
+      .presence-busy,
+      .presence-dnd {
+        color: var(--ks-urgent-fg);
       }
       .actions {
         display: flex;
@@ -133,6 +142,7 @@ export class KsStaffSearch extends KsStoreElement {
                   <div class="name">${u.fullName}</div>
                   <div class="muted">${[u.position, u.specialty].filter(Boolean).join(' · ')}</div>
                   <div class="muted">${u.units.map((x) => x.name).join(', ')}</div>
+                  ${this.presence(u.id)}
                 </div>
                 ${
                   forPatient
@@ -155,6 +165,28 @@ export class KsStaffSearch extends KsStoreElement {
           )}
       </ul>
     `;
+  }
+
+  /** DIR-5: the person's presence and current duties, when the hub told us. */
+  private presence(userId: string) {
+    const p = this.store.presence.get(userId);
+    if (!p) return nothing;
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return html`<div data-testid="search-presence" data-status=${p.status}>
+      <span class="presence presence-${p.status}">${msg(`presence.${p.status}`)}</span>${
+        p.until && p.source === 'manual'
+          ? html`<span class="muted">
+              · ${msg('presence.until', { time: localTime(p.until, zone) })}</span
+            >`
+          : nothing
+      }${
+        p.duties.length
+          ? html`<div class="muted">
+              ${msg('presence.duties', { roles: p.duties.map((d) => d.roleName).join(', ') })}
+            </div>`
+          : nothing
+      }
+    </div>`;
   }
 
   private onInput(e: Event): void {

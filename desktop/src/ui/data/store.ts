@@ -16,6 +16,14 @@ import {
   type MessageKind,
   type ReceiptEvent,
   type UserView,
+  type CoverageReport,
+  type DutyRoleView,
+  type OnCallView,
+  type PresenceView,
+  type ShiftView,
+  type TeamView,
+  type UnitView,
+  permissionsOf,
 } from '@konsilium/shared';
 import type { DockMode } from '../../common/bridge.js';
 import type { PatientContextUpdate } from '../../common/patient-context.js';
@@ -79,6 +87,13 @@ export class Store extends EventTarget {
   embedOrigins: string[] = [];
   /** The conversation on screen (receipts are sent for it while the page is visible). */
   openConversation: string | null = null;
+  /** Duty roles (active), units (flattened tree) and known presence by user id. */
+  roles: DutyRoleView[] = [];
+  teams: TeamView[] = [];
+  units: UnitView[] = [];
+  readonly presence = new Map<string, PresenceView>();
+  /** Bumped when the hub says a roster changed (screens that show on-call answers ask again). */
+  rosterVersion = 0;
   private readonly pendingUsers = new Set<string>();
 
   constructor(baseUrl: string) {
@@ -95,6 +110,18 @@ export class Store extends EventTarget {
     this.hub.on('message.receipt', (r) => this.onReceipt(r));
     this.hub.on('conversation.created', (c) => this.upsertConversation(c));
     this.hub.on('conversation.updated', (c) => this.upsertConversation(c));
+    this.hub.on('presence.changed', (p) => this.onPresence(p));
+    for (const event of [
+      'roster.shifts_published',
+      'roster.shift_changed',
+      'roster.shift_cancelled',
+      'roster.taken_over',
+      'roster.swap_applied',
+    ])
+      this.hub.on(event as 'roster.shift_changed', () => {
+        this.rosterVersion++;
+        this.changed();
+      });
   }
 
   /** Tells the components to re-render. */
@@ -164,6 +191,8 @@ export class Store extends EventTarget {
     this.older.clear();
     this.readSeq.clear();
     this.openConversation = null;
+    this.roles = [];
+    this.presence.clear();
     await this.forgetToken();
     this.changed();
   }
@@ -172,7 +201,12 @@ export class Store extends EventTarget {
     if (this.me) this.users.set(this.me.id, this.me);
     this.changed();
     this.hub.connect().catch(() => undefined);
-    await Promise.all([this.loadConversations(), this.loadQuickReplies()]);
+    await Promise.all([
+      this.loadConversations(),
+      this.loadQuickReplies(),
+      this.loadRoles().catch(() => undefined),
+      this.me ? this.loadPresence([this.me.id]).catch(() => undefined) : undefined,
+    ]);
   }
 
   // -------------------------------------------------------------------------
@@ -261,6 +295,7 @@ export class Store extends EventTarget {
       `/api/v1/directory/users?q=${encodeURIComponent(q)}&limit=30`,
     );
     for (const u of res.items) this.users.set(u.id, u);
+    this.watchPresence(res.items.map((u) => u.id)).catch(() => undefined);
     return res;
   }
 
@@ -280,6 +315,8 @@ export class Store extends EventTarget {
   /** A conversation's name: its title, or the other person of a direct one. */
   title(c: ConversationView): string {
     if (c.title) return c.title;
+    const roleId = (c as { roleId?: string | null }).roleId;
+    if (roleId) return this.role(roleId)?.name ?? '…';
     const others = c.members.filter((m) => m.userId !== this.me?.id);
     if (others.length === 0) return this.me?.shortName ?? '';
     return others.map((m) => this.userName(m.userId)).join(', ');
@@ -413,6 +450,162 @@ export class Store extends EventTarget {
       // Not recorded: try again on the next look.
       this.readSeq.set(conversationId, 0);
     });
+  }
+
+  // -------------------------------------------------------------------------
+  // Rosters, on call, role addressing and presence
+
+  /** Whether the signed-in person plans rosters (`rosters.manage`). */
+  canManageRosters(): boolean {
+    return this.me ? permissionsOf(this.me.roles).has('rosters.manage') : false;
+  }
+
+  async loadUnits(): Promise<void> {
+    const res = await this.hub.request<{ items: UnitView[] }>('GET', '/api/v1/directory/units');
+    const flat: UnitView[] = [];
+    const walk = (list: UnitView[]) => {
+      for (const u of list) {
+        flat.push(u);
+        walk(u.children);
+      }
+    };
+    walk(res.items);
+    this.units = flat;
+    this.changed();
+  }
+
+  async loadRoles(): Promise<void> {
+    const res = await this.hub.request<{ items: DutyRoleView[] }>('GET', '/api/v1/rosters/roles');
+    this.roles = res.items.filter((r) => r.active);
+    this.changed();
+  }
+
+  async loadTeams(): Promise<void> {
+    const res = await this.hub.request<{ items: TeamView[] }>('GET', '/api/v1/rosters/teams');
+    this.teams = res.items;
+    this.changed();
+  }
+
+  /** RTE-2: a group conversation with a team's members (a dynamic team: those on shift now). */
+  async openTeam(team: TeamView): Promise<ConversationView> {
+    const c = await this.hub.request<ConversationView>('POST', '/api/v1/conversations', {
+      kind: 'group',
+      teamId: team.id,
+      title: team.name,
+    });
+    this.upsertConversation(c);
+    if (!this.older.has(c.id)) await this.loadHistory(c.id);
+    return c;
+  }
+
+  role(id: string): DutyRoleView | undefined {
+    return this.roles.find((r) => r.id === id);
+  }
+
+  async shifts(roleIds: readonly string[], from: string, to: string): Promise<ShiftView[]> {
+    const lists = await Promise.all(
+      roleIds.map((roleId) =>
+        this.hub.request<{ items: ShiftView[] }>(
+          'GET',
+          `/api/v1/rosters/shifts?roleId=${roleId}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+        ),
+      ),
+    );
+    const items = lists.flatMap((l) => l.items);
+    this.ensureUsers(items.map((s) => s.userId));
+    return items;
+  }
+
+  coverage(unitId: string, from: string, to: string): Promise<CoverageReport> {
+    return this.hub.request<CoverageReport>(
+      'GET',
+      `/api/v1/rosters/coverage?unitId=${unitId}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&includeDrafts=true`,
+    );
+  }
+
+  createShift(body: {
+    roleId: string;
+    userId: string;
+    start: string;
+    end: string;
+    draft: boolean;
+  }): Promise<ShiftView> {
+    return this.hub.request<ShiftView>('POST', '/api/v1/rosters/shifts', body);
+  }
+
+  cancelShift(id: string): Promise<ShiftView> {
+    return this.hub.request<ShiftView>('DELETE', `/api/v1/rosters/shifts/${id}`);
+  }
+
+  publish(roleId: string, from: string, to: string): Promise<{ published: number }> {
+    return this.hub.request<{ published: number }>('POST', '/api/v1/rosters/publish', {
+      roleId,
+      from,
+      to,
+    });
+  }
+
+  onCall(roleId: string): Promise<OnCallView> {
+    return this.hub.request<OnCallView>('GET', `/api/v1/oncall?roleId=${roleId}`);
+  }
+
+  /** RTE-1: the caller's conversation with a duty role (found or created). */
+  async openRole(roleId: string): Promise<ConversationView> {
+    const c = await this.hub.request<ConversationView>('POST', '/api/v1/conversations', {
+      kind: 'direct',
+      roleId,
+    });
+    this.upsertConversation(c);
+    if (!this.older.has(c.id)) await this.loadHistory(c.id);
+    return c;
+  }
+
+  /** The presence of these people (cached in `presence`). */
+  async loadPresence(userIds: readonly string[]): Promise<void> {
+    const ids = [...new Set(userIds)].slice(0, 200);
+    if (ids.length === 0) return;
+    const res = await this.hub.request<{ items: PresenceView[] }>(
+      'GET',
+      `/api/v1/presence?userIds=${ids.join(',')}`,
+    );
+    for (const p of res.items) this.presence.set(p.userId, p);
+    this.changed();
+  }
+
+  /** Loads these people's presence and asks the hub to push their changes (`presence.changed`). */
+  async watchPresence(userIds: readonly string[]): Promise<void> {
+    const ids = [...new Set(userIds)].slice(0, 200);
+    const res = await this.hub.request<{ items: PresenceView[] }>(
+      'POST',
+      '/api/v1/presence/watch',
+      { userIds: ids },
+    );
+    for (const p of res.items) this.presence.set(p.userId, p);
+    this.changed();
+  }
+
+  private onPresence(data: unknown): void {
+    const p = data as Partial<PresenceView> | null;
+    if (!p || typeof p.userId !== 'string' || typeof p.status !== 'string') return;
+    this.presence.set(p.userId, p as PresenceView);
+    this.changed();
+  }
+
+  async setPresence(body: {
+    status: 'available' | 'busy' | 'dnd' | 'off_duty';
+    until: string;
+    delegateId?: string;
+    note?: string;
+  }): Promise<void> {
+    const p = await this.hub.request<PresenceView>('PUT', '/api/v1/presence/me', body);
+    this.presence.set(p.userId, p);
+    this.changed();
+  }
+
+  async clearPresence(): Promise<void> {
+    const p = await this.hub.request<PresenceView>('DELETE', '/api/v1/presence/me');
+    this.presence.set(p.userId, p);
+    this.changed();
   }
 
   // -------------------------------------------------------------------------

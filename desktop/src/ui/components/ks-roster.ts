@@ -1,0 +1,511 @@
+import { html, css, nothing } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import type { CoverageReport, DutyRoleView, ShiftView, UserView } from '@konsilium/shared';
+import {
+  addDays,
+  conflictedShifts,
+  gapOn,
+  localDate,
+  localTime,
+  presetTimes,
+  shiftsOn,
+  weekDates,
+  monthDates,
+  addMonths,
+  weekStart,
+  zonedInstant,
+  type ShiftPreset,
+} from '../data/roster-logic.js';
+import { msg } from '../i18n/translate.js';
+import { KsStoreElement } from './base.js';
+import { base } from './styles.js';
+
+/**
+ * The roster editor for coordinators (ROS-1, ROS-2): a week grid per unit,
+ * one row per duty role; a cell adds a day, night or «сутки» shift for a
+ * person found by staff search, as a draft; gaps and conflicts come from the
+ * hub's coverage report; «Опубликовать» publishes the week's drafts.
+ */
+@customElement('ks-roster')
+export class KsRoster extends KsStoreElement {
+  static override styles = [
+    base,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        gap: 8px;
+      }
+      .bar {
+        display: flex;
+        gap: 6px;
+        align-items: center;
+        flex-wrap: wrap;
+      }
+      .grid {
+        overflow-x: auto;
+      }
+      table {
+        border-collapse: collapse;
+        width: 100%;
+        min-width: 640px;
+        table-layout: fixed;
+        font-size: 0.85em;
+      }
+      th,
+      td {
+        border: 1px solid var(--ks-border);
+        padding: 4px;
+        vertical-align: top;
+        background: var(--ks-surface);
+      }
+      th[scope='row'],
+      thead th:first-child {
+        text-align: left;
+        width: 150px;
+      }
+      table.month {
+        min-width: 1800px;
+        font-size: 0.75em;
+      }
+      td.gap {
+        background: var(--ks-warn-bg);
+        color: var(--ks-warn-fg);
+      }
+      .shift {
+        display: flex;
+        align-items: center;
+        gap: 2px;
+        border-radius: 4px;
+        padding: 1px 3px;
+        margin-bottom: 2px;
+        border: 1px solid var(--ks-border);
+      }
+      .shift.draft {
+        border-style: dashed;
+      }
+      .shift.conflict {
+        background: var(--ks-critical-bg);
+        color: var(--ks-critical-fg);
+      }
+      .shift button {
+        min-height: 0;
+        padding: 0 4px;
+        border: none;
+        background: transparent;
+      }
+      td button.add {
+        min-height: 0;
+        padding: 0 6px;
+        width: 100%;
+        justify-content: center;
+      }
+      .assign {
+        border: 1px solid var(--ks-border);
+        border-radius: 8px;
+        padding: 8px;
+        background: var(--ks-surface);
+        display: flex;
+        flex-direction: column;
+        gap: 6px;
+      }
+      ul {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+      }
+      .legend {
+        font-size: 0.8em;
+      }
+    `,
+  ];
+
+  @state() private unitId = '';
+  @state() private monday = '';
+  /** Week or month on screen (the month holding `monday`'s week start when switched). */
+  @state() private span: 'week' | 'month' = 'week';
+  @state() private shifts: ShiftView[] = [];
+  @state() private report: CoverageReport | null = null;
+  @state() private cell: { roleId: string; date: string } | null = null;
+  @state() private preset: ShiftPreset = 'day24';
+  @state() private query = '';
+  @state() private found: UserView[] = [];
+  @state() private status = '';
+  @state() private error = '';
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.init();
+  }
+
+  private async init(): Promise<void> {
+    try {
+      await Promise.all([this.store.loadUnits(), this.store.loadRoles()]);
+      const mine = new Set(this.store.me?.units.map((u) => u.id) ?? []);
+      const withRoles = this.unitsWithRoles();
+      this.unitId = (withRoles.find((u) => mine.has(u.id)) ?? withRoles[0])?.id ?? '';
+      this.monday = weekStart(localDate(new Date(), this.zone()));
+      await this.load();
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
+  private unitsWithRoles() {
+    const ids = new Set(this.store.roles.map((r) => r.unitId));
+    return this.store.units.filter((u) => ids.has(u.id));
+  }
+
+  private rolesOfUnit(): DutyRoleView[] {
+    return this.store.roles
+      .filter((r) => r.unitId === this.unitId)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private zone(): string {
+    return (
+      this.store.units.find((u) => u.id === this.unitId)?.timeZone ??
+      this.store.roles[0]?.timeZone ??
+      'Europe/Moscow'
+    );
+  }
+
+  private days(): string[] {
+    if (!this.monday) return [];
+    return this.span === 'week' ? weekDates(this.monday) : monthDates(this.monday);
+  }
+
+  private period(): { from: string; to: string } {
+    const days = this.days();
+    const zone = this.zone();
+    return {
+      from: zonedInstant(days[0]!, '00:00', zone).toISOString(),
+      to: zonedInstant(addDays(days[days.length - 1]!, 1), '00:00', zone).toISOString(),
+    };
+  }
+
+  private async load(): Promise<void> {
+    if (!this.unitId || !this.monday) return;
+    const { from, to } = this.period();
+    const roles = this.rolesOfUnit().map((r) => r.id);
+    const [shifts, report] = await Promise.all([
+      this.store.shifts(roles, from, to),
+      this.store.coverage(this.unitId, from, to),
+    ]);
+    this.shifts = shifts;
+    this.report = report;
+  }
+
+  private async reload(): Promise<void> {
+    try {
+      await this.load();
+      this.error = '';
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
+  override render() {
+    const zone = this.zone();
+    const days = this.days();
+    const roles = this.rolesOfUnit();
+    const conflicts = conflictedShifts(this.report);
+    const drafts = this.shifts.filter((s) => s.state === 'draft').length;
+    const dayLabel = (d: string) =>
+      new Intl.DateTimeFormat(this.store.prefs.locale, {
+        weekday: 'short',
+        day: 'numeric',
+        month: 'numeric',
+        timeZone: 'UTC',
+      }).format(new Date(`${d}T12:00:00Z`));
+    return html`
+      <h2>${msg('roster.title')}</h2>
+      <div class="bar">
+        <label for="roster-unit">${msg('roster.unit')}</label>
+        <select
+          id="roster-unit"
+          data-testid="roster-unit"
+          @change=${(e: Event) => {
+            this.unitId = (e.target as HTMLSelectElement).value;
+            this.cell = null;
+            void this.reload();
+          }}
+        >
+          ${this.unitsWithRoles().map(
+            (u) => html`<option value=${u.id} ?selected=${u.id === this.unitId}>${u.name}</option>`,
+          )}
+        </select>
+      </div>
+      <div class="bar">
+        <button
+          data-testid="roster-span"
+          aria-pressed=${this.span === 'month' ? 'true' : 'false'}
+          @click=${() => this.toggleSpan()}
+        >
+          ${msg(this.span === 'week' ? 'roster.showMonth' : 'roster.showWeek')}
+        </button>
+        <button data-testid="roster-prev" @click=${() => this.move(-1)}>
+          ${msg(this.span === 'week' ? 'roster.prevWeek' : 'roster.prevMonth')}
+        </button>
+        <span data-testid="roster-week"
+          >${days.length ? `${dayLabel(days[0]!)} – ${dayLabel(days[days.length - 1]!)}` : ''}</span
+        >
+        <button data-testid="roster-next" @click=${() => this.move(1)}>
+          ${msg(this.span === 'week' ? 'roster.nextWeek' : 'roster.nextMonth')}
+        </button>
+        ${
+          this.span === 'week'
+            ? html`<button data-testid="roster-copy" @click=${() => void this.copyWeek()}>
+                ${msg('roster.copyWeek')}
+              </button>`
+            : nothing
+        }
+        <button
+          class="primary"
+          data-testid="roster-publish"
+          ?disabled=${drafts === 0}
+          @click=${() => void this.publish()}
+        >
+          ${msg('roster.publish', { n: drafts })}
+        </button>
+      </div>
+      <p class="muted" role="status" aria-live="polite" data-testid="roster-status">
+        ${this.status}
+      </p>
+      ${this.error ? html`<p role="alert" data-testid="roster-error">${this.error}</p>` : nothing}
+      ${
+        this.report
+          ? html`<p class="legend" data-testid="roster-summary">
+              ${msg('roster.gaps', { n: this.report.gaps.length })} ·
+              ${msg('roster.conflicts', {
+                n: this.report.doubleBookings.length + this.report.restViolations.length,
+              })}
+              · <span class="muted">${msg('roster.legend')}</span>
+            </p>`
+          : nothing
+      }
+      <div class="grid">
+        <table data-testid="roster-grid" class=${this.span}>
+          <thead>
+            <tr>
+              <th scope="col">${msg('roster.role')}</th>
+              ${days.map((d) => html`<th scope="col">${dayLabel(d)}</th>`)}
+            </tr>
+          </thead>
+          <tbody>
+            ${roles.map(
+              (r) =>
+                html`<tr data-testid="roster-row" data-role=${r.id}>
+                  <th scope="row">${r.name}</th>
+                  ${days.map((d) => {
+                    const gap = gapOn(this.report, r.id, d, zone);
+                    return html`<td
+                      class=${gap ? 'gap' : ''}
+                      data-testid="roster-cell"
+                      data-role=${r.id}
+                      data-date=${d}
+                      data-gap=${gap ? 'yes' : 'no'}
+                    >
+                      ${shiftsOn(this.shifts, r.id, d, zone).map((s) =>
+                        this.shift(s, zone, conflicts.has(s.id)),
+                      )}
+                      <button
+                        class="add"
+                        data-testid="roster-add"
+                        aria-label=${msg('roster.addFor', { role: r.name, date: dayLabel(d) })}
+                        @click=${() => this.openCell(r.id, d)}
+                      >
+                        +
+                      </button>
+                    </td>`;
+                  })}
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+      ${this.cell ? this.assignForm() : nothing}
+    `;
+  }
+
+  private shift(s: ShiftView, zone: string, conflict: boolean) {
+    const cls = `shift${s.state === 'draft' ? ' draft' : ''}${conflict ? ' conflict' : ''}`;
+    const label = `${this.store.userName(s.userId)} ${localTime(s.start, zone)}–${localTime(s.end, zone)}`;
+    return html`<div
+      class=${cls}
+      data-testid="roster-shift"
+      data-state=${s.state}
+      data-user=${s.userId}
+      data-conflict=${conflict ? 'yes' : 'no'}
+      title=${`${msg(`roster.kind.${s.kind}`)}${s.state === 'draft' ? ` · ${msg('roster.draft')}` : ''}`}
+    >
+      <span>${label}${s.state === 'draft' ? ` (${msg('roster.draft')})` : ''}</span>
+      <button
+        data-testid="roster-remove"
+        aria-label=${msg('roster.remove', { name: label })}
+        @click=${() => void this.cancel(s.id)}
+      >
+        ×
+      </button>
+    </div>`;
+  }
+
+  private assignForm() {
+    const cell = this.cell!;
+    const role = this.store.role(cell.roleId);
+    const presets: ShiftPreset[] = ['day', 'night', 'day24'];
+    return html`<section class="assign" data-testid="roster-assign" aria-labelledby="assign-h">
+      <h3 id="assign-h">
+        ${msg('roster.assignTitle', { role: role?.name ?? '', date: cell.date })}
+      </h3>
+      <div class="bar" role="radiogroup" aria-label=${msg('roster.preset')}>
+        ${presets.map(
+          (p) =>
+            html`<label
+              ><input
+                type="radio"
+                name="preset"
+                data-testid=${`roster-preset-${p}`}
+                .checked=${this.preset === p}
+                @change=${() => (this.preset = p)}
+              />${msg(`roster.preset.${p}`)}</label
+            >`,
+        )}
+      </div>
+      <label for="assign-q">${msg('roster.person')}</label>
+      <input
+        id="assign-q"
+        type="search"
+        data-testid="roster-search"
+        placeholder=${msg('search.placeholder')}
+        .value=${this.query}
+        @input=${(e: Event) => this.onQuery(e)}
+        autocomplete="off"
+      />
+      <ul>
+        ${this.found.map(
+          (u) =>
+            html`<li>
+              <button
+                data-testid="roster-pick"
+                data-login=${u.login}
+                @click=${() => void this.assign(u.id)}
+              >
+                ${u.fullName}${u.position ? html`<span class="muted"> · ${u.position}</span>` : nothing}
+              </button>
+            </li>`,
+        )}
+      </ul>
+      <div class="bar">
+        <button data-testid="roster-assign-cancel" @click=${() => (this.cell = null)}>
+          ${msg('msg.cancel')}
+        </button>
+      </div>
+    </section>`;
+  }
+
+  private openCell(roleId: string, date: string): void {
+    this.cell = { roleId, date };
+    this.query = '';
+    this.found = [];
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<HTMLInputElement>('#assign-q')?.focus(),
+    );
+  }
+
+  private onQuery(e: Event): void {
+    this.query = (e.target as HTMLInputElement).value;
+    clearTimeout(this.timer);
+    if (this.query.trim().length < 2) {
+      this.found = [];
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.store
+        .searchStaff(this.query.trim())
+        .then((page) => (this.found = page.items.slice(0, 8)))
+        .catch((err: Error) => (this.error = msg('error.generic', { reason: err.message })));
+    }, 200);
+  }
+
+  private async assign(userId: string): Promise<void> {
+    const cell = this.cell;
+    if (!cell) return;
+    const role = this.store.role(cell.roleId);
+    const times = presetTimes(this.preset, cell.date, role?.timeZone ?? this.zone());
+    try {
+      await this.store.createShift({ roleId: cell.roleId, userId, ...times, draft: true });
+      this.cell = null;
+      this.status = msg('roster.assigned', { name: this.store.userName(userId) });
+      await this.reload();
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
+  private async cancel(id: string): Promise<void> {
+    try {
+      await this.store.cancelShift(id);
+      await this.reload();
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
+  private async publish(): Promise<void> {
+    const { from, to } = this.period();
+    try {
+      let n = 0;
+      for (const r of this.rolesOfUnit()) n += (await this.store.publish(r.id, from, to)).published;
+      this.status = msg('roster.published', { n });
+      await this.reload();
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
+  /** Copies this week's shifts (times and people) into the next week as drafts, then shows it. */
+  private async copyWeek(): Promise<void> {
+    const zone = this.zone();
+    const later = (t: string) =>
+      zonedInstant(addDays(localDate(t, zone), 7), localTime(t, zone), zone).toISOString();
+    const source = this.shifts.filter((s) => s.state !== 'cancelled' && s.source !== 'takeover');
+    try {
+      for (const s of source) {
+        await this.store.createShift({
+          roleId: s.roleId,
+          userId: s.userId,
+          start: later(s.start),
+          end: later(s.end),
+          draft: true,
+        });
+      }
+      this.monday = addDays(this.monday, 7);
+      this.status = msg('roster.copied', { n: source.length });
+      await this.reload();
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
+  private toggleSpan(): void {
+    this.span = this.span === 'week' ? 'month' : 'week';
+    if (this.span === 'week') this.monday = weekStart(this.monday);
+    this.cell = null;
+    void this.reload();
+  }
+
+  private move(step: number): void {
+    this.monday =
+      this.span === 'week' ? addDays(this.monday, 7 * step) : addMonths(this.monday, step);
+    this.cell = null;
+    void this.reload();
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ks-roster': KsRoster;
+  }
+}

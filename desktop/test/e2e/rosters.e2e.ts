@@ -1,0 +1,352 @@
+/**
+ * End-to-end: rosters and role addressing in the web client served by a real
+ * demo hub, in two headless Chromium browsers. A coordinator assigns the shift
+ * covering tonight for a duty role in the roster editor and publishes it; a
+ * clinician sees the person in «Кто дежурит сейчас» and writes to the role;
+ * the assigned person receives the message and the sender sees to whom it
+ * went. Needs Debian `chromium` and `chromium-driver` (skipped loudly
+ * without them unless KONSILIUM_TEST_REQUIRE_BROWSER=1). Screenshots go to
+ * artifacts/screenshots/ (prefix `r`).
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  api,
+  byId,
+  CHROMEDRIVER,
+  CHROMIUM,
+  openBrowser,
+  PASSWORD,
+  ROOT,
+  shot,
+  signIn,
+  SHOTS,
+  startHub,
+  text,
+  type Browser,
+} from './support.js';
+
+interface Unit {
+  id: string;
+  code: string | null;
+  timeZone: string;
+  children: Unit[];
+}
+
+function findUnit(units: Unit[], code: string): Unit | null {
+  for (const u of units) {
+    if (u.code === code) return u;
+    const hit = findUnit(u.children, code);
+    if (hit) return hit;
+  }
+  return null;
+}
+
+/** The local date and hour of now in `zone`. */
+function localNow(zone: string): { date: string; hour: number } {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+  }).formatToParts(new Date());
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return { date: `${get('year')}-${get('month')}-${get('day')}`, hour: Number(get('hour')) };
+}
+
+function previousDay(date: string): string {
+  const d = new Date(`${date}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}
+
+describe('rosters end to end (coordinator, clinician, on-call person; real hub)', function () {
+  this.timeout(180_000);
+  let hub: { url: string; child: ChildProcess } | null = null;
+  let dataDir = '';
+  const profiles: string[] = [];
+  let a: Browser | null = null;
+  let b: Browser | null = null;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM) || !existsSync(CHROMEDRIVER)) {
+      const message = `chromium (${CHROMIUM}) or chromedriver (${CHROMEDRIVER}) is not installed`;
+      if (process.env.KONSILIUM_TEST_REQUIRE_BROWSER === '1') throw new Error(message);
+      console.warn(`\n!!! SKIPPING the rosters browser end-to-end spec: ${message}.\n`);
+      this.skip();
+    }
+    assert.ok(
+      existsSync(join(ROOT, 'desktop', 'dist', 'web', 'index.html')),
+      'the web client is not built: run `node desktop/scripts/build-web.mjs`',
+    );
+    mkdirSync(SHOTS, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'konsilium-e2e-rosters-'));
+    hub = await startHub(dataDir);
+    for (let i = 0; i < 2; i++) profiles.push(mkdtempSync(join(tmpdir(), 'konsilium-chromium-')));
+    [a, b] = await Promise.all([openBrowser(profiles[0]!), openBrowser(profiles[1]!)]);
+    // The coordinator plans on a wide screen; the on-call person works in the docked sidebar.
+    await a.setViewport({ width: 1100, height: 900 });
+    await b.setViewport({ width: 460, height: 860 });
+  });
+
+  after(async () => {
+    await Promise.all([
+      a?.deleteSession().catch(() => undefined),
+      b?.deleteSession().catch(() => undefined),
+    ]);
+    if (hub) {
+      const child = hub.child;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    for (const dir of [dataDir, ...profiles])
+      if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a coordinator assigns and publishes the shift covering tonight; a clinician writes to the role; the on-call person receives it and the sender sees to whom it went', async () => {
+    const A = a!;
+    const B = b!;
+    const url = hub!.url;
+
+    // Setup through the API: a new duty role with nobody rostered (a gap, no fallback)
+    // in the cardiology ward, where the coordinator (ivanov) works.
+    const admin = await api<{ token: string }>(url, '/api/v1/auth/login', null, {
+      login: 'admin',
+      password: PASSWORD,
+    });
+    const units = await api<{ items: Unit[] }>(url, '/api/v1/directory/units', admin.token);
+    const ward = findUnit(units.items, 'card-ward');
+    assert.ok(ward, 'the demo hospital has the cardiology ward');
+    const role = await api<{ id: string; timeZone: string }>(
+      url,
+      '/api/v1/rosters/roles',
+      admin.token,
+      { name: 'Дежурный врач кардиологии (палаты)', unitId: ward.id },
+    );
+    // A reserve role nobody covers: its gap falls back to the role above.
+    const reserve = await api<{ id: string }>(url, '/api/v1/rosters/roles', admin.token, {
+      name: 'Резервный врач (палаты)',
+      unitId: ward.id,
+      fallback: { kind: 'role', id: role.id },
+    });
+    const team = await api<{ id: string }>(url, '/api/v1/rosters/teams', admin.token, {
+      name: 'Бригада кардиологии (палаты)',
+      kind: 'dynamic',
+      roleIds: [role.id],
+    });
+    const people = await api<{ items: { id: string; login: string }[] }>(
+      url,
+      '/api/v1/directory/users?q=%D0%98%D0%B2%D0%B0%D0%BD%D0%BE%D0%B2%D0%B0&limit=10',
+      admin.token,
+    );
+    const ivanova = people.items.find((u) => u.login === 'ivanova');
+    assert.ok(ivanova, 'the demo hospital has ivanova');
+
+    // The shift covering now: the night (20:00–08:00) when it is night in the unit's
+    // zone, else the day (08:00–20:00).
+    const now = localNow(role.timeZone);
+    const preset = now.hour >= 20 || now.hour < 8 ? 'night' : 'day';
+    const date = now.hour < 8 ? previousDay(now.date) : now.date;
+
+    // B (ivanova) signs in first so the message reaches an open session.
+    await signIn(B, url, 'ivanova');
+
+    // A: the coordinator opens the roster editor; the new role shows a gap on that day.
+    await signIn(A, url, 'ivanov');
+    await byId(A, 'nav-duty').click();
+    await byId(A, 'duty-roster').click();
+    await byId(A, 'roster-row', `[data-role="${role.id}"]`).waitForDisplayed({ timeout: 20_000 });
+    let cell = byId(A, 'roster-cell', `[data-role="${role.id}"][data-date="${date}"]`);
+    if (!(await cell.isExisting())) {
+      await byId(A, 'roster-prev').click();
+      cell = byId(A, 'roster-cell', `[data-role="${role.id}"][data-date="${date}"]`);
+    }
+    await cell.waitForDisplayed({ timeout: 15_000 });
+    await A.waitUntil(async () => (await cell.getAttribute('data-gap')) === 'yes', {
+      timeout: 15_000,
+      timeoutMsg: 'the uncovered role was not highlighted',
+    });
+    await shot(A, 'r01-roster-gap');
+
+    // Assign: the cell's «+», the preset, staff search «ива», pick ivanova → a draft.
+    await cell.$('[data-testid="roster-add"]').click();
+    await byId(A, `roster-preset-${preset}`).click();
+    await byId(A, 'roster-search').setValue('ива');
+    const pick = byId(A, 'roster-pick', '[data-login="ivanova"]');
+    await pick.waitForDisplayed({ timeout: 15_000 });
+    await pick.click();
+    const draft = cell.$('[data-testid="roster-shift"][data-state="draft"]');
+    await draft.waitForDisplayed({ timeout: 15_000 });
+    assert.match(await draft.getText(), /Иванова Е\. С\./);
+    assert.match(await draft.getText(), preset === 'night' ? /20:00–08:00/ : /08:00–20:00/);
+    assert.match(await text(A, 'roster-publish'), /Опубликовать \(1 черновик\)/);
+    await shot(A, 'r02-roster-draft');
+
+    // Publish: the shift is published and the gap over that day is gone.
+    await byId(A, 'roster-publish').click();
+    const published = cell.$('[data-testid="roster-shift"][data-state="published"]');
+    await published.waitForDisplayed({ timeout: 15_000 });
+    assert.match(await text(A, 'roster-status'), /Опубликована 1 смена/);
+    await shot(A, 'r03-roster-published');
+
+    // The month view shows the same published shift.
+    await byId(A, 'roster-span').click();
+    let monthCell = byId(A, 'roster-cell', `[data-role="${role.id}"][data-date="${date}"]`);
+    if (!(await monthCell.isExisting())) {
+      await byId(A, 'roster-prev').click();
+      monthCell = byId(A, 'roster-cell', `[data-role="${role.id}"][data-date="${date}"]`);
+    }
+    await monthCell
+      .$('[data-testid="roster-shift"][data-state="published"]')
+      .waitForDisplayed({ timeout: 15_000 });
+    assert.ok((await A.$$('>>>[data-testid="roster-cell"]').length) >= 28 * 2);
+    await monthCell.scrollIntoView();
+    await shot(A, 'r03b-roster-month');
+
+    // The hub agrees: ivanova is on call for the role now.
+    const onCall = await api<{ people: { id: string }[]; source: string }>(
+      url,
+      `/api/v1/oncall?roleId=${role.id}`,
+      admin.token,
+    );
+    assert.deepEqual(
+      onCall.people.map((p) => p.id),
+      [ivanova.id],
+    );
+
+    // A signs out and signs in as a clinician (volkov, surgery): «Кто дежурит сейчас»,
+    // without the roster editor.
+    await byId(A, 'nav-settings').click();
+    await byId(A, 'settings-signout').click();
+    await signIn(A, url, 'volkov');
+    await byId(A, 'nav-duty').click();
+    await byId(A, 'oncall-filter').waitForDisplayed({ timeout: 15_000 });
+    assert.equal(await byId(A, 'duty-roster').isExisting(), false);
+    await byId(A, 'oncall-filter').setValue('палаты');
+    const row = byId(A, 'oncall-role', `[data-role="${role.id}"]`);
+    await row.waitForDisplayed({ timeout: 15_000 });
+    const person = row.$(`[data-testid="oncall-person"][data-user="${ivanova.id}"]`);
+    await person.waitForDisplayed({ timeout: 15_000 });
+    assert.match(await person.getText(), /Иванова Елена Сергеевна.*до (08|20):00/);
+    await shot(A, 'r04-oncall-panel');
+
+    // A writes to the role.
+    await row.$('[data-testid="oncall-write"]').click();
+    await A.waitUntil(
+      async () => (await text(A, 'conversation-title')).includes('Дежурный врач кардиологии'),
+      { timeout: 15_000, timeoutMsg: 'the role conversation did not open' },
+    );
+    await byId(A, 'composer-text').setValue('Нужна консультация в палате 7');
+    await byId(A, 'composer-send').click();
+    const resolved = byId(A, 'message-resolved');
+    await resolved.waitForDisplayed({ timeout: 15_000 });
+    assert.match(
+      await resolved.getText(),
+      preset === 'night'
+        ? /доставлено: Иванова Е\. С\., дежурит до 08:00/
+        : /доставлено: Иванова Е\. С\., дежурит до 20:00/,
+    );
+    await shot(A, 'r05-role-message-sent');
+
+    // B (ivanova) receives it.
+    await byId(B, 'nav-conversations').click();
+    const item = byId(B, 'conversation-item');
+    await item.waitForDisplayed({ timeout: 20_000 });
+    await item.click();
+    const received = byId(B, 'message-text');
+    await received.waitForDisplayed({ timeout: 15_000 });
+    assert.equal(await received.getText(), 'Нужна консультация в палате 7');
+    await shot(B, 'r06-role-message-received');
+
+    // The dynamic team of the role: everyone on shift in it now (ivanova) gets the group.
+    await byId(A, 'nav-duty').click();
+    await byId(A, 'oncall-filter').setValue('палаты');
+    const teamRow = byId(A, 'team', `[data-team="${team.id}"]`);
+    await teamRow.waitForDisplayed({ timeout: 15_000 });
+    await teamRow.$('[data-testid="team-write"]').click();
+    await A.waitUntil(
+      async () => (await text(A, 'conversation-title')).includes('Бригада кардиологии'),
+      { timeout: 15_000, timeoutMsg: 'the team conversation did not open' },
+    );
+    await byId(A, 'composer-text').setValue('Сбор у палаты 7');
+    await byId(A, 'composer-send').click();
+    await byId(B, 'nav-conversations').click();
+    await B.waitUntil(
+      async () => {
+        for (const el of await B.$$('>>>[data-testid="conversation-item"]').getElements())
+          if ((await el.getText()).includes('Бригада кардиологии')) return true;
+        return false;
+      },
+      { timeout: 20_000, timeoutMsg: 'the team conversation did not reach the person on shift' },
+    );
+
+    // The reserve role has a gap: the panel says the fallback answers, and a message to it
+    // goes to ivanova with the fallback noted.
+    await byId(A, 'nav-duty').click();
+    await byId(A, 'oncall-filter').setValue('палаты');
+    const reserveRow = byId(A, 'oncall-role', `[data-role="${reserve.id}"]`);
+    await reserveRow.waitForDisplayed({ timeout: 15_000 });
+    await reserveRow
+      .$(`[data-testid="oncall-person"][data-user="${ivanova.id}"]`)
+      .waitForDisplayed({ timeout: 15_000 });
+    assert.match(
+      await reserveRow.$('[data-testid="oncall-fallback"]').getText(),
+      /Роль не закрыта — отвечает «Дежурный врач кардиологии \(палаты\)»/,
+    );
+    await shot(A, 'r07-oncall-fallback');
+    await reserveRow.$('[data-testid="oncall-write"]').click();
+    await A.waitUntil(
+      async () => (await text(A, 'conversation-title')).includes('Резервный врач'),
+      {
+        timeout: 15_000,
+        timeoutMsg: 'the reserve role conversation did not open',
+      },
+    );
+    await byId(A, 'composer-text').setValue('Кто сегодня в резерве?');
+    await byId(A, 'composer-send').click();
+    const viaFallback = byId(A, 'message-fallback');
+    await viaFallback.waitForDisplayed({ timeout: 15_000 });
+    assert.match(await viaFallback.getText(), /доставлено замещающему/);
+    assert.match(await text(A, 'message-resolved'), /доставлено: Иванова Е\. С\./);
+    await shot(A, 'r08-role-message-fallback');
+
+    // The clinician looks ivanova up: available, on call for the role.
+    await byId(A, 'nav-search').click();
+    await byId(A, 'search-input').setValue('ива');
+    const found = byId(A, 'search-result', '[data-login="ivanova"]');
+    await found.waitForDisplayed({ timeout: 15_000 });
+    const presence = found.$('[data-testid="search-presence"]');
+    await presence.waitForDisplayed({ timeout: 15_000 });
+    assert.equal(await presence.getAttribute('data-status'), 'available');
+
+    // Presence: ivanova, on duty, goes into surgery; the hub wants a delegate first.
+    await byId(B, 'nav-duty').click();
+    await byId(B, 'presence-status').selectByAttribute('value', 'dnd');
+    await byId(B, 'presence-save').click();
+    assert.match(await text(B, 'presence-error'), /Вы на дежурстве: укажите, кто отвечает за вас/);
+    await byId(B, 'presence-delegate').setValue('пет');
+    const delegate = byId(B, 'presence-delegate-pick', '[data-login="petrov"]');
+    await delegate.waitForDisplayed({ timeout: 15_000 });
+    await delegate.click();
+    await byId(B, 'presence-save').click();
+    await B.waitUntil(
+      async () => (await byId(B, 'presence-current').getAttribute('data-status')) === 'dnd',
+      { timeout: 15_000, timeoutMsg: 'the status was not set' },
+    );
+    await shot(B, 'r09-presence-in-surgery');
+
+    // The clinician's search result changes by itself (pushed), with her current duty.
+    await A.waitUntil(async () => (await presence.getAttribute('data-status')) === 'dnd', {
+      timeout: 15_000,
+      timeoutMsg: 'the presence change was not pushed to the watcher',
+    });
+    assert.match(await presence.getText(), /На операции.*Дежурит: Дежурный врач кардиологии/s);
+    await shot(A, 'r10-search-presence');
+  });
+});

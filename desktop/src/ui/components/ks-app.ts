@@ -196,6 +196,10 @@ export class KsApp extends KsStoreElement {
       this.searchMode = e.mode;
       if (e.screen !== 'conversation') this.store.openConversation = null;
     });
+    // In the desktop shell, a click on an alert notification opens its conversation.
+    globalThis.konsilium?.onOpenConversation?.((conversationId) => {
+      this.dispatchEvent(new KsConversationOpenEvent(conversationId));
+    });
     this.wide = this.media.matches;
     this.media.addEventListener('change', () => (this.wide = this.media.matches));
     void this.init();

@@ -26,6 +26,7 @@ import { loadDemoHospital } from './demo/demo-loader.js';
 import { loadDemoRosters } from './demo/demo-rosters.js';
 import { ROSTERS_ENTITIES, createRosters } from './modules/rosters/index.js';
 import { RESULTS_ENTITIES, createResults, type ResultsReader } from './modules/results/index.js';
+import { ExternalChannels } from './modules/notify/index.js';
 
 export interface HubOptions {
   /** Injected time source (tests pass a fake clock). */
@@ -59,6 +60,8 @@ export interface Hub {
     /** The MLLP listener's bound address; null when it is off. */
     mllpAddress(): AddressInfo | null;
     messaging: ReturnType<typeof createMessaging>;
+    /** E-mail and SMS to people outside the hub (ADR 0020). */
+    channels: ExternalChannels;
   };
 }
 
@@ -172,6 +175,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
   });
 
   const results = createResults({ db, audit, clock, bus, config, log });
+  const channels = new ExternalChannels({ db, audit, log, config });
 
   const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
   modules.push(rosters.module, results.module);
@@ -211,6 +215,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       results: results.reader,
       mllpAddress: () => results.mllpAddress(),
       messaging,
+      channels,
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')
@@ -247,6 +252,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       await server?.close();
       server = null;
       for (const m of [...modules].reverse()) await m.stop?.();
+      channels.close();
       await db.close();
       state = 'stopped';
       log.info('hub stopped');

@@ -157,6 +157,59 @@ export const HubConfigSchema = z
         (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0),
       )
       .default(['HH', 'LL', 'AA']),
+    /**
+     * SMTP server for the e-mail channel (`smtp://host:25`, `smtps://host:465`,
+     * credentials in the URL when needed); unset means the e-mail channel is off. ADR 0020.
+     */
+    smtpUrl: z
+      .string()
+      .regex(/^smtps?:\/\/[^/\s]+/, 'must be an smtp:// or smtps:// URL')
+      .optional(),
+    /** Sender address of channel e-mail. */
+    smtpFrom: z
+      .string()
+      .max(254)
+      .regex(/^[^\s@<>",;]+@[^\s@<>",;]+$/, 'must be an e-mail address')
+      .default('konsilium@localhost'),
+    /**
+     * SMS gateway URL template (`http(s)://…` with `{phone}` and `{text}`
+     * placeholders, URL-encoded on substitution); unset means SMS is off. ADR 0020.
+     */
+    smsGatewayUrl: z
+      .string()
+      .refine((v) => {
+        try {
+          const u = new URL(v.replaceAll('{phone}', 'p').replaceAll('{text}', 't'));
+          return u.protocol === 'http:' || u.protocol === 'https:';
+        } catch {
+          return false;
+        }
+      }, 'must be an http:// or https:// URL template')
+      .optional(),
+    /** HTTP method of the SMS gateway request. */
+    smsGatewayMethod: z.enum(['GET', 'POST']).default('GET'),
+    /**
+     * POST body template with `{phone}` and `{text}` (JSON-escaped when the body
+     * is JSON, otherwise form-encoded on substitution); unset sends no body.
+     */
+    smsGatewayBodyTemplate: z.string().max(4096).optional(),
+    /** Extra request headers of the SMS gateway (a JSON object in the environment). */
+    smsGatewayHeaders: z
+      .union([
+        z.record(z.string(), z.string()),
+        z.string().transform((v, ctx) => {
+          try {
+            const parsed: unknown = JSON.parse(v);
+            const r = z.record(z.string(), z.string()).safeParse(parsed);
+            if (r.success) return r.data;
+          } catch {
+            // reported below
+          }
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON object of strings' });
+          return z.NEVER;
+        }),
+      ])
+      .default({}),
   })
   .strict();
 

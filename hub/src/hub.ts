@@ -11,6 +11,7 @@ import { RealtimeGateway } from './platform/realtime/gateway.js';
 import { createLogger, type Logger } from './platform/log/logger.js';
 import type { HubModule } from './platform/module.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { DurableTimers, TIMER_ENTITIES } from './platform/timers/index.js';
 import { AUDIT_ENTITIES, AuditLog, auditRoutes } from './modules/audit/index.js';
 import { healthRoutes } from './modules/health/index.js';
 import { MESSAGING_ENTITIES, createMessaging } from './modules/messaging/index.js';
@@ -59,6 +60,8 @@ export interface Hub {
     /** The MLLP listener's bound address; null when it is off. */
     mllpAddress(): AddressInfo | null;
     messaging: ReturnType<typeof createMessaging>;
+    /** Durable timers (ADR 0019); modules register their kinds before `start`. */
+    timers: DurableTimers;
   };
 }
 
@@ -81,12 +84,14 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       ...FILES_ENTITIES,
       ...ROSTERS_ENTITIES,
       ...RESULTS_ENTITIES,
+      ...TIMER_ENTITIES,
     ],
     migrations: MIGRATIONS,
     log,
   });
   const audit = new AuditLog(clock);
   const bus = new EventBus();
+  const timers = new DurableTimers({ db, clock, log });
   const identity = createIdentity({
     db,
     bus,
@@ -211,6 +216,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       results: results.reader,
       mllpAddress: () => results.mllpAddress(),
       messaging,
+      timers,
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')
@@ -219,6 +225,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       try {
         await db.open();
         for (const m of modules) await m.start?.();
+        await timers.start();
         if (
           config.demo &&
           (await loadDemoHospital({
@@ -246,6 +253,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       await realtime.close();
       await server?.close();
       server = null;
+      await timers.stop();
       for (const m of [...modules].reverse()) await m.stop?.();
       await db.close();
       state = 'stopped';

@@ -141,7 +141,10 @@ export class DurableTimers {
       return ids;
     };
     const ids = tx ? await work(tx) : await this.db.transaction(work);
-    for (const id of ids) this.armed.delete(id);
+    for (const id of ids) {
+      this.armed.delete(id);
+      this.unconfirmed.delete(id);
+    }
     return ids.length;
   }
 
@@ -208,7 +211,15 @@ export class DurableTimers {
     try {
       claim = await this.claim(id);
     } catch (err) {
-      const row = await this.db.manager.findOneBy(DurableTimerEntity, { id }).catch(() => null);
+      let row: DurableTimerRow | null;
+      try {
+        row = await this.db.manager.findOneBy(DurableTimerEntity, { id });
+      } catch {
+        // The database itself is failing: keep the timer armed and try again.
+        this.log.warn({ timerId: id, retryInMs: this.retryBaseMs }, 'timer claim failed');
+        this.arm(id, this.clock.now().getTime() + this.retryBaseMs);
+        return;
+      }
       if (!row || row.state !== 'scheduled') return;
       const attempts = row.attempts + 1;
       const message = err instanceof Error ? err.message : String(err);

@@ -11,6 +11,7 @@ import { RealtimeGateway } from './platform/realtime/gateway.js';
 import { createLogger, type Logger } from './platform/log/logger.js';
 import type { HubModule } from './platform/module.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { DurableTimers, TIMER_ENTITIES } from './platform/timers/index.js';
 import { AUDIT_ENTITIES, AuditLog, auditRoutes } from './modules/audit/index.js';
 import { healthRoutes } from './modules/health/index.js';
 import { MESSAGING_ENTITIES, createMessaging } from './modules/messaging/index.js';
@@ -62,6 +63,8 @@ export interface Hub {
     messaging: ReturnType<typeof createMessaging>;
     /** E-mail and SMS to people outside the hub (ADR 0020). */
     channels: ExternalChannels;
+    /** Durable timers (ADR 0019); modules register their kinds before `start`. */
+    timers: DurableTimers;
   };
 }
 
@@ -84,12 +87,14 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       ...FILES_ENTITIES,
       ...ROSTERS_ENTITIES,
       ...RESULTS_ENTITIES,
+      ...TIMER_ENTITIES,
     ],
     migrations: MIGRATIONS,
     log,
   });
   const audit = new AuditLog(clock);
   const bus = new EventBus();
+  const timers = new DurableTimers({ db, clock, log });
   const identity = createIdentity({
     db,
     bus,
@@ -216,6 +221,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       mllpAddress: () => results.mllpAddress(),
       messaging,
       channels,
+      timers,
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')
@@ -224,6 +230,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       try {
         await db.open();
         for (const m of modules) await m.start?.();
+        await timers.start();
         if (
           config.demo &&
           (await loadDemoHospital({
@@ -251,6 +258,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       await realtime.close();
       await server?.close();
       server = null;
+      await timers.stop();
       for (const m of [...modules].reverse()) await m.stop?.();
       channels.close();
       await db.close();

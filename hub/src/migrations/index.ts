@@ -5,6 +5,7 @@ import { Files1764500000000 } from './1764500000000-files.js';
 import { Rosters1764600000000 } from './1764600000000-rosters.js';
 import { Results1764800000000 } from './1764800000000-results.js';
 import { MessagingRoles1764700000000 } from './1764700000000-messaging-roles.js';
+import { DurableTimers1764900000000 } from './1764900000000-durable-timers.js';
 
 /** Every migration, oldest first. The only way the schema changes. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Rosters1764600000000,
   MessagingRoles1764700000000,
   Results1764800000000,
+  DurableTimers1764900000000,
 ];

@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -25,6 +25,7 @@ import {
   signIn,
   SHOTS,
   startHub,
+  teardown,
   text,
   type Browser,
 } from './support.js';
@@ -94,20 +95,7 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
     await b.setViewport({ width: 460, height: 860 });
   });
 
-  after(async () => {
-    await Promise.all([
-      a?.deleteSession().catch(() => undefined),
-      b?.deleteSession().catch(() => undefined),
-    ]);
-    if (hub) {
-      const child = hub.child;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    for (const dir of [dataDir, ...profiles])
-      if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => teardown([a, b], hub, [dataDir, ...profiles]));
 
   it('a coordinator assigns and publishes the shift covering tonight; a clinician writes to the role; the on-call person receives it and the sender sees to whom it went', async () => {
     const A = a!;

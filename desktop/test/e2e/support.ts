@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { remote } from 'webdriverio';
@@ -17,6 +18,26 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMEDRIVER = '/usr/bin/chromedriver';
 export const SHOTS = join(ROOT, 'artifacts', 'screenshots');
 export const PASSWORD = 'konsilium-demo';
+
+/** Ends the browser sessions, stops the hub (SIGTERM, waits for exit) and removes the temp folders. */
+export async function teardown(
+  browsers: (Browser | null | undefined)[],
+  hub: { child: ChildProcess } | null | undefined,
+  dirs: (string | null | undefined)[],
+): Promise<void> {
+  await Promise.all(
+    browsers.map(async (b) => {
+      if (b) await b.deleteSession().catch(() => undefined);
+    }),
+  );
+  if (hub) {
+    const child = hub.child;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  for (const dir of dirs) if (dir) rmSync(dir, { recursive: true, force: true });
+}
 
 /** Starts `node hub/dist/src/main.js --demo` on a free port; resolves with its URL. */
 export function startHub(dataDir: string): Promise<{ url: string; child: ChildProcess }> {

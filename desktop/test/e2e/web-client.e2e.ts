@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -23,6 +23,7 @@ import {
   signIn,
   SHOTS,
   startHub,
+  teardown,
   text,
   type Browser,
 } from './support.js';
@@ -67,20 +68,7 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
     await Promise.all([a, b].map((x) => x.setViewport({ width: 460, height: 860 })));
   });
 
-  after(async () => {
-    await Promise.all([
-      a?.deleteSession().catch(() => undefined),
-      b?.deleteSession().catch(() => undefined),
-    ]);
-    if (hub) {
-      const child = hub.child;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    for (const dir of [dataDir, ...profiles])
-      if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => teardown([a, b], hub, [dataDir, ...profiles]));
 
   it('A writes urgently to B, B reads and answers «Принял», A sees both; patient context binds a new conversation; English after switching', async () => {
     const A = a!;

@@ -69,6 +69,7 @@ export function createMessaging(deps: MessagingDeps) {
     deps.attachments,
     deps.oncall,
     deps.clock,
+    deps.bus,
   );
   const reads = new Reads(deps.db, access, deps.audit, deps.attachments, deps.clock);
   registerMessagingRealtime(deps.realtime, messages, reads);

@@ -22,6 +22,7 @@ import {
 import type { BulkKind, BulkOutcome, StreamTx, StreamWriter } from './messaging.stream.js';
 import type { AttachmentInfo, MessagingAttachments, MessagingOnCall } from './messaging.ports.js';
 import type { Clock } from '../../platform/clock.js';
+import type { EventBus } from '../../platform/events.js';
 import { memberRow } from './messaging.conversations.js';
 import {
   activeMembers,
@@ -83,6 +84,7 @@ export class Messages {
     private readonly attachments: MessagingAttachments,
     private readonly oncall: MessagingOnCall,
     private readonly clock: Clock,
+    private readonly bus: EventBus,
   ) {}
 
   /**
@@ -317,7 +319,7 @@ export class Messages {
 
   /** Audits and emits a stored message; its caller's result. */
   private sent(s: StreamTx, item: SendItem, row: MessageRow, to: string[]): SendResult {
-    const { actor, meta, conversationId, forward, ids, files } = item;
+    const { actor, meta, conversationId, forward, ids, files, input } = item;
     s.audit({
       ...callContext(actor, meta),
       action: 'messaging.message.send',
@@ -335,6 +337,18 @@ export class Messages {
     const message = messageView(row, [], [], files);
     s.emit(Number(row.seq), { conversationId }, 'message.created', message, to);
     const r = item.resolution;
+    s.afterCommit(() =>
+      this.bus.emit('messaging.sent', {
+        messageId: row.id,
+        conversationId,
+        authorId: actor.userId,
+        priority: input.priority,
+        kind: input.kind,
+        recipientIds: to.filter((id) => id !== actor.userId),
+        ...(r ? { roleId: r.roleId } : {}),
+        at: s.now,
+      }),
+    );
     if (r) {
       s.audit({
         ...callContext(actor, meta),
@@ -559,6 +573,16 @@ export class Messages {
       const view = await this.view(s.tx, msg.id);
       const to = await this.recipients(s, msg.conversationId);
       s.emit(eventSeq, { conversationId: msg.conversationId }, 'message.updated', view, to);
+      s.afterCommit(() =>
+        this.bus.emit('messaging.acknowledged', {
+          messageId,
+          conversationId: msg.conversationId,
+          userId: actor.userId,
+          response: input.response,
+          ...(input.response === 'call_back' && input.minutes ? { minutes: input.minutes } : {}),
+          at: s.now,
+        }),
+      );
       return view;
     });
   }

@@ -43,3 +43,30 @@ export interface MessagingTeams {
   /** The team's members at `at`; throws `rosters.team_not_found` for an unknown team. */
   members(teamId: string, at: Date): Promise<{ id: string; fullName: string }[]>;
 }
+
+/** Events messaging puts on the hub's bus, after the commit (escalation, notification policy, metrics). */
+declare module '../../platform/events.js' {
+  interface BusEvents {
+    /** A message was stored (not a resend). `recipientIds` excludes the author. */
+    'messaging.sent': {
+      messageId: string;
+      conversationId: string;
+      authorId: string;
+      priority: 'low' | 'normal' | 'urgent' | 'critical';
+      kind: 'informal' | 'order';
+      recipientIds: string[];
+      /** Sent to a duty role: the role and the people it resolved to. */
+      roleId?: string;
+      at: string;
+    };
+    /** A recipient acknowledged a message with a typed response (MSG-5); `decline` is «Не моё». */
+    'messaging.acknowledged': {
+      messageId: string;
+      conversationId: string;
+      userId: string;
+      response: 'accepted' | 'coming' | 'call_back' | 'decline';
+      minutes?: number;
+      at: string;
+    };
+  }
+}

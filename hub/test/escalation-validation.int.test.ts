@@ -345,7 +345,7 @@ eachDatabase('escalation: validation and permissions', (kind) => {
     assert.equal(ok.body.readBack.by.id, w.ivanov.id);
     assert.equal(ok.body.readBack.action, 'Отменил калий');
     assert.ok((ok.body as AlertView).timeline.some((e) => e.type === 'read_back'));
-    const audit = await t.hub.internals.db.manager.findBy(AuditRowEntity, { targetId: alertId! });
+    const audit = await t.hub.internals.db.manager.findBy(AuditRowEntity, { targetId: alertId });
     for (const r of audit) {
       assert.ok(!r.details.includes('Отменил'), 'no clinical text in the audit');
       assert.ok(!r.details.includes('12345'), 'no patient identifier in the audit');

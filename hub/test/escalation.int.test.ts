@@ -149,6 +149,57 @@ eachDatabase('escalation: steps, acknowledgement, decline, shift change', (kind)
     assert.equal(ack.body.state, 'acknowledged');
   });
 
+  it('finds the policy and the duty administrator up the unit tree', async () => {
+    const site = (await t.hub.internals.directory.units())[0]!.children[0]!;
+    const role = await makeRole(t, w.coordinator.token, {
+      name: 'Администратор корпуса',
+      unitId: site.id,
+    });
+    await makeShift(t, w.coordinator.token, {
+      roleId: role.id,
+      userId: w.chief.id,
+      start: '2026-11-27T08:00:00+03:00',
+      end: '2026-11-28T08:00:00+03:00',
+    });
+    const set = await t.api.put(
+      `/api/v1/escalation/duty-admins/${site.id}`,
+      { roleId: role.id },
+      { token: t.admin.token },
+    );
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    const listed = await t.api.get('/api/v1/escalation/duty-admins', { token: t.admin.token });
+    assert.deepEqual(listed.body.items, [{ unitId: site.id, roleId: role.id }]);
+    await makePolicy(t, {
+      name: 'Организация',
+      unitId: null,
+      match: CRITICAL_MESSAGES,
+      steps: [{ type: 'notify' }, { type: 'wait', seconds: 999 }],
+      failSafe: { kind: 'user', id: t.admin.id },
+    });
+    await makePolicy(t, {
+      name: 'Корпус',
+      unitId: site.id,
+      match: CRITICAL_MESSAGES,
+      steps: [{ type: 'notify' }, { type: 'wait', seconds: 10 }, { type: 'duty_admin' }],
+      failSafe: { kind: 'user', id: t.admin.id },
+    });
+    const msg = await send(t, w.sidorov.token, w.conversationId, { priority: 'critical' });
+    assert.equal((await alertOf(t, msg)).policy.name, 'Корпус');
+    await elapse(t, 10);
+    const a = await alertOf(t, msg);
+    const duty = a.timeline.find((e) => e.stepType === 'duty_admin')!;
+    assert.deepEqual(ids(duty.targets), [w.chief.id]);
+    assert.equal(types(a).at(-1), 'fail_safe');
+    // The built-in plan's fail-safe is the duty administrator too.
+    const fs = await t.hub.internals.escalation.failSafeFor({
+      unitId: w.unit.id,
+      priority: 'critical',
+      kind: 'order',
+    });
+    assert.deepEqual(fs.userIds, [w.chief.id]);
+    assert.equal(fs.label, 'Администратор корпуса');
+  });
+
   it('an acknowledgement stops it everywhere: pending steps cancelled and shown as cancelled', async () => {
     await makePolicy(t, {
       name: 'Орг.',

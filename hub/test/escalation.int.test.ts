@@ -529,4 +529,52 @@ eachDatabase('escalation: steps, acknowledgement, decline, shift change', (kind)
       await new Promise<void>((r) => smtp.server.close(() => r()));
     }
   });
+
+  it('retries a refused e-mail with backoff, records the failure and goes on with the chain', async () => {
+    const smtp = await startSmtp(10);
+    await t.close();
+    t = await startTestHub(kind, {
+      smtpUrl: `smtp://127.0.0.1:${smtp.port}`,
+      smtpFrom: 'konsilium@hospital.example',
+    });
+    w = await escalationWorld(t);
+    try {
+      await makePolicy(t, {
+        name: 'С почтой',
+        unitId: null,
+        match: CRITICAL_MESSAGES,
+        steps: [
+          { type: 'backup', target: { kind: 'user', id: w.backup.id } },
+          { type: 'external', channel: 'email' },
+          { type: 'wait', seconds: 30 },
+        ],
+        failSafe: { kind: 'user', id: w.chief.id },
+      });
+      const msg = await send(t, w.sidorov.token, w.conversationId, { priority: 'critical' });
+      // The chain did not wait for the send: the wait is already pending.
+      const a = await alertOf(t, msg);
+      assert.equal(a.step.type, 'wait');
+      assert.equal(smtp.mails.length, 0);
+      assert.equal(smtp.refused(), 3); // three attempts (1 s and 2 s apart)
+      const failed = a.timeline.find((e) => e.type === 'external_failed')!;
+      assert.equal(failed.note, 'smtp-451');
+      assert.deepEqual(ids(failed.targets), [w.backup.id]);
+      const attempts = await t.hub.internals.db.manager.findBy(AuditRowEntity, {
+        action: 'notify.email',
+      });
+      assert.deepEqual(
+        attempts.map((r) => r.outcome),
+        ['failure', 'failure', 'failure'],
+      );
+      const outcome = await t.hub.internals.db.manager.findBy(AuditRowEntity, {
+        action: 'escalation.external',
+      });
+      assert.equal(outcome.length, 1);
+      assert.equal(outcome[0]!.outcome, 'failure');
+      await elapse(t, 30);
+      assert.equal(types(await alertOf(t, msg)).at(-1), 'fail_safe');
+    } finally {
+      await new Promise<void>((r) => smtp.server.close(() => r()));
+    }
+  });
 });

@@ -96,13 +96,25 @@ export interface Mail {
   raw: string;
 }
 
-/** A real SMTP server on a free port keeping what it receives. */
-export async function startSmtp(): Promise<{ server: SMTPServer; port: number; mails: Mail[] }> {
+/**
+ * A real SMTP server on a free port keeping what it receives; it answers
+ * `451` (try later) to the first `refuse` recipients it is given.
+ */
+export async function startSmtp(
+  refuse = 0,
+): Promise<{ server: SMTPServer; port: number; mails: Mail[]; refused: () => number }> {
   const mails: Mail[] = [];
+  let refused = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(_address, _session, callback) {
+      if (refused < refuse) {
+        refused += 1;
+        callback(Object.assign(new Error('mailbox busy, try later'), { responseCode: 451 }));
+      } else callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -116,5 +128,10 @@ export async function startSmtp(): Promise<{ server: SMTPServer; port: number; m
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.server.address() as AddressInfo).port, mails };
+  return {
+    server,
+    port: (server.server.address() as AddressInfo).port,
+    mails,
+    refused: () => refused,
+  };
 }

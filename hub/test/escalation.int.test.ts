@@ -377,6 +377,67 @@ eachDatabase('escalation: steps, acknowledgement, decline, shift change', (kind)
     assert.equal(r.status, 200, JSON.stringify(r.body));
   });
 
+  it('a message to a duty role targets its on-call people and follows the shift change', async () => {
+    const role = await makeRole(t, w.coordinator.token, {
+      name: 'Дежурный реаниматолог',
+      unitId: w.unit.id,
+    });
+    await makeShift(t, w.coordinator.token, {
+      roleId: role.id,
+      userId: w.ivanov.id,
+      start: '2026-11-27T08:00:00+03:00',
+      end: '2026-11-27T12:05:00+03:00',
+    });
+    await makeShift(t, w.coordinator.token, {
+      roleId: role.id,
+      userId: w.backup.id,
+      start: '2026-11-27T12:05:00+03:00',
+      end: '2026-11-27T20:00:00+03:00',
+    });
+    await makePolicy(t, {
+      name: 'Реанимация',
+      unitId: w.unit.id,
+      match: { priorities: ['urgent'], kinds: ['message'] },
+      steps: [{ type: 'notify' }, { type: 'repeat', everySeconds: 240, times: 3 }],
+      failSafe: { kind: 'user', id: w.chief.id },
+    });
+    const conv = await t.api.post(
+      '/api/v1/conversations',
+      { kind: 'direct', roleId: role.id },
+      { token: w.sidorov.token },
+    );
+    assert.equal(conv.status, 201, JSON.stringify(conv.body));
+    const msg = await send(t, w.sidorov.token, conv.body.id as string, { priority: 'urgent' });
+    let a = await alertOf(t, msg);
+    assert.equal(a.policy.name, 'Реанимация'); // chosen by the role's unit
+    assert.equal(a.unitId, w.unit.id);
+    assert.deepEqual(ids(a.targets), [w.ivanov.id]);
+    await elapse(t, 240);
+    assert.equal((await alertOf(t, msg)).timeline.filter((e) => e.type === 'repeated').length, 1);
+    t.clock.advanceSeconds(60); // 12:05 Moscow: Резервов comes on
+    await t.hub.internals.rosters.internals.changes.tick();
+    await settle(t);
+    a = await alertOf(t, msg);
+    assert.deepEqual(ids(a.targets), [w.backup.id]);
+    assert.equal(types(a).at(-1), 'retargeted');
+    await elapse(t, 180);
+    a = await alertOf(t, msg);
+    const repeats = a.timeline.filter((e) => e.type === 'repeated');
+    assert.equal(repeats.length, 2);
+    assert.deepEqual(ids(repeats[1]!.targets), [w.backup.id]);
+    // The outgoing person was asked before and may still answer; the incoming one does.
+    const r = await t.api.post(
+      `/api/v1/messages/${msg}/ack`,
+      { response: 'accepted' },
+      { token: w.backup.token },
+    );
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    await settle(t);
+    a = await alertOf(t, msg);
+    assert.equal(a.state, 'acknowledged');
+    assert.equal(a.acknowledgedBy?.id, w.backup.id);
+  });
+
   it('runs from its snapshot when the policy changes later', async () => {
     const id = await makePolicy(t, {
       name: 'Первая редакция',

@@ -302,6 +302,17 @@ eachDatabase('escalation: steps, acknowledgement, decline, shift change', (kind)
     assert.ok(types(v).includes('declined'));
     assert.equal(v.step.nextAt, '2026-11-27T09:10:00.000Z');
     assert.equal(await pendingTimers(t, a.id), 1);
+    // Иванов is no longer asked: a second «Не моё» is recorded but moves nothing.
+    const twice = await t.api.post(
+      `/api/v1/alerts/${a.id}/ack`,
+      { response: 'decline' },
+      { token: w.ivanov.token },
+    );
+    assert.equal(twice.status, 200, JSON.stringify(twice.body));
+    assert.deepEqual(ids((twice.body as AlertView).targets), [w.backup.id]);
+    assert.equal((twice.body as AlertView).step.nextAt, '2026-11-27T09:10:00.000Z');
+    assert.equal(types(twice.body as AlertView).filter((x) => x === 'declined').length, 2);
+    assert.equal(await pendingTimers(t, a.id), 1);
     // The backup declines through messaging: the fail-safe at once.
     const m = await t.api.post(
       `/api/v1/messages/${msg}/ack`,

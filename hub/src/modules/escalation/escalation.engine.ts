@@ -540,6 +540,38 @@ export class EscalationEngine {
     readBack: { value: string; action: string } | undefined,
   ): Promise<boolean> {
     const fx = noEffects();
+    if (response === 'decline') {
+      // Only a current target moves the chain on; a past one's «Не моё» is just recorded.
+      const current = await this.d.db.manager.findOneBy(EscalationEntity, { id });
+      const run = current ? (JSON.parse(current.run) as RunState) : null;
+      if (run && !run.targets.people.some((p) => p.id === ctx.actorId)) {
+        const recorded = await this.d.db.transaction(async (tx) => {
+          const row = await this.lockAny(tx, id);
+          if (row.state !== 'open') return false;
+          const actor = {
+            id: ctx.actorId,
+            fullName: (await this.names([ctx.actorId])).get(ctx.actorId) ?? '',
+          };
+          await this.record(
+            tx,
+            row,
+            {
+              at: iso(this.d.clock.now()),
+              type: 'declined',
+              step: run.index,
+              stepType: run.stepType,
+              actor,
+              response,
+              note: note ?? 'not a current target: the chain goes on as planned',
+            },
+            ctx,
+          );
+          return true;
+        });
+        if (recorded) this.track(this.apply({ ...fx, escalationIds: new Set([id]) }));
+        return recorded;
+      }
+    }
     const ok = await this.d.db.transaction(async (tx) => {
       // Timers first, then the row: the same lock order as a firing step (no deadlock).
       const cancelled = await this.d.timers.cancel(tx, { kind: STEP_TIMER, key: id });

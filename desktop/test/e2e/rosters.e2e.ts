@@ -5,7 +5,9 @@
  * clinician sees the person in «Кто дежурит сейчас» and writes to the role;
  * the assigned person receives the message and the sender sees to whom it
  * went. Then a swap request is accepted by the colleague and approved by a
- * coordinator, and a coordinator assigns an emergency take-over. Needs Debian `chromium` and `chromium-driver` (skipped loudly
+ * coordinator, a coordinator assigns an emergency take-over, adds a
+ * «сутки через трое» pattern with an exception and issues and revokes a
+ * role's calendar link. Needs Debian `chromium` and `chromium-driver` (skipped loudly
  * without them unless KONSILIUM_TEST_REQUIRE_BROWSER=1). Screenshots go to
  * artifacts/screenshots/ (prefix `r`).
  */
@@ -502,5 +504,72 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
       .$(`[data-testid="oncall-person"][data-user="${volkov.id}"]`)
       .waitForDisplayed({ timeout: 15_000 });
     await shot(A, 'r15-takeover-oncall');
+
+    // A recurring pattern: «сутки через трое» for petrov from the first day shown, its
+    // second day skipped as an exception → one draft in the week.
+    await byId(A, 'duty-roster').click();
+    await byId(A, 'roster-row', `[data-role="${role.id}"]`).waitForDisplayed({ timeout: 20_000 });
+    await byId(A, 'pattern-open').click();
+    await byId(A, 'pattern-form').waitForDisplayed({ timeout: 15_000 });
+    await byId(A, 'pattern-role').selectByAttribute('value', role.id);
+    await byId(A, 'pattern-kind-cycle').click();
+    const anchor = await byId(A, 'pattern-anchor').getValue();
+    const skipped = new Date(Date.parse(`${anchor}T12:00:00Z`) + 4 * 86400_000)
+      .toISOString()
+      .slice(0, 10);
+    await byId(A, 'pattern-skip').setValue(skipped);
+    await byId(A, 'roster-search').setValue('пет');
+    const pickForPattern = byId(A, 'roster-pick', '[data-login="petrov"]');
+    await pickForPattern.waitForDisplayed({ timeout: 15_000 });
+    await pickForPattern.scrollIntoView();
+    await pickForPattern.click();
+    await byId(A, 'pattern-person').waitForDisplayed({ timeout: 15_000 });
+    await byId(A, 'pattern-apply').scrollIntoView();
+    await byId(A, 'pattern-apply').click();
+    await A.waitUntil(
+      async () => /По шаблону создан 1 черновик/.test(await byId(A, 'roster-status').getText()),
+      { timeout: 15_000, timeoutMsg: 'the pattern was not expanded' },
+    );
+    await shot(A, 'r16-pattern-drafts');
+    const weekShifts = await api<{
+      items: {
+        userId: string;
+        start: string;
+        end: string;
+        state: string;
+        patternId: string | null;
+      }[];
+    }>(
+      url,
+      `/api/v1/rosters/shifts?roleId=${role.id}&from=${encodeURIComponent(new Date(Date.parse(`${anchor}T00:00:00Z`) - 86400_000).toISOString())}&to=${encodeURIComponent(new Date(Date.parse(`${anchor}T00:00:00Z`) + 8 * 86400_000).toISOString())}`,
+      admin.token,
+    );
+    const fromPattern = weekShifts.items.filter((x) => x.patternId !== null);
+    assert.equal(fromPattern.length, 1, JSON.stringify(weekShifts.items));
+    assert.deepEqual([fromPattern[0]!.userId, fromPattern[0]!.state], [petrov.id, 'draft']);
+    assert.equal(Date.parse(fromPattern[0]!.end) - Date.parse(fromPattern[0]!.start), 24 * hour);
+
+    // The role's calendar link: the feed answers iCalendar until the link is revoked.
+    await byId(A, 'roster-row', `[data-role="${role.id}"]`)
+      .$('[data-testid="roster-calendar"]')
+      .click();
+    const link = byId(A, 'roster-calendar-link');
+    await link.waitForDisplayed({ timeout: 15_000 });
+    const feedUrl = await link.getValue();
+    assert.match(feedUrl, new RegExp(`/api/v1/rosters/roles/${role.id}/calendar\\.ics\\?token=`));
+    const feed = await fetch(feedUrl);
+    assert.equal(feed.status, 200);
+    assert.match(feed.headers.get('content-type') ?? '', /text\/calendar/);
+    assert.match(await feed.text(), /BEGIN:VCALENDAR/);
+    await shot(A, 'r17-role-calendar');
+    await byId(A, 'roster-calendar-revoke').click();
+    await A.waitUntil(
+      async () => /Ссылка отозвана/.test(await byId(A, 'roster-status').getText()),
+      {
+        timeout: 15_000,
+        timeoutMsg: 'the link was not revoked',
+      },
+    );
+    assert.ok((await fetch(feedUrl)).status >= 400, 'a revoked link no longer answers');
   });
 });

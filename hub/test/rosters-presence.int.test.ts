@@ -134,6 +134,31 @@ eachDatabase('rosters: presence from connections, search results and profiles', 
     );
   });
 
+  it('a hub shutting down does not announce its users as offline; a restart starts clean', async () => {
+    const w = await rosterWorld(t);
+    const watcher = await connect(w.petrov.token);
+    const watch = await watcher.call('presence.watch', { userIds: [w.ivanov.id] });
+    assert.equal(watch.ok, true);
+    await connect(w.ivanov.token);
+    await watcher.next((f) => f.event === 'presence.changed' && f.data.status === 'available');
+    const seen: { userId: string; online: boolean }[] = [];
+    t.hub.internals.bus.on('realtime.presence', (e) => seen.push(e));
+    const notified: string[] = [];
+    t.hub.internals.bus.on('rosters.notify', (e) => notified.push(e.event));
+    await t.hub.stop();
+    assert.deepEqual(seen, []);
+    assert.deepEqual(notified, []);
+    // After a restart nobody is connected: offline again, and connections are announced again.
+    await t.hub.start();
+    assert.equal(t.hub.internals.realtime.isOnline(w.ivanov.id), false);
+    const again = await connect(w.ivanov.token);
+    await eventually(async () => seen.length === 1, 'announced after restart');
+    assert.deepEqual(seen, [{ userId: w.ivanov.id, online: true }]);
+    again.close();
+    await eventually(async () => seen.length === 2, 'offline after restart');
+    assert.deepEqual(seen[1], { userId: w.ivanov.id, online: false });
+  });
+
   it('directory search results and profiles carry presence and current duties; search watches', async () => {
     const w = await rosterWorld(t);
     const c = w.coordinator.token;

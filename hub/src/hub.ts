@@ -117,6 +117,11 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     config,
     log,
     credentials: identity.credentials,
+    // Rosters is built later; presence is asked only when a request arrives.
+    presence: () => ({
+      views: (ids) => rosters.presenceOf(ids),
+      watch: (watcherId, ids) => rosters.watchPresence(watcherId, ids),
+    }),
   });
 
   const realtime = new RealtimeGateway({

@@ -6,8 +6,13 @@ import { auditActions, makeRole, makeShift, rosterWorld } from './rosters/setup.
 
 eachDatabase('rosters: teams, presence and shift changes', (kind) => {
   let t: TestHub;
+  /** Sockets a test leaves open; closed before the hub stops. */
+  const sockets: TestSocket[] = [];
   beforeEach(async () => (t = await startTestHub(kind)));
-  afterEach(async () => t.close());
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.close();
+    await t.close();
+  });
 
   it('static and dynamic teams resolve their members at a time', async () => {
     const w = await rosterWorld(t);
@@ -143,6 +148,10 @@ eachDatabase('rosters: teams, presence and shift changes', (kind) => {
         until: string | null;
         duties: { roleId: string }[];
       }[];
+    // Иванов and Сидоров have the app open; Петров does not.
+    const ivSocket = (await TestSocket.authed(t.hub.url(), w.ivanov.token)).socket;
+    const siSocket = (await TestSocket.authed(t.hub.url(), w.sidorov.token)).socket;
+    sockets.push(ivSocket, siSocket);
     const [iv, pe, si] = await get(w.sidorov.token, [w.ivanov.id, w.petrov.id, w.sidorov.id]);
     assert.deepEqual(
       [iv!.status, iv!.source, iv!.duties.map((d) => d.roleId)],

@@ -451,8 +451,11 @@ export const PresenceQuery = z
 export interface PresenceView {
   userId: string;
   status: PresenceStatus;
-  /** `manual` (set by the person), `roster` (derived from shifts) or `default`. */
-  source: 'manual' | 'roster' | 'default';
+  /**
+   * `manual` (set by the person), `roster` (derived from shifts),
+   * `connection` (`offline`: no open socket) or `default`.
+   */
+  source: 'manual' | 'roster' | 'connection' | 'default';
   until: string | null;
   delegateId: string | null;
   note: string | null;

@@ -4,7 +4,10 @@
  * covering tonight for a duty role in the roster editor and publishes it; a
  * clinician sees the person in «Кто дежурит сейчас» and writes to the role;
  * the assigned person receives the message and the sender sees to whom it
- * went. Needs Debian `chromium` and `chromium-driver` (skipped loudly
+ * went. Then a swap request is accepted by the colleague and approved by a
+ * coordinator, a coordinator assigns an emergency take-over, adds a
+ * «сутки через трое» pattern with an exception and issues and revokes a
+ * role's calendar link. Needs Debian `chromium` and `chromium-driver` (skipped loudly
  * without them unless KONSILIUM_TEST_REQUIRE_BROWSER=1). Screenshots go to
  * artifacts/screenshots/ (prefix `r`).
  */
@@ -336,5 +339,237 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
     });
     assert.match(await presence.getText(), /На операции.*Дежурит: Дежурный врач кардиологии/s);
     await shot(A, 'r10-search-presence');
+  });
+
+  it('a swap request is accepted by the colleague and approved by a coordinator; a coordinator assigns an emergency take-over from now', async () => {
+    const A = a!;
+    const B = b!;
+    const url = hub!.url;
+    const admin = await api<{ token: string }>(url, '/api/v1/auth/login', null, {
+      login: 'admin',
+      password: PASSWORD,
+    });
+    const units = await api<{ items: Unit[] }>(url, '/api/v1/directory/units', admin.token);
+    const ward = findUnit(units.items, 'card-ward')!;
+    // A role whose swaps need a coordinator's approval, with a shift tomorrow for
+    // ivanova and one the day after for petrov.
+    const role = await api<{ id: string }>(url, '/api/v1/rosters/roles', admin.token, {
+      name: 'Дежурный врач (обмены)',
+      unitId: ward.id,
+      swapApproval: true,
+    });
+    const who = async (login: string, q: string) => {
+      const page = await api<{ items: { id: string; login: string }[] }>(
+        url,
+        `/api/v1/directory/users?q=${encodeURIComponent(q)}&limit=20`,
+        admin.token,
+      );
+      const u = page.items.find((x) => x.login === login);
+      assert.ok(u, `the demo hospital has ${login}`);
+      return u;
+    };
+    const ivanova = await who('ivanova', 'Иванова');
+    const petrov = await who('petrov', 'Петров');
+    const volkov = await who('volkov', 'Волков');
+    const hour = 3600_000;
+    const base = Math.ceil(Date.now() / hour) * hour;
+    const mine = await api<{ id: string }>(url, '/api/v1/rosters/shifts', admin.token, {
+      roleId: role.id,
+      userId: ivanova.id,
+      start: new Date(base + 24 * hour).toISOString(),
+      end: new Date(base + 36 * hour).toISOString(),
+    });
+    const theirs = await api<{ id: string }>(url, '/api/v1/rosters/shifts', admin.token, {
+      roleId: role.id,
+      userId: petrov.id,
+      start: new Date(base + 48 * hour).toISOString(),
+      end: new Date(base + 60 * hour).toISOString(),
+    });
+
+    // B (ivanova) offers her shift to petrov in exchange for his.
+    await byId(B, 'nav-conversations').click();
+    await byId(B, 'nav-duty').click();
+    const myShift = byId(B, 'my-shift', `[data-shift="${mine.id}"]`);
+    await myShift.waitForDisplayed({ timeout: 20_000 });
+    await myShift.$('[data-testid="swap-offer"]').click();
+    await byId(B, 'swap-kind-swap').click();
+    await byId(B, 'swap-search').setValue('пет');
+    const pickPetrov = byId(B, 'swap-pick', '[data-login="petrov"]');
+    await pickPetrov.waitForDisplayed({ timeout: 15_000 });
+    await pickPetrov.click();
+    await byId(B, 'swap-counter').waitForDisplayed({ timeout: 15_000 });
+    // Petrov has demo shifts too: choose the one made above.
+    await byId(B, 'swap-counter').selectByAttribute('value', theirs.id);
+    assert.equal(await byId(B, 'swap-counter').getValue(), theirs.id);
+    await byId(B, 'swap-send').click();
+    assert.match(await text(B, 'swaps-status'), /Запрос отправлен: Петров/);
+    const open = await api<{ items: { id: string; state: string; shiftId: string }[] }>(
+      url,
+      '/api/v1/rosters/swaps',
+      admin.token,
+    );
+    const swap = open.items.find((x) => x.shiftId === mine.id);
+    assert.ok(swap);
+    assert.equal(swap.state, 'requested');
+    await shot(B, 'r11-swap-requested');
+
+    // A signs in as petrov, who accepts; the request then waits for a coordinator.
+    await byId(A, 'nav-settings').click();
+    await byId(A, 'settings-signout').click();
+    await signIn(A, url, 'petrov');
+    await byId(A, 'nav-duty').click();
+    const asked = byId(A, 'swap-request', `[data-swap="${swap.id}"]`);
+    await asked.waitForDisplayed({ timeout: 20_000 });
+    await asked.$('[data-testid="swap-accept"]').click();
+    await A.waitUntil(async () => (await asked.getAttribute('data-state')) === 'accepted', {
+      timeout: 15_000,
+      timeoutMsg: 'the swap was not accepted',
+    });
+    assert.match(await asked.getText(), /ждёт утверждения координатора/);
+    assert.equal(await asked.$('[data-testid="swap-approve"]').isExisting(), false);
+    await shot(A, 'r12-swap-accepted');
+
+    // A signs in as the coordinator (ivanov), who approves it.
+    await byId(A, 'nav-settings').click();
+    await byId(A, 'settings-signout').click();
+    await signIn(A, url, 'ivanov');
+    await byId(A, 'nav-duty').click();
+    const pending = byId(A, 'swap-request', `[data-swap="${swap.id}"]`);
+    await pending.waitForDisplayed({ timeout: 20_000 });
+    await pending.$('[data-testid="swap-approve"]').click();
+    await A.waitUntil(async () => /выполнен/.test(await text(A, 'swaps-status')), {
+      timeout: 15_000,
+      timeoutMsg: 'the approval was not confirmed',
+    });
+    await shot(A, 'r13-swap-approved');
+    // Over REST: the shifts changed hands.
+    const after = async (id: string) =>
+      api<{ userId: string; swapId: string | null }>(
+        url,
+        `/api/v1/rosters/shifts/${id}`,
+        admin.token,
+      );
+    assert.equal((await after(mine.id)).userId, petrov.id);
+    assert.equal((await after(mine.id)).swapId, swap.id);
+    assert.equal((await after(theirs.id)).userId, ivanova.id);
+    // B sees the request done and petrov's former shift among hers.
+    await B.waitUntil(
+      async () =>
+        (await byId(B, 'swap-request', `[data-swap="${swap.id}"]`).getAttribute('data-state')) ===
+        'applied',
+      { timeout: 20_000, timeoutMsg: 'B did not see the swap applied' },
+    );
+    await byId(B, 'my-shift', `[data-shift="${theirs.id}"]`).waitForDisplayed({ timeout: 15_000 });
+
+    // Emergency take-over: nobody covers the role now; the coordinator gives it to volkov from now.
+    await byId(A, 'duty-roster').click();
+    const row = byId(A, 'roster-row', `[data-role="${role.id}"]`);
+    await row.waitForDisplayed({ timeout: 20_000 });
+    // The demo has many roles: bring the row (and then the form) into view first.
+    const takeover = row.$('[data-testid="roster-takeover"]');
+    await takeover.scrollIntoView();
+    await takeover.click();
+    const form = byId(A, 'roster-assign', '[data-mode="takeover"]');
+    await form.waitForDisplayed({ timeout: 15_000 });
+    await form.scrollIntoView();
+    await byId(A, 'roster-search').setValue('вол');
+    const pickVolkov = byId(A, 'roster-pick', '[data-login="volkov"]');
+    await pickVolkov.waitForDisplayed({ timeout: 15_000 });
+    await pickVolkov.scrollIntoView();
+    await pickVolkov.click();
+    await A.waitUntil(
+      async () =>
+        /Роль «Дежурный врач \(обмены\)» с этого момента у Волков/.test(
+          await byId(A, 'roster-status').getText(),
+        ),
+      { timeout: 15_000, timeoutMsg: 'the take-over was not confirmed' },
+    );
+    await byId(A, 'roster-status').scrollIntoView();
+    await shot(A, 'r14-takeover');
+    const onCall = await api<{ people: { id: string; via: string }[]; source: string }>(
+      url,
+      `/api/v1/oncall?roleId=${role.id}`,
+      admin.token,
+    );
+    assert.deepEqual(
+      onCall.people.map((p) => [p.id, p.via]),
+      [[volkov.id, 'takeover']],
+    );
+    assert.equal(onCall.source, 'takeover');
+    // The on-call panel says the same.
+    await byId(A, 'duty-oncall').click();
+    await byId(A, 'oncall-filter').setValue('обмены');
+    const panel = byId(A, 'oncall-role', `[data-role="${role.id}"]`);
+    await panel
+      .$(`[data-testid="oncall-person"][data-user="${volkov.id}"]`)
+      .waitForDisplayed({ timeout: 15_000 });
+    await shot(A, 'r15-takeover-oncall');
+
+    // A recurring pattern: «сутки через трое» for petrov from the first day shown, its
+    // second day skipped as an exception → one draft in the week.
+    await byId(A, 'duty-roster').click();
+    await byId(A, 'roster-row', `[data-role="${role.id}"]`).waitForDisplayed({ timeout: 20_000 });
+    await byId(A, 'pattern-open').click();
+    await byId(A, 'pattern-form').waitForDisplayed({ timeout: 15_000 });
+    await byId(A, 'pattern-role').selectByAttribute('value', role.id);
+    await byId(A, 'pattern-kind-cycle').click();
+    const anchor = await byId(A, 'pattern-anchor').getValue();
+    const skipped = new Date(Date.parse(`${anchor}T12:00:00Z`) + 4 * 86400_000)
+      .toISOString()
+      .slice(0, 10);
+    await byId(A, 'pattern-skip').setValue(skipped);
+    await byId(A, 'roster-search').setValue('пет');
+    const pickForPattern = byId(A, 'roster-pick', '[data-login="petrov"]');
+    await pickForPattern.waitForDisplayed({ timeout: 15_000 });
+    await pickForPattern.scrollIntoView();
+    await pickForPattern.click();
+    await byId(A, 'pattern-person').waitForDisplayed({ timeout: 15_000 });
+    await byId(A, 'pattern-apply').scrollIntoView();
+    await byId(A, 'pattern-apply').click();
+    await A.waitUntil(
+      async () => /По шаблону создан 1 черновик/.test(await byId(A, 'roster-status').getText()),
+      { timeout: 15_000, timeoutMsg: 'the pattern was not expanded' },
+    );
+    await shot(A, 'r16-pattern-drafts');
+    const weekShifts = await api<{
+      items: {
+        userId: string;
+        start: string;
+        end: string;
+        state: string;
+        patternId: string | null;
+      }[];
+    }>(
+      url,
+      `/api/v1/rosters/shifts?roleId=${role.id}&from=${encodeURIComponent(new Date(Date.parse(`${anchor}T00:00:00Z`) - 86400_000).toISOString())}&to=${encodeURIComponent(new Date(Date.parse(`${anchor}T00:00:00Z`) + 8 * 86400_000).toISOString())}`,
+      admin.token,
+    );
+    const fromPattern = weekShifts.items.filter((x) => x.patternId !== null);
+    assert.equal(fromPattern.length, 1, JSON.stringify(weekShifts.items));
+    assert.deepEqual([fromPattern[0]!.userId, fromPattern[0]!.state], [petrov.id, 'draft']);
+    assert.equal(Date.parse(fromPattern[0]!.end) - Date.parse(fromPattern[0]!.start), 24 * hour);
+
+    // The role's calendar link: the feed answers iCalendar until the link is revoked.
+    await byId(A, 'roster-row', `[data-role="${role.id}"]`)
+      .$('[data-testid="roster-calendar"]')
+      .click();
+    const link = byId(A, 'roster-calendar-link');
+    await link.waitForDisplayed({ timeout: 15_000 });
+    const feedUrl = await link.getValue();
+    assert.match(feedUrl, new RegExp(`/api/v1/rosters/roles/${role.id}/calendar\\.ics\\?token=`));
+    const feed = await fetch(feedUrl);
+    assert.equal(feed.status, 200);
+    assert.match(feed.headers.get('content-type') ?? '', /text\/calendar/);
+    assert.match(await feed.text(), /BEGIN:VCALENDAR/);
+    await shot(A, 'r17-role-calendar');
+    await byId(A, 'roster-calendar-revoke').click();
+    await A.waitUntil(
+      async () => /Ссылка отозвана/.test(await byId(A, 'roster-status').getText()),
+      {
+        timeout: 15_000,
+        timeoutMsg: 'the link was not revoked',
+      },
+    );
+    assert.ok((await fetch(feedUrl)).status >= 400, 'a revoked link no longer answers');
   });
 });

@@ -46,6 +46,8 @@ export function startHub(dataDir: string): Promise<{ url: string; child: ChildPr
     env: {
       PATH: process.env.PATH ?? '',
       KONSILIUM_PORT: '0',
+      // The demo's MLLP listener on a free port: the fixed 2575 may be taken on a shared machine.
+      KONSILIUM_MLLP_PORT: '0',
       KONSILIUM_HOST: '127.0.0.1',
       KONSILIUM_DATA_DIR: dataDir,
       KONSILIUM_LOG_LEVEL: 'warn',

@@ -4,6 +4,11 @@ import { EventEmitter } from 'node:events';
 export interface BusEvents {
   /** Sessions ended (logout, revocation, password change, deactivation): close their sockets. */
   'session.ended': { sessionIds: string[]; reason: string };
+  /**
+   * A user's first authenticated socket opened (`online: true`) or their last
+   * one closed (`online: false`); not emitted while the gateway shuts down.
+   */
+  'realtime.presence': { userId: string; online: boolean };
 }
 
 /** A typed, synchronous in-process event bus. */

@@ -3,6 +3,7 @@ import { Id, Page, Text } from './common.js';
 import { ROLES, STAFF_CATEGORIES, UNIT_KINDS } from '../domain/vocabularies.js';
 import { isValidTimeZone } from '../domain/time-zone.js';
 import { Password } from './auth.js';
+import type { PresenceView } from '../rosters.js';
 
 export const TimeZone = z.string().refine(isValidTimeZone, 'must be an IANA time zone');
 
@@ -136,6 +137,11 @@ export interface UserView {
   active: boolean;
   createdAt: string;
   updatedAt: string;
+  /**
+   * Presence and current duties (DIR-5): set in `GET /api/v1/directory/users`
+   * results and `GET /api/v1/directory/users/{id}`, absent elsewhere.
+   */
+  presence?: PresenceView;
 }
 
 /** A node of the organization tree. */

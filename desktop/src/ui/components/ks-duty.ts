@@ -6,6 +6,7 @@ import { base } from './styles.js';
 import './ks-oncall.js';
 import './ks-presence.js';
 import './ks-roster.js';
+import './ks-swaps.js';
 
 /** The duty screen: my presence, who is on call now and, for coordinators, the roster editor. */
 @customElement('ks-duty')
@@ -61,7 +62,8 @@ export class KsDuty extends KsStoreElement {
       ${
         coordinator && this.view === 'roster'
           ? html`<ks-roster .store=${s}></ks-roster>`
-          : html`<ks-presence .store=${s}></ks-presence><ks-oncall .store=${s}></ks-oncall>`
+          : html`<ks-presence .store=${s}></ks-presence><ks-oncall .store=${s}></ks-oncall
+              ><ks-swaps .store=${s}></ks-swaps>`
       }
     `;
   }

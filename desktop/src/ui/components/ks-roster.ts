@@ -16,6 +16,7 @@ import {
   zonedInstant,
   type ShiftPreset,
 } from '../data/roster-logic.js';
+import { patternRequest, type PatternForm } from '../data/duty-logic.js';
 import { msg } from '../i18n/translate.js';
 import { KsStoreElement } from './base.js';
 import { base } from './styles.js';
@@ -24,7 +25,11 @@ import { base } from './styles.js';
  * The roster editor for coordinators (ROS-1, ROS-2): a week grid per unit,
  * one row per duty role; a cell adds a day, night or «сутки» shift for a
  * person found by staff search, as a draft; gaps and conflicts come from the
- * hub's coverage report; «Опубликовать» publishes the week's drafts.
+ * hub's coverage report; «Опубликовать» publishes the week's drafts. A
+ * coordinator also substitutes someone on a shift (on their behalf, applied at
+ * once), assigns an emergency take-over of a role from now, adds recurring
+ * patterns (weekly or «сутки через трое», with dates skipped) as drafts for
+ * the period on screen, and issues or revokes a role's calendar link.
  */
 @customElement('ks-roster')
 export class KsRoster extends KsStoreElement {
@@ -117,6 +122,23 @@ export class KsRoster extends KsStoreElement {
       .legend {
         font-size: 0.8em;
       }
+      .rowtools {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 2px;
+        margin-top: 2px;
+      }
+      .rowtools button {
+        min-height: 0;
+        padding: 0 4px;
+        font-size: 0.85em;
+      }
+      input.link {
+        flex: 1;
+        min-width: 0;
+        font-family: monospace;
+        font-size: 0.8em;
+      }
     `,
   ];
 
@@ -127,6 +149,11 @@ export class KsRoster extends KsStoreElement {
   @state() private shifts: ShiftView[] = [];
   @state() private report: CoverageReport | null = null;
   @state() private cell: { roleId: string; date: string } | null = null;
+  /** What picking a person does: assign a draft in `cell`, substitute on `shift`, or take `roleId` over now. */
+  @state() private mode: 'assign' | 'substitute' | 'takeover' = 'assign';
+  @state() private target: { shift?: ShiftView; roleId?: string } = {};
+  @state() private pattern: (PatternForm & { userName: string }) | null = null;
+  @state() private calendar: { roleId: string; url: string } | null = null;
   @state() private preset: ShiftPreset = 'day24';
   @state() private query = '';
   @state() private found: UserView[] = [];
@@ -261,6 +288,9 @@ export class KsRoster extends KsStoreElement {
               </button>`
             : nothing
         }
+        <button data-testid="pattern-open" @click=${() => this.openPattern()}>
+          ${msg('pattern.open')}
+        </button>
         <button
           class="primary"
           data-testid="roster-publish"
@@ -297,7 +327,25 @@ export class KsRoster extends KsStoreElement {
             ${roles.map(
               (r) =>
                 html`<tr data-testid="roster-row" data-role=${r.id}>
-                  <th scope="row">${r.name}</th>
+                  <th scope="row">
+                    ${r.name}
+                    <div class="rowtools">
+                      <button
+                        data-testid="roster-takeover"
+                        aria-label=${msg('roster.takeoverFor', { role: r.name })}
+                        @click=${() => this.openTakeover(r.id)}
+                      >
+                        ${msg('roster.takeover')}
+                      </button>
+                      <button
+                        data-testid="roster-calendar"
+                        aria-label=${msg('calendar.role', { role: r.name })}
+                        @click=${() => void this.roleCalendar(r.id)}
+                      >
+                        ${msg('roster.calendar')}
+                      </button>
+                    </div>
+                  </th>
                   ${days.map((d) => {
                     const gap = gapOn(this.report, r.id, d, zone);
                     return html`<td
@@ -325,7 +373,9 @@ export class KsRoster extends KsStoreElement {
           </tbody>
         </table>
       </div>
-      ${this.cell ? this.assignForm() : nothing}
+      ${this.calendar ? this.calendarBox() : nothing}
+      ${this.cell || this.mode !== 'assign' ? this.assignForm() : nothing}
+      ${this.pattern ? this.patternForm() : nothing}
     `;
   }
 
@@ -341,6 +391,18 @@ export class KsRoster extends KsStoreElement {
       title=${`${msg(`roster.kind.${s.kind}`)}${s.state === 'draft' ? ` · ${msg('roster.draft')}` : ''}`}
     >
       <span>${label}${s.state === 'draft' ? ` (${msg('roster.draft')})` : ''}</span>
+      ${
+        s.state === 'published' && Date.parse(s.end) > Date.now()
+          ? html`<button
+              data-testid="roster-substitute"
+              aria-label=${msg('roster.substitute', { name: label })}
+              title=${msg('roster.substitute', { name: label })}
+              @click=${() => this.openSubstitute(s)}
+            >
+              ⇄
+            </button>`
+          : nothing
+      }
       <button
         data-testid="roster-remove"
         aria-label=${msg('roster.remove', { name: label })}
@@ -352,28 +414,56 @@ export class KsRoster extends KsStoreElement {
   }
 
   private assignForm() {
-    const cell = this.cell!;
-    const role = this.store.role(cell.roleId);
     const presets: ShiftPreset[] = ['day', 'night', 'day24'];
-    return html`<section class="assign" data-testid="roster-assign" aria-labelledby="assign-h">
-      <h3 id="assign-h">
-        ${msg('roster.assignTitle', { role: role?.name ?? '', date: cell.date })}
-      </h3>
-      <div class="bar" role="radiogroup" aria-label=${msg('roster.preset')}>
-        ${presets.map(
-          (p) =>
-            html`<label
-              ><input
-                type="radio"
-                name="preset"
-                data-testid=${`roster-preset-${p}`}
-                .checked=${this.preset === p}
-                @change=${() => (this.preset = p)}
-              />${msg(`roster.preset.${p}`)}</label
-            >`,
-        )}
+    const shift = this.target.shift;
+    const title =
+      this.mode === 'substitute' && shift
+        ? msg('roster.substituteTitle', {
+            name: `${this.store.userName(shift.userId)} ${localTime(shift.start, this.zone())}–${localTime(shift.end, this.zone())}`,
+          })
+        : this.mode === 'takeover'
+          ? msg('roster.takeoverTitle', {
+              role: this.store.role(this.target.roleId ?? '')?.name ?? '',
+            })
+          : msg('roster.assignTitle', {
+              role: this.store.role(this.cell?.roleId ?? '')?.name ?? '',
+              date: this.cell?.date ?? '',
+            });
+    return html`<section
+      class="assign"
+      data-testid="roster-assign"
+      data-mode=${this.mode}
+      aria-labelledby="assign-h"
+    >
+      <h3 id="assign-h">${title}</h3>
+      ${this.mode === 'assign' ? this.presetChoice(presets) : nothing} ${this.personSearch()}
+      <div class="bar">
+        <button data-testid="roster-assign-cancel" @click=${() => this.closeForm()}>
+          ${msg('msg.cancel')}
+        </button>
       </div>
-      <label for="assign-q">${msg('roster.person')}</label>
+    </section>`;
+  }
+
+  private presetChoice(presets: ShiftPreset[]) {
+    return html`<div class="bar" role="radiogroup" aria-label=${msg('roster.preset')}>
+      ${presets.map(
+        (p) =>
+          html`<label
+            ><input
+              type="radio"
+              name="preset"
+              data-testid=${`roster-preset-${p}`}
+              .checked=${this.preset === p}
+              @change=${() => (this.preset = p)}
+            />${msg(`roster.preset.${p}`)}</label
+          >`,
+      )}
+    </div>`;
+  }
+
+  private personSearch() {
+    return html`<label for="assign-q">${msg('roster.person')}</label>
       <input
         id="assign-q"
         type="search"
@@ -390,28 +480,295 @@ export class KsRoster extends KsStoreElement {
               <button
                 data-testid="roster-pick"
                 data-login=${u.login}
-                @click=${() => void this.assign(u.id)}
+                @click=${() => void this.picked(u)}
               >
                 ${u.fullName}${u.position ? html`<span class="muted"> · ${u.position}</span>` : nothing}
               </button>
             </li>`,
         )}
-      </ul>
+      </ul>`;
+  }
+
+  private closeForm(): void {
+    this.cell = null;
+    this.mode = 'assign';
+    this.target = {};
+  }
+
+  private focusSearch(): void {
+    this.query = '';
+    this.found = [];
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<HTMLInputElement>('#assign-q')?.focus(),
+    );
+  }
+
+  private openSubstitute(shift: ShiftView): void {
+    this.cell = null;
+    this.pattern = null;
+    this.mode = 'substitute';
+    this.target = { shift };
+    this.focusSearch();
+  }
+
+  private openTakeover(roleId: string): void {
+    this.cell = null;
+    this.pattern = null;
+    this.mode = 'takeover';
+    this.target = { roleId };
+    this.focusSearch();
+  }
+
+  /** A person was picked in the form: what happens depends on the form's mode. */
+  private async picked(u: UserView): Promise<void> {
+    if (this.pattern) {
+      this.pattern = { ...this.pattern, userId: u.id, userName: u.fullName };
+      this.query = u.fullName;
+      this.found = [];
+      return;
+    }
+    if (this.mode === 'assign') return this.assign(u.id);
+    try {
+      if (this.mode === 'substitute' && this.target.shift) {
+        await this.store.createSwap({
+          kind: 'substitution',
+          shiftId: this.target.shift.id,
+          toUserId: u.id,
+        });
+        this.status = msg('roster.substituted', { name: u.shortName });
+      } else if (this.mode === 'takeover' && this.target.roleId) {
+        const role = this.store.role(this.target.roleId);
+        await this.store.takeover(this.target.roleId, u.id);
+        this.status = msg('roster.takenOver', { role: role?.name ?? '', name: u.shortName });
+      }
+      this.closeForm();
+      await this.reload();
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
+  private async roleCalendar(roleId: string): Promise<void> {
+    try {
+      this.calendar = { roleId, url: await this.store.issueCalendar({ roleId }) };
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
+  private calendarBox() {
+    const c = this.calendar!;
+    const name = this.store.role(c.roleId)?.name ?? '';
+    return html`<section class="assign" data-testid="roster-calendar-box">
+      <h3>${msg('calendar.role', { role: name })}</h3>
       <div class="bar">
-        <button data-testid="roster-assign-cancel" @click=${() => (this.cell = null)}>
+        <input
+          class="link"
+          readonly
+          data-testid="roster-calendar-link"
+          aria-label=${msg('calendar.role', { role: name })}
+          .value=${c.url}
+        />
+        <button data-testid="roster-calendar-copy" @click=${() => void this.copyLink(c.url)}>
+          ${msg('calendar.copy')}
+        </button>
+        <button data-testid="roster-calendar-revoke" @click=${() => void this.revokeCalendar()}>
+          ${msg('calendar.revoke')}
+        </button>
+        <button @click=${() => (this.calendar = null)}>${msg('msg.cancel')}</button>
+      </div>
+      <p class="muted">${msg('calendar.hint')}</p>
+    </section>`;
+  }
+
+  private async copyLink(url: string): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(url);
+      this.status = msg('calendar.copied');
+    } catch {
+      this.renderRoot.querySelector<HTMLInputElement>('input.link')?.select();
+    }
+  }
+
+  private async revokeCalendar(): Promise<void> {
+    const c = this.calendar;
+    if (!c) return;
+    try {
+      await this.store.revokeCalendar({ roleId: c.roleId });
+      this.calendar = null;
+      this.status = msg('calendar.revoked');
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
+  private openPattern(): void {
+    const roles = this.rolesOfUnit();
+    this.closeForm();
+    this.pattern = {
+      roleId: roles[0]?.id ?? '',
+      name: '',
+      kind: 'cycle',
+      anchorDate: this.days()[0] ?? this.monday,
+      startTime: '08:00',
+      hours: 24,
+      cycleDays: 4,
+      weekdays: [],
+      userId: '',
+      userName: '',
+      skip: '',
+    };
+    this.focusSearch();
+  }
+
+  private patternForm() {
+    const f = this.pattern!;
+    const set = (patch: Partial<PatternForm>) => (this.pattern = { ...f, ...patch });
+    const value = (e: Event) => (e.target as HTMLInputElement).value;
+    const weekday = (d: number) =>
+      new Intl.DateTimeFormat(this.store.prefs.locale, {
+        weekday: 'short',
+        timeZone: 'UTC',
+      }).format(new Date(Date.UTC(2024, 0, d)));
+    return html`<section class="assign" data-testid="pattern-form" aria-labelledby="pattern-h">
+      <h3 id="pattern-h">${msg('pattern.title')}</h3>
+      <label for="pattern-role">${msg('roster.role')}</label>
+      <select
+        id="pattern-role"
+        data-testid="pattern-role"
+        @change=${(e: Event) => set({ roleId: (e.target as HTMLSelectElement).value })}
+      >
+        ${this.rolesOfUnit().map(
+          (r) => html`<option value=${r.id} ?selected=${r.id === f.roleId}>${r.name}</option>`,
+        )}
+      </select>
+      <div class="bar" role="radiogroup" aria-label=${msg('pattern.kind')}>
+        ${(['cycle', 'weekly'] as const).map(
+          (k) =>
+            html`<label
+              ><input
+                type="radio"
+                name="pattern-kind"
+                data-testid=${`pattern-kind-${k}`}
+                .checked=${f.kind === k}
+                @change=${() => set({ kind: k })}
+              />${msg(`pattern.kind.${k}`)}</label
+            >`,
+        )}
+      </div>
+      ${
+        f.kind === 'cycle'
+          ? html`<label
+              >${msg('pattern.cycleDays')}
+              <input
+                type="number"
+                min="1"
+                max="62"
+                data-testid="pattern-cycle"
+                .value=${String(f.cycleDays)}
+                @input=${(e: Event) => set({ cycleDays: Number(value(e)) || 1 })}
+            /></label>`
+          : html`<fieldset class="bar">
+              <legend>${msg('pattern.weekdays')}</legend>
+              ${[1, 2, 3, 4, 5, 6, 7].map(
+                (d) =>
+                  html`<label
+                    ><input
+                      type="checkbox"
+                      data-testid="pattern-weekday"
+                      data-day=${d}
+                      .checked=${f.weekdays.includes(d)}
+                      @change=${(e: Event) =>
+                        set({
+                          weekdays: (e.target as HTMLInputElement).checked
+                            ? [...f.weekdays, d]
+                            : f.weekdays.filter((x) => x !== d),
+                        })}
+                    />${weekday(d)}</label
+                  >`,
+              )}
+            </fieldset>`
+      }
+      <div class="bar">
+        <label
+          >${msg('pattern.anchor')}
+          <input
+            type="date"
+            data-testid="pattern-anchor"
+            .value=${f.anchorDate}
+            @input=${(e: Event) => set({ anchorDate: value(e) })}
+        /></label>
+        <label
+          >${msg('pattern.start')}
+          <input
+            type="time"
+            data-testid="pattern-start"
+            .value=${f.startTime}
+            @input=${(e: Event) => set({ startTime: value(e) })}
+        /></label>
+        <label
+          >${msg('pattern.hours')}
+          <input
+            type="number"
+            min="1"
+            max="48"
+            data-testid="pattern-hours"
+            .value=${String(f.hours)}
+            @input=${(e: Event) => set({ hours: Number(value(e)) || 24 })}
+        /></label>
+      </div>
+      <label for="pattern-skip">${msg('pattern.skip')}</label>
+      <input
+        id="pattern-skip"
+        data-testid="pattern-skip"
+        .value=${f.skip}
+        @input=${(e: Event) => set({ skip: value(e) })}
+      />
+      ${f.userName ? html`<p data-testid="pattern-person">${f.userName}</p>` : nothing}
+      ${this.personSearch()}
+      <div class="bar">
+        <button
+          class="primary"
+          data-testid="pattern-apply"
+          @click=${() => void this.applyPattern()}
+        >
+          ${msg('pattern.apply')}
+        </button>
+        <button data-testid="pattern-cancel" @click=${() => (this.pattern = null)}>
           ${msg('msg.cancel')}
         </button>
       </div>
     </section>`;
   }
 
+  /** Creates the pattern and expands it into drafts for the days on screen. */
+  private async applyPattern(): Promise<void> {
+    const f = this.pattern;
+    if (!f) return;
+    const role = this.store.role(f.roleId);
+    const made = patternRequest({ ...f, name: f.name || `${role?.name ?? ''}: ${f.userName}` });
+    if (!made.ok) {
+      this.error = msg(`pattern.problem.${made.problem}`);
+      return;
+    }
+    const days = this.days();
+    try {
+      const pattern = await this.store.createPattern(made.body);
+      const res = await this.store.expandPattern(pattern.id, days[0]!, days[days.length - 1]!);
+      this.pattern = null;
+      this.error = '';
+      this.status = msg('pattern.created', { n: res.created });
+      await this.reload();
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
   private openCell(roleId: string, date: string): void {
+    this.closeForm();
+    this.pattern = null;
     this.cell = { roleId, date };
-    this.query = '';
-    this.found = [];
-    void this.updateComplete.then(() =>
-      this.renderRoot.querySelector<HTMLInputElement>('#assign-q')?.focus(),
-    );
+    this.focusSearch();
   }
 
   private onQuery(e: Event): void {

@@ -20,14 +20,18 @@ import {
   type DutyRoleView,
   type OnCallView,
   type PresenceView,
+  type CalendarTokenView,
+  type CreatePatternRequest,
+  type PatternView,
   type ShiftView,
+  type SwapView,
   type TeamView,
   type UnitView,
-  permissionsOf,
 } from '@konsilium/shared';
 import type { DockMode } from '../../common/bridge.js';
 import type { PatientContextUpdate } from '../../common/patient-context.js';
 import { isLocale, setLocale, type Locale } from '../i18n/translate.js';
+import { calendarUrl, can, type MePermissions, type SwapAction } from './duty-logic.js';
 import { applyReceipt, byActivity, buildInbox, type InboxItem, type UiMessage } from './logic.js';
 import { originAllowed, patientFromFrame, patientFromLocation, type PatientInput } from './patient-source.js';
 
@@ -68,7 +72,8 @@ function readPrefs(): Prefs {
 
 export class Store extends EventTarget {
   readonly hub: HubClient;
-  me: UserView | null = null;
+  /** The signed-in user (`/api/v1/me`: the profile, roles and permissions). */
+  me: (UserView & MePermissions) | null = null;
   status: ConnectionStatus = 'closed';
   sessionEnded = false;
   conversations: ConversationView[] = [];
@@ -117,6 +122,8 @@ export class Store extends EventTarget {
       'roster.shift_cancelled',
       'roster.taken_over',
       'roster.swap_applied',
+      'roster.swap_requested',
+      'roster.swap_updated',
     ])
       this.hub.on(event as 'roster.shift_changed', () => {
         this.rosterVersion++;
@@ -294,8 +301,12 @@ export class Store extends EventTarget {
       'GET',
       `/api/v1/directory/users?q=${encodeURIComponent(q)}&limit=30`,
     );
-    for (const u of res.items) this.users.set(u.id, u);
-    this.watchPresence(res.items.map((u) => u.id)).catch(() => undefined);
+    // The hub answers each person's presence and duties (DIR-5) and pushes their changes.
+    for (const u of res.items) {
+      this.users.set(u.id, u);
+      if (u.presence) this.presence.set(u.id, u.presence);
+    }
+    this.changed();
     return res;
   }
 
@@ -455,9 +466,82 @@ export class Store extends EventTarget {
   // -------------------------------------------------------------------------
   // Rosters, on call, role addressing and presence
 
+  /** Whether the signed-in user holds a permission (as `/api/v1/me` listed them). */
+  can(permission: string): boolean {
+    return can(this.me, permission);
+  }
+
   /** Whether the signed-in person plans rosters (`rosters.manage`). */
   canManageRosters(): boolean {
-    return this.me ? permissionsOf(this.me.roles).has('rosters.manage') : false;
+    return this.can('rosters.manage');
+  }
+
+  /** Published and draft shifts of one person in a period (default: mine, the next 31 days). */
+  async shiftsOf(userId: string, from = new Date(), days = 31): Promise<ShiftView[]> {
+    const to = new Date(from.getTime() + days * 86400_000);
+    const res = await this.hub.request<{ items: ShiftView[] }>(
+      'GET',
+      `/api/v1/rosters/shifts?userId=${userId}&from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`,
+    );
+    return res.items.filter((s) => s.state === 'published');
+  }
+
+  shift(id: string): Promise<ShiftView> {
+    return this.hub.request<ShiftView>('GET', `/api/v1/rosters/shifts/${id}`);
+  }
+
+  /** Swap requests: coordinators see every open one, others the ones they are part of. */
+  async swaps(): Promise<SwapView[]> {
+    const res = await this.hub.request<{ items: SwapView[] }>('GET', '/api/v1/rosters/swaps');
+    this.ensureUsers(res.items.flatMap((s) => [s.fromUserId, s.toUserId, s.requestedBy]));
+    return res.items;
+  }
+
+  /** Asks for a swap, give-away or substitution (a coordinator's request applies at once). */
+  createSwap(body: {
+    kind: 'swap' | 'giveaway' | 'substitution';
+    shiftId: string;
+    toUserId: string;
+    counterShiftId?: string;
+    note?: string;
+  }): Promise<SwapView> {
+    return this.hub.request<SwapView>('POST', '/api/v1/rosters/swaps', body);
+  }
+
+  swapStep(id: string, action: SwapAction): Promise<SwapView> {
+    return this.hub.request<SwapView>('POST', `/api/v1/rosters/swaps/${id}/${action}`);
+  }
+
+  /** Emergency take-over of a role by `userId` from now (until the current shift's end). */
+  takeover(roleId: string, userId: string): Promise<ShiftView> {
+    return this.hub.request<ShiftView>('POST', '/api/v1/rosters/takeovers', { roleId, userId });
+  }
+
+  async createPattern(body: CreatePatternRequest): Promise<PatternView> {
+    return this.hub.request<PatternView>('POST', '/api/v1/rosters/patterns', body);
+  }
+
+  /** Expands a pattern into shifts for local dates `from`..`to` (drafts unless `publish`). */
+  expandPattern(id: string, from: string, to: string): Promise<{ created: number }> {
+    return this.hub.request<{ created: number }>(
+      'POST',
+      `/api/v1/rosters/patterns/${id}/expand`,
+      { from, to },
+    );
+  }
+
+  /** Issues a new calendar link (revoking the previous one); answers the absolute URL. */
+  async issueCalendar(subject: { roleId: string } | 'me'): Promise<string> {
+    const path =
+      subject === 'me' ? '/api/v1/rosters/me/calendar' : `/api/v1/rosters/roles/${subject.roleId}/calendar`;
+    const res = await this.hub.request<CalendarTokenView>('POST', path);
+    return calendarUrl(this.baseUrl(), res.path);
+  }
+
+  async revokeCalendar(subject: { roleId: string } | 'me'): Promise<void> {
+    const path =
+      subject === 'me' ? '/api/v1/rosters/me/calendar' : `/api/v1/rosters/roles/${subject.roleId}/calendar`;
+    await this.hub.request('DELETE', path);
   }
 
   async loadUnits(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { Role } from '@konsilium/shared';
+import type { PresenceView, Role } from '@konsilium/shared';
 
 /**
  * What the directory needs of identity (passwords, roles, sessions);
@@ -19,4 +19,15 @@ export interface CredentialStore {
   rolesOf(userIds: readonly string[], manager?: EntityManager): Promise<Map<string, Role[]>>;
   /** Revokes every open session of the user (deactivation); returns how many. */
   revokeAllSessions(tx: EntityManager, userId: string, reason: string): Promise<number>;
+}
+
+/**
+ * Presence and current duties of people (DIR-5), for search results and
+ * profiles; implemented by rosters, wired in `hub.ts`.
+ */
+export interface DirectoryPresence {
+  /** The presence of these people, in the same order. */
+  views(userIds: readonly string[]): Promise<PresenceView[]>;
+  /** Same, and `watcherId` now watches exactly these people (changes are pushed to them). */
+  watch(watcherId: string, userIds: readonly string[]): Promise<PresenceView[]>;
 }

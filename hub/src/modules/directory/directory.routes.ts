@@ -9,10 +9,12 @@ import {
   SearchUsersQuery,
   UpdateUnitRequest,
   UpdateUserRequest,
+  type UserView,
 } from '@konsilium/shared';
 import { callContext } from '../../platform/http/actor.js';
 import { readRawBody } from '../../platform/http/body.js';
 import { route, type Route } from '../../platform/http/routes.js';
+import type { DirectoryPresence } from './directory.ports.js';
 import type { ImportService } from './directory-import.service.js';
 import type { SearchService } from './directory-search.service.js';
 import type { UnitsService } from './directory-units.service.js';
@@ -29,7 +31,23 @@ export function directoryRoutes(s: {
   search: SearchService;
   imports: ImportService;
   maxImportBytes: number;
+  presence: () => DirectoryPresence | null;
 }): Route[] {
+  /** Adds presence and current duties to these users (and, for a search, watches them). */
+  const withPresence = async <T extends UserView>(
+    users: T[],
+    watcherId: string | null,
+  ): Promise<T[]> => {
+    const p = s.presence();
+    if (!p) return users;
+    const ids = users.map((u) => u.id);
+    const views = watcherId ? await p.watch(watcherId, ids) : await p.views(ids);
+    const byId = new Map(views.map((v) => [v.userId, v]));
+    return users.map((u) => {
+      const presence = byId.get(u.id);
+      return presence ? { ...u, presence } : u;
+    });
+  };
   const read = { permission: 'directory.read' } as const;
   const manage = { permission: 'directory.manage' } as const;
   return [
@@ -76,7 +94,10 @@ export function directoryRoutes(s: {
       path: `${BASE}/users`,
       access: read,
       query: SearchUsersQuery,
-      handler: async ({ query }) => ({ body: await s.search.search(query) }),
+      handler: async ({ query, actor }) => {
+        const page = await s.search.search(query);
+        return { body: { ...page, items: await withPresence(page.items, actor?.userId ?? null) } };
+      },
     }),
     route({
       method: 'POST',
@@ -93,7 +114,9 @@ export function directoryRoutes(s: {
       path: `${BASE}/users/:id`,
       access: read,
       params: IdParam,
-      handler: async ({ params }) => ({ body: await s.users.get(params.id) }),
+      handler: async ({ params }) => ({
+        body: (await withPresence([await s.users.get(params.id)], null))[0],
+      }),
     }),
     route({
       method: 'PATCH',

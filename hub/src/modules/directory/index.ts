@@ -15,7 +15,7 @@ import type { Database } from '../../platform/db/database.js';
 import type { CallContext } from '../../platform/http/actor.js';
 import type { HubModule } from '../../platform/module.js';
 import type { AuditLog } from '../audit/index.js';
-import type { CredentialStore } from './directory.ports.js';
+import type { CredentialStore, DirectoryPresence } from './directory.ports.js';
 import { directoryRoutes } from './directory.routes.js';
 import {
   ImportService,
@@ -28,7 +28,7 @@ import { SqlSearch } from './directory-search.sql.js';
 import { UnitsService } from './directory-units.service.js';
 import { UsersService } from './directory-users.service.js';
 
-export type { CredentialStore } from './directory.ports.js';
+export type { CredentialStore, DirectoryPresence } from './directory.ports.js';
 export type { People } from './directory-people.js';
 import { People } from './directory-people.js';
 export type { ImportResult, ImportOptions } from './directory-import.service.js';
@@ -75,6 +75,8 @@ export interface DirectoryDeps {
   config: HubConfig;
   log: Logger;
   credentials: CredentialStore;
+  /** Presence for search results and profiles (DIR-5); read per request, so it may be wired late. */
+  presence?: () => DirectoryPresence | null;
 }
 
 /** Builds the directory: services, routes and the search index (loaded at start on SQLite). */
@@ -118,6 +120,7 @@ export function createDirectory(deps: DirectoryDeps): {
         search,
         imports,
         maxImportBytes: deps.config.maxImportBytes,
+        presence: deps.presence ?? (() => null),
       }),
       async start() {
         if (!useMemory) return;

@@ -57,9 +57,12 @@ export function createRosters(deps: RostersDeps) {
   const calendar = new CalendarService(rc, roles, shifts, oncall);
   const imports = new ImportService(rc, shifts);
   const teams = new TeamsService(rc, roles, oncall);
-  const presence = new PresenceService(rc, roles, shifts, index);
+  const presence = new PresenceService(rc, roles, shifts, index, (userId) =>
+    deps.realtime.isOnline(userId),
+  );
   const changes = new ShiftChangeWatcher(rc, roles, index);
   registerRosterRealtime(deps.realtime, presence);
+  let offConnections: (() => void) | null = null;
   const module: HubModule = {
     name: 'rosters',
     routes: [
@@ -73,8 +76,16 @@ export function createRosters(deps: RostersDeps) {
       // read only memory and open no database connection.
       await roles.all();
       changes.start();
+      offConnections = deps.bus.on('realtime.presence', ({ userId }) =>
+        presence.connectionChanged(userId),
+      );
     },
-    stop: () => changes.stop(),
+    async stop() {
+      offConnections?.();
+      offConnections = null;
+      await changes.stop();
+      await presence.settled();
+    },
   };
   return {
     module,
@@ -86,6 +97,9 @@ export function createRosters(deps: RostersDeps) {
       (await teams.members(teamId, at ?? deps.clock.now())).members,
     /** Presence of these people (for directory search results and profiles). */
     presenceOf: (userIds: readonly string[]): Promise<PresenceView[]> => presence.views(userIds),
+    /** The same, and `watcherId` now watches exactly these people (`presence.changed` is pushed). */
+    watchPresence: (watcherId: string, userIds: readonly string[]): Promise<PresenceView[]> =>
+      presence.watch(watcherId, userIds),
     /** For tools and tests: the services. */
     internals: {
       index,

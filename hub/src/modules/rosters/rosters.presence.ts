@@ -1,7 +1,7 @@
 import { AppError, type PresenceView, type SetPresenceRequest } from '@konsilium/shared';
 import { iso } from '../../platform/clock.js';
 import { callContext, type Actor, type RequestMeta } from '../../platform/http/actor.js';
-import { PresenceEntity } from './rosters.entity.js';
+import { PresenceEntity, type DutyShiftRow } from './rosters.entity.js';
 import type { OnCallIndex } from './rosters.index.js';
 import { audited, type RosterCtx } from './rosters.ports.js';
 import type { RolesService } from './rosters.roles.js';
@@ -13,10 +13,16 @@ const DAY = 86400_000;
 export const MAX_STATUS_MS = 14 * DAY;
 
 /**
- * Presence (INB-3, DIR-5): a manual status, which always ends (and, when it
- * makes an on-duty person unavailable, names a delegate); otherwise derived
- * from the roster — on a shift now: available; rostered but not now: off
- * duty. Changes are pushed to the people watching that person.
+ * Presence (INB-3, DIR-5). Precedence, first match wins:
+ * 1. a manual status (it always ends; when it makes an on-duty person
+ *    unavailable it names a delegate);
+ * 2. `off_duty` when the person is rostered (±31 days) but on no shift now;
+ * 3. `offline` when the person has no open socket (source `connection`) —
+ *    current duties are still listed, so a caller sees "on duty, not in the app";
+ * 4. `available`: on a shift now (source `roster`) or not rostered at all
+ *    (source `default`).
+ * Changes (a status set or cleared, a user's first socket opening or last
+ * one closing) are pushed to the people watching that person.
  */
 export class PresenceService {
   /** watcher → watched, and watched → watchers (in memory: a watch lasts while the client renews it). */
@@ -28,36 +34,53 @@ export class PresenceService {
     private readonly roles: RolesService,
     private readonly shifts: ShiftsService,
     private readonly index: OnCallIndex,
+    /** Whether the user has an open socket (the realtime gateway). */
+    private readonly online: (userId: string) => boolean,
   ) {}
 
-  /** The roles a person is on call for at `t` (published shifts not overridden by a take-over). */
-  async duties(userId: string, t: number): Promise<PresenceView['duties']> {
-    const rows = await this.shifts.rows({
-      userId,
-      from: new Date(t).toISOString(),
-      to: new Date(t + 1).toISOString(),
-      states: ['published'],
-    });
-    const roles = await this.roles.all();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  /** The roles a person is on call for at `t`, from their published shifts (not overridden by a take-over). */
+  private async dutiesFrom(
+    rows: readonly DutyShiftRow[],
+    t: number,
+    names: Map<string, { name: string }>,
+  ): Promise<PresenceView['duties']> {
     const out: PresenceView['duties'] = [];
     for (const r of rows) {
+      if (Date.parse(r.startAt) > t || Date.parse(r.endAt) <= t) continue;
       const on = await this.index.at(r.roleId, t);
       if (!on.some((i) => i.id === r.id)) continue;
-      out.push({ roleId: r.roleId, roleName: roles.get(r.roleId)?.name ?? '', until: r.endAt });
+      out.push({ roleId: r.roleId, roleName: names.get(r.roleId)?.name ?? '', until: r.endAt });
     }
     return out;
   }
 
+  /** Presence of these people, in the same order (one query for manual statuses, one for shifts). */
   async views(userIds: readonly string[]): Promise<PresenceView[]> {
+    if (userIds.length === 0) return [];
     const now = this.rc.clock.now().getTime();
+    const ids = [...new Set(userIds)];
     const manual = new Map(
-      (await this.rc.db.manager.findBy(PresenceEntity, { userId: In([...userIds]) }))
+      (await this.rc.db.manager.findBy(PresenceEntity, { userId: In(ids) }))
         .filter((r) => Date.parse(r.until) > now)
         .map((r) => [r.userId, r]),
     );
+    const shifts = new Map<string, DutyShiftRow[]>();
+    for (const r of await this.shifts.rows({
+      userIds: ids,
+      from: new Date(now - 31 * DAY).toISOString(),
+      to: new Date(now + 31 * DAY).toISOString(),
+      states: ['published'],
+    })) {
+      if (!shifts.has(r.userId)) shifts.set(r.userId, []);
+      shifts.get(r.userId)!.push(r);
+    }
+    const names = await this.roles.all();
     const out: PresenceView[] = [];
     for (const userId of userIds) {
-      const duties = await this.duties(userId, now);
+      const rostered = shifts.get(userId) ?? [];
+      const duties = await this.dutiesFrom(rostered, now, names);
       const m = manual.get(userId);
       if (m) {
         out.push({
@@ -71,46 +94,18 @@ export class PresenceService {
         });
         continue;
       }
-      if (duties.length > 0) {
-        out.push({
-          userId,
-          status: 'available',
-          source: 'roster',
-          until: duties.map((d) => d.until).sort()[0]!,
-          delegateId: null,
-          note: null,
-          duties,
-        });
-        continue;
+      const base = { userId, delegateId: null, note: null, duties };
+      if (duties.length === 0 && rostered.length > 0) {
+        const next = rostered.find((r) => Date.parse(r.startAt) > now);
+        out.push({ ...base, status: 'off_duty', source: 'roster', until: next?.startAt ?? null });
+      } else if (!this.online(userId)) {
+        out.push({ ...base, status: 'offline', source: 'connection', until: null });
+      } else if (duties.length > 0) {
+        const until = duties.map((d) => d.until).sort()[0]!;
+        out.push({ ...base, status: 'available', source: 'roster', until });
+      } else {
+        out.push({ ...base, status: 'available', source: 'default', until: null });
       }
-      const rostered = await this.shifts.rows({
-        userId,
-        from: new Date(now - 31 * DAY).toISOString(),
-        to: new Date(now + 31 * DAY).toISOString(),
-        states: ['published'],
-      });
-      const next = rostered.find((r) => Date.parse(r.startAt) > now);
-      out.push(
-        rostered.length > 0
-          ? {
-              userId,
-              status: 'off_duty',
-              source: 'roster',
-              until: next?.startAt ?? null,
-              delegateId: null,
-              note: null,
-              duties,
-            }
-          : {
-              userId,
-              status: 'available',
-              source: 'default',
-              until: null,
-              delegateId: null,
-              note: null,
-              duties,
-            },
-      );
     }
     return out;
   }
@@ -175,6 +170,24 @@ export class PresenceService {
       });
     });
     return this.changed(actor.userId);
+  }
+
+  /**
+   * A user's socket count went from 0 to 1 or back (bus `realtime.presence`):
+   * tells their watchers the new view. Nothing is read when nobody watches.
+   */
+  connectionChanged(userId: string): void {
+    if (!this.watchers.get(userId)?.size) return;
+    const run = this.changed(userId)
+      .then(() => undefined)
+      .catch((err: unknown) => this.rc.log.error({ err }, 'presence change not announced'));
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+  }
+
+  /** Waits for announcements under way (the module stops). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size) await Promise.all([...this.inFlight]);
   }
 
   private async changed(userId: string): Promise<PresenceView> {

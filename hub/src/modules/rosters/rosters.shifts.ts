@@ -177,6 +177,7 @@ export class ShiftsService {
   async rows(q: {
     roleIds?: string[];
     userId?: string;
+    userIds?: string[];
     from: string;
     to: string;
     states?: DutyShiftRow['state'][];
@@ -189,6 +190,7 @@ export class ShiftsService {
       endAt: MoreThan(from),
       ...(q.roleIds ? { roleId: In(q.roleIds) } : {}),
       ...(q.userId ? { userId: q.userId } : {}),
+      ...(q.userIds ? { userId: In(q.userIds) } : {}),
       ...(q.states ? { state: In(q.states) } : {}),
     };
     return this.rc.db.manager.find(DutyShiftEntity, {

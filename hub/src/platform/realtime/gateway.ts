@@ -41,6 +41,8 @@ export class RealtimeGateway implements Realtime {
   private heartbeat: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private revalidating = false;
+  /** Set by `close`: sockets closing then are not announced as users going offline. */
+  private closing = false;
   private readonly core: GatewayCore;
 
   constructor(private readonly options: GatewayOptions) {
@@ -78,6 +80,10 @@ export class RealtimeGateway implements Realtime {
     }
   }
 
+  isOnline(userId: string): boolean {
+    return (this.byUser.get(userId)?.size ?? 0) > 0;
+  }
+
   connectionCount(): number {
     let n = 0;
     for (const set of this.byUser.values()) n += set.size;
@@ -94,6 +100,7 @@ export class RealtimeGateway implements Realtime {
   /** Starts accepting upgrades at `/api/v1/ws` on this server. */
   attach(server: Server): void {
     if (this.wss) throw new Error('the realtime gateway is already attached');
+    this.closing = false;
     const { config } = this.options;
     this.wss = new WebSocketServer({
       noServer: true,
@@ -115,6 +122,7 @@ export class RealtimeGateway implements Realtime {
     const wss = this.wss;
     if (!wss) return;
     this.wss = null;
+    this.closing = true;
     this.server?.off('upgrade', this.onUpgrade);
     this.server = null;
     if (this.heartbeat) clearInterval(this.heartbeat);
@@ -178,15 +186,21 @@ export class RealtimeGateway implements Realtime {
   private admit(conn: Connection): void {
     const userId = conn.actor!.userId;
     let set = this.byUser.get(userId);
+    const first = !set;
     if (!set) this.byUser.set(userId, (set = new Set()));
     set.add(conn);
+    if (first) this.options.bus.emit('realtime.presence', { userId, online: true });
   }
 
   private forget(conn: Connection): void {
     this.all.delete(conn);
     const userId = conn.actor?.userId;
     const set = userId ? this.byUser.get(userId) : undefined;
-    if (set?.delete(conn) && set.size === 0) this.byUser.delete(userId!);
+    if (set?.delete(conn) && set.size === 0) {
+      this.byUser.delete(userId!);
+      if (!this.closing)
+        this.options.bus.emit('realtime.presence', { userId: userId!, online: false });
+    }
   }
 
   private endSessions(ids: ReadonlySet<string>): void {

@@ -33,4 +33,6 @@ export interface Realtime {
   publish(userIds: Iterable<string>, event: EventFrame, json?: string): void;
   /** How many sockets are open (authenticated), for metrics and tests. */
   connectionCount(): number;
+  /** Whether the user has at least one open, authenticated socket (presence: `offline`). */
+  isOnline(userId: string): boolean;
 }

@@ -28,6 +28,13 @@ import { loadDemoRosters } from './demo/demo-rosters.js';
 import { ROSTERS_ENTITIES, createRosters } from './modules/rosters/index.js';
 import { RESULTS_ENTITIES, createResults, type ResultsReader } from './modules/results/index.js';
 import { ExternalChannels } from './modules/notify/index.js';
+import {
+  ALERTING_ENTITIES,
+  createAlerting,
+  type AlertingEscalation,
+  type AlertSubjects,
+} from './modules/alerting/index.js';
+import type { UnitView } from '@konsilium/shared';
 
 export interface HubOptions {
   /** Injected time source (tests pass a fake clock). */
@@ -65,6 +72,10 @@ export interface Hub {
     channels: ExternalChannels;
     /** Durable timers (ADR 0019); modules register their kinds before `start`. */
     timers: DurableTimers;
+    /** Critical results → alerts (ADR 0022). */
+    alerting: ReturnType<typeof createAlerting>;
+    /** Lab-result subjects of alerts, for the escalation module. */
+    alertSubjects: AlertSubjects;
   };
 }
 
@@ -88,6 +99,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       ...ROSTERS_ENTITIES,
       ...RESULTS_ENTITIES,
       ...TIMER_ENTITIES,
+      ...ALERTING_ENTITIES,
     ],
     migrations: MIGRATIONS,
     log,
@@ -182,8 +194,85 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
   const results = createResults({ db, audit, clock, bus, config, log });
   const channels = new ExternalChannels({ db, audit, log, config });
 
+  // Until the escalation module lands: no alert can start, so critical results
+  // stay pending in `result_alert` and are opened by the retry/sweep once it does.
+  const escalation: AlertingEscalation = {
+    startForMessage: () => Promise.reject(new Error('EscalationUnavailable')),
+    failSafeFor: () => Promise.resolve({ userIds: [], label: '' }),
+    ignoreMessage: () => undefined,
+    alertStatus: () => Promise.resolve(null),
+  };
+  const alerting = createAlerting({
+    db,
+    audit,
+    clock,
+    bus,
+    log,
+    results: results.reader,
+    people: {
+      byExternalId: (system, value) => directory.people.byExternalId(system, value),
+      units: async () => {
+        const flat: {
+          id: string;
+          name: string;
+          code: string | null;
+          parentId: string | null;
+          active: boolean;
+        }[] = [];
+        const walk = (us: UnitView[]) => {
+          for (const u of us) {
+            flat.push({
+              id: u.id,
+              name: u.name,
+              code: u.code,
+              parentId: u.parentId,
+              active: u.active,
+            });
+            walk(u.children);
+          }
+        };
+        walk(await directory.service.units({ includeInactive: true }));
+        return flat;
+      },
+      names: async (ids) => {
+        const out = new Map<string, string>();
+        for (const id of new Set(ids)) {
+          const p = await directory.users.profile(id);
+          if (p) out.set(id, p.fullName);
+        }
+        return out;
+      },
+    },
+    rosters: {
+      rolesOfUnit: (unitId) => rosters.rolesOfUnit(unitId),
+      resolveOnCall: (roleId, at) => rosters.resolveOnCall(roleId, at),
+    },
+    messaging: {
+      openConversation: async (actor, input, meta) => {
+        const { view } = await messaging.conversations.create(
+          actor,
+          {
+            kind: 'group',
+            memberIds: input.memberIds,
+            title: input.title,
+            ...(input.unitId ? { unitId: input.unitId } : {}),
+            ...(input.patient ? { patient: input.patient } : {}),
+          },
+          meta,
+          { key: input.key },
+        );
+        return { id: view.id };
+      },
+      send: async (actor, conversationId, input, meta) => {
+        const { message } = await messaging.messages.send(actor, conversationId, input, meta);
+        return { id: message.id };
+      },
+    },
+    escalation,
+  });
+
   const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
-  modules.push(rosters.module, results.module);
+  modules.push(rosters.module, results.module, alerting.module);
   const routes = [
     ...healthRoutes(() => db.isReady()),
     ...modules.flatMap((m) => m.routes),
@@ -222,6 +311,8 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       messaging,
       channels,
       timers,
+      alerting,
+      alertSubjects: alerting.subjects,
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')

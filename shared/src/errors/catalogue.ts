@@ -148,6 +148,7 @@ export const ERRORS = {
     status: 400,
     message: 'The FHIR resource is not a result the hub can take',
   },
+  'results.alert_not_found': { status: 404, message: 'This result has no alert' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** Every error code the hub can return. */

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
+import type { UnitView } from '@konsilium/shared';
 import { parseConfig, type HubConfig, type HubConfigInput } from './config/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { Database } from './platform/db/database.js';
@@ -34,7 +35,7 @@ import {
   type AlertingEscalation,
   type AlertSubjects,
 } from './modules/alerting/index.js';
-import type { UnitView } from '@konsilium/shared';
+import { ESCALATION_ENTITIES, createEscalation } from './modules/escalation/index.js';
 
 export interface HubOptions {
   /** Injected time source (tests pass a fake clock). */
@@ -76,6 +77,8 @@ export interface Hub {
     alerting: ReturnType<typeof createAlerting>;
     /** Lab-result subjects of alerts, for the escalation module. */
     alertSubjects: AlertSubjects;
+    /** Escalation until acknowledged (ADR 0021). */
+    escalation: ReturnType<typeof createEscalation>;
   };
 }
 
@@ -100,6 +103,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       ...RESULTS_ENTITIES,
       ...TIMER_ENTITIES,
       ...ALERTING_ENTITIES,
+      ...ESCALATION_ENTITIES,
     ],
     migrations: MIGRATIONS,
     log,
@@ -194,14 +198,68 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
   const results = createResults({ db, audit, clock, bus, config, log });
   const channels = new ExternalChannels({ db, audit, log, config });
 
-  // Until the escalation module lands: no alert can start, so critical results
-  // stay pending in `result_alert` and are opened by the retry/sweep once it does.
-  const escalation: AlertingEscalation = {
-    startForMessage: () => Promise.reject(new Error('EscalationUnavailable')),
-    failSafeFor: () => Promise.resolve({ userIds: [], label: '' }),
-    ignoreMessage: () => undefined,
-    alertStatus: () => Promise.resolve(null),
-  };
+  const escalation = createEscalation({
+    db,
+    audit,
+    clock,
+    log,
+    bus,
+    timers,
+    channels,
+    link: (alertId) => `${bound ? urlOf(bound) : 'http://localhost'}/#/alerts/${alertId}`,
+    people: {
+      profiles: async (ids) => {
+        const found = await Promise.all([...new Set(ids)].map((id) => directory.users.profile(id)));
+        const out = new Map<
+          string,
+          { fullName: string; active: boolean; email: string | null; phone: string | null }
+        >();
+        for (const p of found)
+          if (p)
+            out.set(p.id, {
+              fullName: p.fullName,
+              active: p.active,
+              email: p.email,
+              phone: p.phone,
+            });
+        return out;
+      },
+      administrators: async () => [
+        ...(await directory.people.activeIds(await identity.credentials.usersWithRoles(['admin']))),
+      ],
+      units: async () => {
+        const flat: { id: string; parentId: string | null }[] = [];
+        const walk = (list: UnitView[]) => {
+          for (const u of list) {
+            flat.push({ id: u.id, parentId: u.parentId });
+            walk(u.children);
+          }
+        };
+        walk(await directory.service.units());
+        return flat;
+      },
+    },
+    roles: {
+      resolve: async (roleId, at) =>
+        (await rosters.resolveOnCall(roleId, at)).people.map((p) => ({
+          id: p.id,
+          fullName: p.fullName,
+        })),
+      describe: async (roleId) => {
+        const r = await rosters.internals.roles.get(roleId).catch(() => null);
+        return r ? { unitId: r.unitId, active: r.active, name: r.name } : null;
+      },
+    },
+    messaging: {
+      unitOf: async (conversationId) =>
+        (await messaging.conversationScope(conversationId))?.unitId ?? null,
+      addMembers: async (conversationId, userIds, authorId) => {
+        await messaging.conversations.addBySystem(conversationId, userIds, authorId);
+      },
+      notify: (userIds, event, data) => bus.emit('messaging.user_event', { userIds, event, data }),
+    },
+  });
+
   const alerting = createAlerting({
     db,
     audit,
@@ -268,11 +326,25 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
         return { id: message.id };
       },
     },
-    escalation,
+    escalation: {
+      startForMessage: (input) => escalation.startForMessage(input),
+      failSafeFor: (q) => escalation.failSafeFor(q),
+      ignoreMessage: (messageId) => escalation.ignoreMessage(messageId),
+      alertStatus: async (alertId) => {
+        const v = await escalation.engine.view(alertId).catch(() => null);
+        if (!v) return null;
+        return {
+          state: v.state,
+          ...(v.acknowledgedBy ? { acknowledgedBy: v.acknowledgedBy } : {}),
+          ...(v.readBack ? { readBack: v.readBack } : {}),
+        };
+      },
+    },
   });
+  escalation.setSubjects(alerting.subjects);
 
   const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
-  modules.push(rosters.module, results.module, alerting.module);
+  modules.push(rosters.module, results.module, escalation.module, alerting.module);
   const routes = [
     ...healthRoutes(() => db.isReady()),
     ...modules.flatMap((m) => m.routes),
@@ -313,6 +385,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       timers,
       alerting,
       alertSubjects: alerting.subjects,
+      escalation,
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')
@@ -361,9 +434,12 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       return bound;
     },
     url() {
-      const a = this.address();
-      const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-      return `http://${host}:${a.port}`;
+      return urlOf(this.address());
     },
   };
+}
+
+function urlOf(a: AddressInfo): string {
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `http://${host}:${a.port}`;
 }

@@ -214,7 +214,7 @@ eachDatabase('critical results → alerts', (kind) => {
       },
     });
     // OBX-14 without a zone is kept as sent (ADR 0018).
-    assert.equal(d!.result.observedAt, '2026-11-27T10:05:00');
+    assert.equal(d.result.observedAt, '2026-11-27T10:05:00');
     assert.equal(
       await t.hub.internals.alertSubjects.describe({ type: 'lab_result', id: petrov.id }),
       null,
@@ -241,6 +241,53 @@ eachDatabase('critical results → alerts', (kind) => {
     const logs = t.logs.join('');
     for (const secret of ['Иванов', '100234', '7701234567', 'Калий'])
       assert.ok(!logs.includes(secret), `${secret} must not be logged`);
+  });
+
+  it('the alert shows the result; the read-back given on ack is exposed on the result', async function () {
+    assert.deepEqual(await send(port, [critical('RA-RB')]), ['AA']);
+    const resultId = await newestResultId(t.hub, 'RA-RB');
+    const a = await openedAlert(t.api, smirnova.token, resultId);
+    await t.hub.internals.escalation.settled();
+    const view = await t.api.get(`/api/v1/alerts/${a.alertId}`, { token: smirnova.token });
+    assert.equal(view.status, 200, JSON.stringify(view.body));
+    assert.equal(view.body.kind, 'critical_result');
+    assert.equal(view.body.priority, 'critical');
+    assert.equal(view.body.messageId, a.messageId);
+    assert.equal(view.body.patient.name, 'Иванов Пётр Сергеевич');
+    assert.deepEqual(
+      [view.body.result.value, view.body.result.units, view.body.result.flag],
+      ['6.9', 'mmol/L', 'HH'],
+    );
+    const notified = (view.body.timeline as { type: string; targets?: { id: string }[] }[]).find(
+      (e) => e.type === 'notified',
+    );
+    assert.deepEqual(
+      notified?.targets?.map((p) => p.id),
+      [smirnova.id],
+    );
+    // Only our escalation runs for the laboratory's message (messaging.sent started none).
+    const all = await t.api.get('/api/v1/alerts?state=all', { token: t.admin.token });
+    assert.equal(
+      (all.body.items as { messageId: string }[]).filter((x) => x.messageId === a.messageId).length,
+      1,
+    );
+    assert.equal(a.readBack, null);
+    assert.equal(a.alertState, 'open');
+
+    const ack = await t.api.post(
+      `/api/v1/alerts/${a.alertId}/ack`,
+      { response: 'accepted', readBack: { value: '6,9', action: 'Глюконат кальция в/в, ЭКГ' } },
+      { token: smirnova.token },
+    );
+    assert.equal(ack.status, 200, JSON.stringify(ack.body));
+    const after = await t.api.get(`/api/v1/results/${resultId}/alert`, { token: t.admin.token });
+    assert.equal(after.status, 200);
+    assert.equal(after.body.alertState, 'acknowledged');
+    assert.equal(after.body.readBack.value, '6,9');
+    assert.equal(after.body.readBack.action, 'Глюконат кальция в/в, ЭКГ');
+    assert.equal(after.body.readBack.by.id, smirnova.id);
+    assert.equal(after.body.readBack.at, t.clock.now().toISOString());
+    assert.equal(after.body.acknowledgedBy.id, smirnova.id);
   });
 
   it('without a matching clinician routes to whoever is on call for the unit', async function () {
@@ -270,7 +317,8 @@ eachDatabase('critical results → alerts', (kind) => {
     const a = await openedAlert(t.api, t.admin.token, resultId);
     assert.equal(a.rule, 'fail_safe');
     assert.equal(a.unitId, null);
-    assert.ok(a.targets.length > 0);
+    // The built-in critical plan's fail-safe: the hub's administrators.
+    assert.ok(a.targets.some((p) => p.id === t.admin.id));
     assert.ok(!a.targets.some((p) => p.id === smirnova.id || p.id === petrov.id));
   });
 

@@ -98,7 +98,11 @@ eachDatabase('critical results ingest', (kind) => {
     t.hub.internals.bus.on('results.critical_received', (e) => critical.push(e));
   });
   after(async () => t.close());
-  beforeEach(() => {
+  beforeEach(async () => {
+    // Alerts of earlier tests' critical results open in the background (ADR 0022):
+    // each test starts from a quiet hub (audit counts, ACK timeouts under load).
+    await t.hub.internals.alerting.alerts.idle();
+    await t.hub.internals.escalation.settled();
     received.length = 0;
     critical.length = 0;
   });

@@ -30,8 +30,8 @@ const LAB_ACTOR: Actor = {
   permissions: new Set(),
 };
 
-/** Alerts worked on at once by one hub process. */
-const CONCURRENCY = 16;
+/** Alerts worked on at once by one hub process (leaves the pool to ingest and messaging). */
+const CONCURRENCY = 2;
 /** The start-up sweep looks this far behind the newest result that has an alert row. */
 const SWEEP_MARGIN_MS = 60 * 60 * 1000;
 /** Pending alerts (routing or sending failed) are retried this often. */

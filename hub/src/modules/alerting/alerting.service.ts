@@ -30,8 +30,12 @@ const LAB_ACTOR: Actor = {
   permissions: new Set(),
 };
 
-/** Alerts worked on at once by one hub process (leaves the pool to ingest and messaging). */
-const CONCURRENCY = 2;
+/**
+ * Alerts worked on at once by one hub process. Concurrent sends and starts are
+ * group-committed by messaging and by our records, so more at once is faster;
+ * on PostgreSQL fewer, to leave the pool (10) to ingest, messaging and escalation.
+ */
+const CONCURRENCY = { sqlite: 16, postgres: 4 } as const;
 /** The start-up sweep looks this far behind the newest result that has an alert row. */
 const SWEEP_MARGIN_MS = 60 * 60 * 1000;
 /** Pending alerts (routing or sending failed) are retried this often. */
@@ -78,7 +82,7 @@ export class ResultAlerts {
   }
 
   private pump(): void {
-    while (this.active < CONCURRENCY && this.queue.length > 0) {
+    while (this.active < CONCURRENCY[this.d.db.kind] && this.queue.length > 0) {
       const id = this.queue.shift()!;
       this.active++;
       void this.process(id)

@@ -11,6 +11,8 @@ export interface AlertingResults {
   getResult(id: string): Promise<LabResultView | null>;
   /** Ids (and receive times) of critical results received at or after `since` (ISO), oldest first. */
   criticalSince(since: string | null, limit: number): Promise<{ id: string; receivedAt: string }[]>;
+  /** Resolves when the ingest is idle, at the latest after `maxMs` (alerts yield to ACKs). */
+  whenQuiet(maxMs: number): Promise<void>;
 }
 
 /** A unit as the directory describes it (flattened tree). */

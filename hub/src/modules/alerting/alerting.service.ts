@@ -195,6 +195,9 @@ export class ResultAlerts {
     const result = await this.d.results.getResult(resultId);
     if (!result?.critical) return;
     const meta: RequestMeta = { requestId: randomUUID(), ip: 'internal', userAgent: null };
+    // Results still arriving go first: their ACKs wait for commits that share
+    // the audit lock with ours; an alert waits at most a second for them.
+    await this.d.results.whenQuiet(1000);
     try {
       const decision = await routeResult(result, this.d.clock.now(), this.d);
       if (decision.targets.length === 0) throw new NoTargets();

@@ -82,6 +82,7 @@ export function createResults(deps: ResultsDeps): {
       getResult: (id) => results.getResult(id),
       listPatientResults: (identifier, limit) => results.listPatientResults(identifier, limit),
       criticalSince: (since, limit) => results.criticalSince(since, limit),
+      whenQuiet: (maxMs) => results.whenQuiet(maxMs),
     },
     mllpAddress: () => mllp?.address() ?? null,
   };

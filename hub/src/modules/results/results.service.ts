@@ -74,6 +74,26 @@ export class ResultsService implements ResultsReader {
 
   private queue: Pending[] = [];
   private active = 0;
+  private quietWaiters: (() => void)[] = [];
+
+  /**
+   * Resolves when no ingest is queued or committing, or after `maxMs`: work
+   * that follows results (alerts) yields to the ingest, whose ACKs senders wait for.
+   */
+  whenQuiet(maxMs: number): Promise<void> {
+    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, maxMs);
+      const waiters = this.quietWaiters;
+      function done() {
+        clearTimeout(timer);
+        const i = waiters.indexOf(done);
+        if (i >= 0) waiters.splice(i, 1);
+        resolve();
+      }
+      waiters.push(done);
+    });
+  }
 
   /**
    * Stores one result; resolves only after its commit (a duplicate resolves
@@ -102,6 +122,8 @@ export class ResultsService implements ResultsReader {
       void this.commitWithRetry(batch).finally(() => {
         this.active--;
         this.drain();
+        if (this.active === 0 && this.queue.length === 0)
+          for (const f of [...this.quietWaiters]) f();
       });
     }
   }

@@ -43,10 +43,8 @@ export class ResultAlerts1765100000000 implements MigrationInterface {
         indices: [new TableIndex({ name: 'idx_result_alert_state', columnNames: ['state'] })],
       }),
     );
-    await q.createIndex(
-      'lab_result',
-      new TableIndex({ name: 'idx_lab_result_critical', columnNames: ['critical', 'received_at'] }),
-    );
+    // Plain SQL: createIndex on an existing table makes TypeORM load it with parallel queries.
+    await q.query('CREATE INDEX idx_lab_result_critical ON lab_result (critical, received_at)');
     const now = new Date().toISOString();
     const pg = q.connection.options.type === 'postgres';
     await q.query(
@@ -73,7 +71,7 @@ export class ResultAlerts1765100000000 implements MigrationInterface {
         : 'DELETE FROM staff WHERE id = ?',
       [LAB_SENDER_ID],
     );
-    await q.dropIndex('lab_result', 'idx_lab_result_critical');
+    await q.query('DROP INDEX idx_lab_result_critical');
     await q.dropTable('result_alert');
   }
 }

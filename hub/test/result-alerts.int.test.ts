@@ -428,8 +428,58 @@ eachDatabase('critical results → alerts', (kind) => {
 });
 
 eachDatabase('critical results → alerts across a restart', (kind) => {
-  let t: TestHub;
-  after(async () => t.close());
+  let t: TestHub | undefined;
+  after(async () => t?.close());
+
+  it('an alert that cannot be sent stays pending, audited once, and opens after the cause is gone', async function () {
+    // The alert text does not fit a 256-byte message limit: sending fails.
+    const small = await startTestHub(kind, { mllpPort: 0, maxMessageBytes: 256 });
+    try {
+      await small.makeUser({
+        lastName: 'Смирнова',
+        firstName: 'Анна',
+        roles: ['clinician'],
+        externalIds: [{ system: 'HOSP', value: 'D1001' }],
+      });
+      const port = small.hub.internals.mllpAddress()!.port;
+      assert.deepEqual(await send(port, [critical('RP-1')]), ['AA']);
+      const resultId = await newestResultId(small.hub, 'RP-1');
+      const pending = await until('a pending alert row', async () => {
+        const r = await small.api.get(`/api/v1/results/${resultId}/alert`, {
+          token: small.admin.token,
+        });
+        return r.status === 200 ? (r.body as AlertInfo) : null;
+      });
+      assert.equal(pending.state, 'pending');
+      assert.equal(pending.alertId, null);
+      // Retried (sweep), still failing: one failure audit, the row stays pending.
+      await small.hub.internals.alerting.alerts.sweep();
+      await small.hub.internals.alerting.alerts.idle();
+      const failed = (await auditActions(small, 'results.alert_failed')).filter(
+        (r) => r.targetId === resultId,
+      );
+      assert.equal(failed.length, 1);
+      assert.deepEqual(failed[0]!.details, { error: 'messaging.text_too_long' });
+      await small.hub.stop();
+      // The same database with the default limit: the start-up sweep opens it, once.
+      const hub = createHub(
+        { ...small.hub.config, maxMessageBytes: 16 * 1024 },
+        { clock: small.clock, logDestination: new Writable({ write: (_c, _e, cb) => cb() }) },
+      );
+      await hub.start();
+      try {
+        const a = await openedAlert(new Api(hub.url()), small.admin.token, resultId);
+        assert.equal(a.rule, 'ordering_clinician');
+        assert.ok(a.alertId);
+        await hub.internals.alerting.alerts.idle();
+        assert.equal(await count(hub, 'result_alert'), 1);
+      } finally {
+        await hub.stop();
+      }
+    } finally {
+      await small.close();
+    }
+  });
 
   it('a result committed before the hub died is alerted after restart, exactly once', async function () {
     t = await startTestHub(kind, { mllpPort: 0 });
@@ -448,9 +498,10 @@ eachDatabase('critical results → alerts across a restart', (kind) => {
     assert.equal(await count(t.hub, 'result_alert'), 0);
     await t.hub.stop();
 
+    const { config, clock } = { config: t.hub.config, clock: t.clock };
     const start = async () => {
-      const hub = createHub(t.hub.config, {
-        clock: t.clock,
+      const hub = createHub(config, {
+        clock,
         logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
       });
       await hub.start();

@@ -29,6 +29,7 @@ import { loadDemoRosters } from './demo/demo-rosters.js';
 import { ROSTERS_ENTITIES, createRosters } from './modules/rosters/index.js';
 import { RESULTS_ENTITIES, createResults, type ResultsReader } from './modules/results/index.js';
 import { ExternalChannels } from './modules/notify/index.js';
+import { ALERTING_ENTITIES, createAlerting, type AlertSubjects } from './modules/alerting/index.js';
 import { ESCALATION_ENTITIES, createEscalation } from './modules/escalation/index.js';
 
 export interface HubOptions {
@@ -67,6 +68,10 @@ export interface Hub {
     channels: ExternalChannels;
     /** Durable timers (ADR 0019); modules register their kinds before `start`. */
     timers: DurableTimers;
+    /** Critical results → alerts (ADR 0022). */
+    alerting: ReturnType<typeof createAlerting>;
+    /** Lab-result subjects of alerts, for the escalation module. */
+    alertSubjects: AlertSubjects;
     /** Escalation until acknowledged (ADR 0021). */
     escalation: ReturnType<typeof createEscalation>;
   };
@@ -92,6 +97,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       ...ROSTERS_ENTITIES,
       ...RESULTS_ENTITIES,
       ...TIMER_ENTITIES,
+      ...ALERTING_ENTITIES,
       ...ESCALATION_ENTITIES,
     ],
     migrations: MIGRATIONS,
@@ -254,8 +260,91 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     },
   });
 
+  const alerting = createAlerting({
+    db,
+    audit,
+    clock,
+    bus,
+    log,
+    results: results.reader,
+    people: {
+      byExternalId: (system, value) => directory.people.byExternalId(system, value),
+      units: async () => {
+        const flat: {
+          id: string;
+          name: string;
+          code: string | null;
+          parentId: string | null;
+          active: boolean;
+        }[] = [];
+        const walk = (us: UnitView[]) => {
+          for (const u of us) {
+            flat.push({
+              id: u.id,
+              name: u.name,
+              code: u.code,
+              parentId: u.parentId,
+              active: u.active,
+            });
+            walk(u.children);
+          }
+        };
+        walk(await directory.service.units({ includeInactive: true }));
+        return flat;
+      },
+      names: async (ids) => {
+        const out = new Map<string, string>();
+        for (const id of new Set(ids)) {
+          const p = await directory.users.profile(id);
+          if (p) out.set(id, p.fullName);
+        }
+        return out;
+      },
+    },
+    rosters: {
+      rolesOfUnit: (unitId) => rosters.rolesOfUnit(unitId),
+      resolveOnCall: (roleId, at) => rosters.resolveOnCall(roleId, at),
+    },
+    messaging: {
+      openConversation: async (actor, input, meta) => {
+        const { view } = await messaging.conversations.create(
+          actor,
+          {
+            kind: 'group',
+            memberIds: input.memberIds,
+            title: input.title,
+            ...(input.unitId ? { unitId: input.unitId } : {}),
+            ...(input.patient ? { patient: input.patient } : {}),
+          },
+          meta,
+          { key: input.key },
+        );
+        return { id: view.id };
+      },
+      send: async (actor, conversationId, input, meta) => {
+        const { message } = await messaging.messages.send(actor, conversationId, input, meta);
+        return { id: message.id };
+      },
+    },
+    escalation: {
+      startForMessage: (input) => escalation.startForMessage(input),
+      failSafeFor: (q) => escalation.failSafeFor(q),
+      ignoreMessage: (messageId) => escalation.ignoreMessage(messageId),
+      alertStatus: async (alertId) => {
+        const v = await escalation.engine.view(alertId).catch(() => null);
+        if (!v) return null;
+        return {
+          state: v.state,
+          ...(v.acknowledgedBy ? { acknowledgedBy: v.acknowledgedBy } : {}),
+          ...(v.readBack ? { readBack: v.readBack } : {}),
+        };
+      },
+    },
+  });
+  escalation.setSubjects(alerting.subjects);
+
   const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
-  modules.push(rosters.module, results.module, escalation.module);
+  modules.push(rosters.module, results.module, escalation.module, alerting.module);
   const routes = [
     ...healthRoutes(() => db.isReady()),
     ...modules.flatMap((m) => m.routes),
@@ -294,6 +383,8 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       messaging,
       channels,
       timers,
+      alerting,
+      alertSubjects: alerting.subjects,
       escalation,
     },
     async start() {

@@ -3,6 +3,7 @@ import type { Database } from '../platform/db/database.js';
 import { SYSTEM } from '../platform/http/actor.js';
 import type { Logger } from '../platform/log/logger.js';
 import type { CredentialStore, DirectoryService } from '../modules/directory/index.js';
+import { LAB_SENDER_ID } from '../modules/alerting/index.js';
 import { DEMO_PASSWORD, DEMO_STAFF, DEMO_UNITS } from './demo-data.js';
 
 /** The MIS practitioner identifier system used by the demo. */
@@ -18,8 +19,9 @@ export async function loadDemoHospital(deps: {
   credentials: CredentialStore;
   log: Logger;
 }): Promise<boolean> {
+  // The laboratory's system sender (ADR 0022) exists from the migrations on; it is not data.
   const rows: { n: string | number }[] = await deps.db.manager.query(
-    'SELECT COUNT(*) AS n FROM staff',
+    `SELECT COUNT(*) AS n FROM staff WHERE id <> '${LAB_SENDER_ID}'`,
   );
   if (Number(rows[0]?.n ?? 0) > 0) return false;
   const unitIds = new Map<string, string>();

@@ -36,11 +36,17 @@ export class Conversations {
     private readonly clock: Clock,
   ) {}
 
-  /** Creates a conversation; a direct one that exists already is returned (`created: false`). */
+  /**
+   * Creates a conversation; a direct one that exists already is returned
+   * (`created: false`). `options.key` (hub-internal, e.g. one conversation per
+   * critical result) makes a group or channel unique the same way: a second
+   * create with the key returns the first conversation.
+   */
   async create(
     actor: Actor,
     input: CreateConversationRequest,
     meta: RequestMeta,
+    options: { key?: string } = {},
   ): Promise<{ created: boolean; view: ConversationView }> {
     if (input.roleId) return this.createWithRole(actor, input, input.roleId, meta);
     if (input.teamId && input.kind !== 'group') {
@@ -65,7 +71,7 @@ export class Conversations {
       });
     }
     let recipients = others;
-    let directKey: string | null = null;
+    let directKey: string | null = options.key ? `key:${options.key}` : null;
     switch (input.kind) {
       case 'direct':
         if (others.length !== 1) {

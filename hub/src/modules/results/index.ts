@@ -81,6 +81,8 @@ export function createResults(deps: ResultsDeps): {
     reader: {
       getResult: (id) => results.getResult(id),
       listPatientResults: (identifier, limit) => results.listPatientResults(identifier, limit),
+      criticalSince: (since, limit) => results.criticalSince(since, limit),
+      whenQuiet: (maxMs) => results.whenQuiet(maxMs),
     },
     mllpAddress: () => mllp?.address() ?? null,
   };

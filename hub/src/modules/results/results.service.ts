@@ -3,7 +3,7 @@ import { iso, type Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { EventBus } from '../../platform/events.js';
 import type { Logger } from '../../platform/log/logger.js';
-import { In } from 'typeorm';
+import { In, MoreThanOrEqual } from 'typeorm';
 import type { AuditEntry, AuditLog } from '../audit/index.js';
 import { LabResultEntity, LabResultPatientEntity, type LabResultRow } from './results.entity.js';
 import type {
@@ -74,6 +74,26 @@ export class ResultsService implements ResultsReader {
 
   private queue: Pending[] = [];
   private active = 0;
+  private quietWaiters: (() => void)[] = [];
+
+  /**
+   * Resolves when no ingest is queued or committing, or after `maxMs`: work
+   * that follows results (alerts) yields to the ingest, whose ACKs senders wait for.
+   */
+  whenQuiet(maxMs: number): Promise<void> {
+    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, maxMs);
+      const waiters = this.quietWaiters;
+      function done() {
+        clearTimeout(timer);
+        const i = waiters.indexOf(done);
+        if (i >= 0) waiters.splice(i, 1);
+        resolve();
+      }
+      waiters.push(done);
+    });
+  }
 
   /**
    * Stores one result; resolves only after its commit (a duplicate resolves
@@ -102,6 +122,8 @@ export class ResultsService implements ResultsReader {
       void this.commitWithRetry(batch).finally(() => {
         this.active--;
         this.drain();
+        if (this.active === 0 && this.queue.length === 0)
+          for (const f of [...this.quietWaiters]) f();
       });
     }
   }
@@ -195,6 +217,22 @@ export class ResultsService implements ResultsReader {
   async getResult(id: string): Promise<StoredResult | null> {
     const row = await this.deps.db.manager.findOneBy(LabResultEntity, { id });
     return row ? toStored(row) : null;
+  }
+
+  async criticalSince(
+    since: string | null,
+    limit: number,
+  ): Promise<{ id: string; receivedAt: string }[]> {
+    const rows = await this.deps.db.manager.find(LabResultEntity, {
+      select: { id: true, receivedAt: true },
+      where:
+        since === null
+          ? { critical: true }
+          : { critical: true, receivedAt: MoreThanOrEqual(since) },
+      order: { receivedAt: 'ASC', id: 'ASC' },
+      take: Math.min(Math.max(limit, 1), 1000),
+    });
+    return rows.map((r) => ({ id: r.id, receivedAt: r.receivedAt }));
   }
 
   async listPatientResults(

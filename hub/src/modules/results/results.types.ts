@@ -56,6 +56,10 @@ export interface ResultsReader {
     identifier: { system?: string; value: string },
     limit?: number,
   ): Promise<StoredResult[]>;
+  /** Critical results received at or after `since` (all when null), oldest first (alert sweep). */
+  criticalSince(since: string | null, limit: number): Promise<{ id: string; receivedAt: string }[]>;
+  /** Resolves when no ingest is queued or committing (at the latest after `maxMs`). */
+  whenQuiet(maxMs: number): Promise<void>;
 }
 
 /** Outcome of storing one result. */

@@ -315,6 +315,27 @@ if (!problem && DATABASES.includes('postgres')) {
       s2.close();
     });
 
+    it('a presence change made on one node reaches its watcher on the other', async () => {
+      const b = await node();
+      const [u1, u2] = [await a.makeUser(), await a.makeUser()];
+      const watcher = (await TestSocket.authed(b.hub.url(), u2.token)).socket; // on B
+      const watch = await watcher.call('presence.watch', { userIds: [u1.id] });
+      assert.equal(watch.ok, true, JSON.stringify(watch));
+      const s1 = (await TestSocket.authed(a.hub.url(), u1.token)).socket; // on A
+      const until = new Date(a.clock.now().getTime() + 3600_000).toISOString();
+      const set = await s1.call('presence.set', { status: 'busy', until });
+      assert.equal(set.ok, true, JSON.stringify(set));
+      const ev = await watcher.next((f) => f.event === 'presence.changed');
+      assert.equal(ev.data.userId, u1.id);
+      assert.equal(ev.data.status, 'busy');
+      // It is an event of the stream like any other: a resume finds it too.
+      const again = await TestSocket.authed(a.hub.url(), u2.token, ev.seq - 1);
+      assert.equal(again.reply.data.resumed, 1);
+      const [resumed] = await again.socket.waitEvents(1);
+      assert.equal(resumed.event, 'presence.changed');
+      for (const s of [watcher, s1, again.socket]) s.close();
+    });
+
     it('ignores a malformed message on the channel and keeps delivering', async () => {
       const b = await node();
       const [u1, u2] = [await a.makeUser(), await a.makeUser()];

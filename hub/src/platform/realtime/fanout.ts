@@ -21,12 +21,19 @@ const Wire = z.discriminatedUnion('t', [
     node: z.string().max(64),
     ids: z.array(z.string().max(128)),
   }),
+  z.object({
+    t: z.literal('signal'),
+    node: z.string().max(64),
+    topic: z.string().max(64),
+    ids: z.array(z.string().max(128)).max(10000),
+  }),
 ]);
 
 /** What a node does with what the other nodes send. */
 export interface FanoutHandlers {
   batch(batch: StreamBatch): void;
   sessionsEnded(ids: string[]): void;
+  signal(topic: string, ids: string[]): void;
   /** The subscription was lost and is back: messages of the outage are gone. */
   resubscribed(): void;
 }
@@ -104,6 +111,10 @@ export class RedisFanout {
     this.send({ t: 'sessions', node: this.node, ids });
   }
 
+  publishSignal(topic: string, ids: readonly string[]): void {
+    this.send({ t: 'signal', node: this.node, topic, ids });
+  }
+
   async stop(): Promise<void> {
     const conns = [this.sub, this.pub].filter((c): c is Redis => c !== null);
     this.sub = null;
@@ -132,6 +143,7 @@ export class RedisFanout {
     }
     if (parsed.node === this.node) return;
     if (parsed.t === 'sessions') handlers.sessionsEnded(parsed.ids);
+    else if (parsed.t === 'signal') handlers.signal(parsed.topic, parsed.ids);
     else handlers.batch(parsed);
   }
 }

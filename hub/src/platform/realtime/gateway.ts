@@ -51,6 +51,7 @@ export class RealtimeGateway implements Realtime {
   private readonly core: GatewayCore;
   private sequencer: StreamSequencer | null = null;
   private readonly foreignListeners: ((ids: readonly string[] | null) => void)[] = [];
+  private readonly signalListeners = new Map<string, ((ids: string[]) => void)[]>();
 
   constructor(private readonly options: GatewayOptions) {
     this.core = {
@@ -95,6 +96,16 @@ export class RealtimeGateway implements Realtime {
     this.foreignListeners.push(listener);
   }
 
+  signalNodes(topic: string, ids: readonly string[]): void {
+    if (this.sequencer && ids.length > 0) this.options.fanout?.publishSignal(topic, ids);
+  }
+
+  onNodeSignal(topic: string, listener: (ids: string[]) => void): void {
+    const list = this.signalListeners.get(topic);
+    if (list) list.push(listener);
+    else this.signalListeners.set(topic, [listener]);
+  }
+
   /**
    * Several nodes: connects to the other nodes through Redis and starts
    * sending batches in stream order (after the resume source is set). `scope`
@@ -116,6 +127,15 @@ export class RealtimeGateway implements Realtime {
         sequencer.push(b);
       },
       sessionsEnded: (ids) => this.endSessions(new Set(ids)),
+      signal: (topic, ids) => {
+        for (const l of this.signalListeners.get(topic) ?? []) {
+          try {
+            l(ids);
+          } catch (err) {
+            this.options.log.error({ err, topic }, 'realtime: node signal listener failed');
+          }
+        }
+      },
       resubscribed: () => {
         for (const l of this.foreignListeners) l(null);
         void sequencer.resync();

@@ -42,6 +42,13 @@ export interface Realtime {
    * or with null when this node may have missed such changes (drop all).
    */
   onForeignChange(listener: (conversationIds: readonly string[] | null) => void): void;
+  /**
+   * Several nodes: tells the other nodes' `onNodeSignal(topic)` listeners
+   * about these ids (what changed, never content); nothing with one node.
+   */
+  signalNodes(topic: string, ids: readonly string[]): void;
+  /** Listens for {@link signalNodes} from the other nodes. */
+  onNodeSignal(topic: string, listener: (ids: string[]) => void): void;
   /** How many sockets are open (authenticated), for metrics and tests. */
   connectionCount(): number;
 }

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/log/logger.js';
+import { rememberJson } from '../../platform/realtime/frames.js';
 import type { Realtime } from '../../platform/realtime/realtime.types.js';
 import type { AuditEntry, AuditLog } from '../audit/index.js';
 import { StreamHeadEntity, type StreamEventRow } from './messaging.entity.js';
@@ -229,6 +230,9 @@ export class StreamWriter {
           next: () => ++seq,
           emit: (at, scope, type, data, to) => {
             const json = JSON.stringify(data);
+            // The sender's reply carries the same message: serialise it once.
+            if (type === 'message.created' && typeof data === 'object' && data !== null)
+              rememberJson(data, json);
             fx.events.push({
               row: {
                 seq: at,

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { iso, type Clock } from '../../platform/clock.js';
+import { Params } from '../../platform/db/params.js';
 import { canonicalJson, rowHash } from './audit.hash.js';
 
 /** Columns of `audit_log` in insert order (see AuditRowEntity). */
@@ -102,32 +103,32 @@ export class AuditLog {
       prevHash = rowHash(fields);
       return { ...fields, hash: prevHash };
     });
-    const p = (n: number) => (pg ? `$${n}` : `?${n}`);
     for (let k = 0; k < rows.length; k += ROWS_PER_INSERT) {
-      const values: unknown[] = [];
-      const tuples = rows.slice(k, k + ROWS_PER_INSERT).map((r) => {
-        const n = values.length;
-        values.push(
-          r.seq,
-          r.at,
-          r.actorId,
-          r.deviceId,
-          r.action,
-          r.targetType,
-          r.targetId,
-          r.outcome,
-          r.details,
-          r.requestId,
-          r.prevHash,
-          r.hash,
+      const params = new Params(pg);
+      const tuples = rows
+        .slice(k, k + ROWS_PER_INSERT)
+        .map((r) =>
+          params.tuple([
+            r.seq,
+            r.at,
+            r.actorId,
+            r.deviceId,
+            r.action,
+            r.targetType,
+            r.targetId,
+            r.outcome,
+            r.details,
+            r.requestId,
+            r.prevHash,
+            r.hash,
+          ]),
         );
-        return `(${AUDIT_COLUMNS.map((_, i) => p(n + i + 1)).join(', ')})`;
-      });
       await tx.query(
         `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
-        values,
+        params.values,
       );
     }
+    const p = (n: number) => (pg ? `$${n}` : `?${n}`);
     await tx.query(`UPDATE audit_head SET seq = ${p(1)}, hash = ${p(2)} WHERE id = 1`, [
       seq,
       prevHash,

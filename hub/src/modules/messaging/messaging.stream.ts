@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/log/logger.js';
+import { Params } from '../../platform/db/params.js';
 import { rememberJson } from '../../platform/realtime/frames.js';
 import type { Realtime } from '../../platform/realtime/realtime.types.js';
 import type { AuditEntry, AuditLog } from '../audit/index.js';
@@ -394,16 +395,13 @@ export class StreamWriter {
     const per = 150; // 6 parameters a row
     for (let i = 0; i < rows.length; i += per) {
       const part = rows.slice(i, i + per);
-      const values: unknown[] = [];
-      const tuples = part.map((r) => {
-        const n = values.length;
-        values.push(r.seq, r.conversationId, r.userId, r.type, r.data, r.at);
-        const p = (k: number) => (pg ? `$${n + k}` : `?${n + k}`);
-        return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)})`;
-      });
+      const params = new Params(pg);
+      const tuples = part.map((r) =>
+        params.tuple([r.seq, r.conversationId, r.userId, r.type, r.data, r.at]),
+      );
       await tx.query(
         `INSERT INTO stream_event (seq, conversation_id, user_id, type, data, at) VALUES ${tuples.join(', ')}`,
-        values,
+        params.values,
       );
     }
   }

@@ -64,6 +64,8 @@ export interface RunResult {
   startedAt: number;
   /** Hub CPU during the sending window, % of one core. */
   hubCpu: number;
+  /** Hub CPU time (user + system) per message sent, from the first send to the end of the drain. */
+  hubMicrosPerMsg: number;
   hubRssMb: number;
   hubPeakRssMb: number;
   /** Load generator CPU during the sending window, % of one core. */
@@ -187,6 +189,7 @@ export class Receiver {
       await sleep(5);
     }
     clearInterval(sampler);
+    const s2 = await hubStats();
     this.active = null;
     const undelivered = run.entries.size;
     const span = Math.max(1, run.lastDeliveryAt - start) / 1000;
@@ -209,6 +212,7 @@ export class Receiver {
       saturated: stoppedEarly || undelivered > 0 || run.deliveries / span < 0.95 * offered,
       startedAt: (t0 - this.since) / 1000,
       hubCpu: ((s1.cpuMicros - s0.cpuMicros) / 1000 / wall) * 100,
+      hubMicrosPerMsg: (s2.cpuMicros - s0.cpuMicros) / Math.max(1, k),
       hubRssMb: s1.rss / (1024 * 1024),
       hubPeakRssMb: Math.max(peakRss, s1.rss) / (1024 * 1024),
       genCpu: ((g1.user + g1.system) / 1000 / wall) * 100,

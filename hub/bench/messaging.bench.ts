@@ -72,6 +72,7 @@ function row(r: RunResult): string[] {
     fan ? `${fmt(pct(r.first, 50))}/${fmt(pct(r.first, 99))}` : '',
     fmt(pct(r.ack, 99)),
     fmt(r.hubCpu),
+    fmt(r.hubMicrosPerMsg),
     `${fmt(r.hubRssMb)}/${fmt(r.hubPeakRssMb)}`,
     fmt(r.genCpu),
     notes.join('; '),
@@ -256,6 +257,7 @@ async function main(): Promise<void> {
           'first p50/p99',
           'ack p99',
           'hub CPU%',
+          'hub µs/msg',
           'hub RSS/peak MB',
           'gen CPU%',
           'notes',
@@ -265,7 +267,7 @@ async function main(): Promise<void> {
     );
     console.log(
       `'at s' = run start in seconds after the sign-ins ended; hub after the runs (GC): RSS ${fmt(end.rss / MB)} MB, heap ${fmt(end.heapUsed / MB)} MB, ${end.connections} sockets; ` +
-        `CPU % is of one core over the sending window; achieved = deliveries / (first planned send → last delivery); ` +
+        `CPU % is of one core over the sending window; hub µs/msg = hub CPU time from the first send to the end of the drain / messages sent; achieved = deliveries / (first planned send → last delivery); ` +
         `fan-out deliveries exclude the sender's own copy`,
     );
     if (profiles.length) console.log(`\n${profiles.join('\n')}`);

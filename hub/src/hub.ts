@@ -8,6 +8,7 @@ import { createHttpApp } from './platform/http/app.js';
 import { resolveWebClientDir, webClient } from './platform/http/static.js';
 import { HttpServer } from './platform/http/server.js';
 import { EventBus } from './platform/events.js';
+import { RedisFanout } from './platform/realtime/fanout.js';
 import { RealtimeGateway } from './platform/realtime/gateway.js';
 import { createLogger, type Logger } from './platform/log/logger.js';
 import type { HubModule } from './platform/module.js';
@@ -136,6 +137,9 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     clock,
     bus,
     authenticate: identity.authenticate,
+    fanout: config.redisUrl
+      ? new RedisFanout(config.redisUrl, config.redisChannel, log.child({ module: 'fanout' }))
+      : null,
   });
   const files = createFiles({
     db,
@@ -395,6 +399,13 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
         await db.open();
         for (const m of modules) await m.start?.();
         await timers.start();
+        if (config.redisUrl) {
+          // Nodes of one database share its channel (ADR 0025).
+          const [{ name }] = await db.manager.query<[{ name: string }]>(
+            'SELECT current_database() AS name',
+          );
+          await realtime.startFanout(name);
+        }
         if (
           config.demo &&
           (await loadDemoHospital({

@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { HubConfigSchema, type HubConfig, type HubConfigInput } from './config.schema.js';
+import {
+  HubConfigObject,
+  HubConfigSchema,
+  type HubConfig,
+  type HubConfigInput,
+} from './config.schema.js';
 
 /** Thrown when configuration is invalid; names the key and its source. */
 export class ConfigError extends Error {
@@ -17,7 +22,7 @@ export function envName(key: string): string {
 }
 
 function fromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const keys = Object.keys(HubConfigSchema.shape);
+  const keys = Object.keys(HubConfigObject.shape);
   const out: Record<string, string> = {};
   const known = new Set(keys.map(envName));
   for (const key of keys) {

@@ -9,7 +9,7 @@ const Seconds = z.coerce.number().int().min(1);
  * (`KONSILIUM_CONFIG`, JSON) or from `KONSILIUM_<KEY>` in the environment
  * (camelCase → UPPER_SNAKE); the environment wins.
  */
-export const HubConfigSchema = z
+export const HubConfigObject = z
   .object({
     /** TCP port for HTTP and WebSocket; 0 picks a free one. */
     port: Port.default(8080),
@@ -210,8 +210,38 @@ export const HubConfigSchema = z
         }),
       ])
       .default({}),
+    /**
+     * Redis (`redis://host:6379`, `rediss://…` for TLS) that fans stream events
+     * and ended sessions out between several hub nodes on one PostgreSQL
+     * database; unset means a single node. ADR 0025.
+     */
+    redisUrl: z
+      .string()
+      .regex(/^rediss?:\/\/[^/\s]*/, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    /** Prefix of the Redis channels; nodes of one installation share it. */
+    redisChannel: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits or _.:-')
+      .default('konsilium'),
+    /**
+     * Milliseconds a node waits for a missing stream range from another node
+     * before it re-reads its sockets' events from the database.
+     */
+    redisGapMs: z.coerce.number().int().min(50).max(60000).default(1000),
   })
   .strict();
+
+/** {@link HubConfigObject} with the checks that span several keys. */
+export const HubConfigSchema = HubConfigObject.superRefine((c, ctx) => {
+  if (c.redisUrl && !c.databaseUrl) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['redisUrl'],
+      message: 'several hub nodes need PostgreSQL: set databaseUrl too',
+    });
+  }
+});
 
 export type HubConfig = z.infer<typeof HubConfigSchema>;
 export type HubConfigInput = z.input<typeof HubConfigSchema>;

@@ -90,7 +90,13 @@ async function main(): Promise<void> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const hub = new HubProcess(
-    { KONSILIUM_PORT: String(port), KONSILIUM_DATA_DIR: dataDir, KONSILIUM_LOG_LEVEL: 'error' },
+    {
+      KONSILIUM_PORT: String(port),
+      KONSILIUM_DATA_DIR: dataDir,
+      KONSILIUM_LOG_LEVEL: 'error',
+      // The demo's MLLP port may be taken on a shared machine; any free one will do.
+      KONSILIUM_MLLP_PORT: '0',
+    },
     url,
   );
   await hub.start();

@@ -1,7 +1,25 @@
 import type { EntityManager } from 'typeorm';
 import { iso, type Clock } from '../../platform/clock.js';
-import { AuditHeadEntity, AuditRowEntity } from './audit.entity.js';
+import { Params } from '../../platform/db/params.js';
 import { canonicalJson, rowHash } from './audit.hash.js';
+
+/** Columns of `audit_log` in insert order (see AuditRowEntity). */
+const AUDIT_COLUMNS = [
+  'seq',
+  'at',
+  'actor_id',
+  'device_id',
+  'action',
+  'target_type',
+  'target_id',
+  'outcome',
+  'details',
+  'request_id',
+  'prev_hash',
+  'hash',
+] as const;
+/** 12 parameters a row: well under SQLite's and PostgreSQL's parameter limits. */
+const ROWS_PER_INSERT = 80;
 
 export type AuditOutcome = 'success' | 'failure' | 'denied';
 
@@ -49,14 +67,22 @@ export class AuditLog {
     }
     if (entries.length === 0) return [];
     // Lock, then read: appenders serialize on PostgreSQL, and a savepoint rolled
-    // back earlier in this transaction cannot leave a stale head behind.
-    await tx
-      .createQueryBuilder()
-      .update(AuditHeadEntity)
-      .set({ seq: () => 'seq' })
-      .where('id = 1')
-      .execute();
-    const head = await tx.findOneByOrFail(AuditHeadEntity, { id: 1 });
+    // back earlier in this transaction cannot leave a stale head behind. Plain
+    // statements: a batch of a few hundred rows through the query builder cost
+    // more CPU than computing their hash chain.
+    const pg = tx.connection.options.type === 'postgres';
+    let head: { seq: string | number; hash: string } | undefined;
+    if (pg) {
+      [head] = await tx.query<{ seq: string; hash: string }[]>(
+        'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE',
+      );
+    } else {
+      await tx.query('UPDATE audit_head SET seq = seq WHERE id = 1');
+      [head] = await tx.query<{ seq: number; hash: string }[]>(
+        'SELECT seq, hash FROM audit_head WHERE id = 1',
+      );
+    }
+    if (!head) throw new Error('audit_head is missing');
     let seq = Number(head.seq);
     let prevHash = head.hash;
     const at = iso(this.clock.now());
@@ -77,10 +103,36 @@ export class AuditLog {
       prevHash = rowHash(fields);
       return { ...fields, hash: prevHash };
     });
-    for (let k = 0; k < rows.length; k += 100) {
-      await tx.insert(AuditRowEntity, rows.slice(k, k + 100));
+    for (let k = 0; k < rows.length; k += ROWS_PER_INSERT) {
+      const params = new Params(pg);
+      const tuples = rows
+        .slice(k, k + ROWS_PER_INSERT)
+        .map((r) =>
+          params.tuple([
+            r.seq,
+            r.at,
+            r.actorId,
+            r.deviceId,
+            r.action,
+            r.targetType,
+            r.targetId,
+            r.outcome,
+            r.details,
+            r.requestId,
+            r.prevHash,
+            r.hash,
+          ]),
+        );
+      await tx.query(
+        `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
+        params.values,
+      );
     }
-    await tx.update(AuditHeadEntity, { id: 1 }, { seq, hash: prevHash });
+    const p = (n: number) => (pg ? `$${n}` : `?${n}`);
+    await tx.query(`UPDATE audit_head SET seq = ${p(1)}, hash = ${p(2)} WHERE id = 1`, [
+      seq,
+      prevHash,
+    ]);
     return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
   }
 }

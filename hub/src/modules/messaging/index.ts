@@ -75,9 +75,32 @@ export function createMessaging(deps: MessagingDeps) {
   registerMessagingRealtime(deps.realtime, messages, reads);
   const roleEvents = new RoleEvents(deps.db, stream, access, deps.oncall, log);
   roleEvents.subscribe(deps.bus);
+  const severalNodes = !!deps.config.redisUrl && deps.db.kind === 'postgres';
+  deps.realtime.onForeignChange((ids) => {
+    if (ids === null) access.forgetAll();
+    else for (const id of ids) access.forget(id);
+  });
   const module: HubModule = {
     name: 'messaging',
     routes: messagingRoutes({ db: deps.db, conversations, messages, reads }),
+    start: async () => {
+      if (!severalNodes) return;
+      access.forgetAll();
+      stream.watchForeignCommits(
+        async (tx, after, upTo) => {
+          const rows = await tx.query<{ id: string }[]>(
+            `SELECT DISTINCT conversation_id AS id FROM stream_event
+           WHERE seq > $1 AND seq <= $2 AND conversation_id IS NOT NULL
+             AND type IN ('conversation.created', 'conversation.updated')`,
+            [after, upTo],
+          );
+          const ids = rows.map((r) => r.id);
+          for (const id of ids) access.forget(id);
+          return ids;
+        },
+        await reads.head(),
+      );
+    },
     stop: async () => {
       await roleEvents.stop();
       await stream.drained();

@@ -22,9 +22,10 @@ interface Cached {
 export class Access {
   /**
    * Conversations with their active members, read once and kept: membership
-   * changes only through this hub's stream writer, which calls {@link forget}
-   * after each such change commits (one hub process per database, as for the
-   * directory index). Watermarks in the cached rows may lag; callers that
+   * changes only through the stream writers, which call {@link forget} after
+   * each such change commits; with several hub nodes the others' changes
+   * arrive through the realtime fan-out and each batch re-reads what changed
+   * since this node's last one (ADR 0025). Watermarks in the cached rows may lag; callers that
    * need them read them inside their unit of work.
    */
   private readonly cache = new Map<string, Promise<Cached | null>>();
@@ -50,6 +51,11 @@ export class Access {
       );
     }
     return hit;
+  }
+
+  /** Drops everything (another hub node may have changed any membership). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   /** Drops what is known of a conversation (after its membership changed). */

@@ -1,3 +1,4 @@
+import { Params } from '../../platform/db/params.js';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import {
@@ -402,10 +403,9 @@ export class Messages {
     const cols = MESSAGE_COLUMNS;
     for (let i = 0; i < rows.length; i += CHUNK / cols.length) {
       const part = rows.slice(i, i + CHUNK / cols.length);
-      const values: unknown[] = [];
-      const tuples = part.map((r) => {
-        const at = values.length;
-        values.push(
+      const params = new Params(this.db.kind === 'postgres');
+      const tuples = part.map((r) =>
+        params.tuple([
           r.id,
           r.conversationId,
           r.seq,
@@ -420,12 +420,11 @@ export class Messages {
           r.createdAt,
           r.editedAt,
           r.recalledAt,
-        );
-        return `(${cols.map((_, n) => this.param(at + n + 1)).join(', ')})`;
-      });
+        ]),
+      );
       await s.tx.query(
         `INSERT INTO message (${cols.join(', ')}) VALUES ${tuples.join(', ')}`,
-        values,
+        params.values,
       );
     }
     // Rows are in seq order: the last one per key wins. Positions are integers

@@ -1,8 +1,9 @@
 import type { EntityManager } from 'typeorm';
-import type { EventFrame } from '@konsilium/shared';
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/log/logger.js';
+import { Params } from '../../platform/db/params.js';
+import { rememberJson } from '../../platform/realtime/frames.js';
 import type { Realtime } from '../../platform/realtime/realtime.types.js';
 import type { AuditEntry, AuditLog } from '../audit/index.js';
 import { StreamHeadEntity, type StreamEventRow } from './messaging.entity.js';
@@ -87,11 +88,18 @@ interface Effects {
 }
 
 interface Outgoing {
-  frame: EventFrame;
-  /** `frame` as JSON, built around the stored `data` (serialised once). */
+  seq: number;
+  /** The event frame as JSON, built around the stored `data` (serialised once). */
   json: string;
   to: readonly string[];
 }
+
+/**
+ * Reads what other hub nodes committed in `(after, upTo]` (inside the batch
+ * transaction that holds the stream head) and returns the conversations whose
+ * membership they changed: the batch reads those in `tx`, not from a cache.
+ */
+export type ForeignCommits = (tx: EntityManager, after: number, upTo: number) => Promise<string[]>;
 
 /**
  * Group commit (DESIGN "Performance facts"): every unit of work submitted in
@@ -103,6 +111,12 @@ export class StreamWriter {
   private pending: Pending[] = [];
   /** The stream head after the last committed batch (SQLite only); null: read it. */
   private head: number | null = null;
+  /**
+   * The head as this node last wrote or read it (PostgreSQL): a batch that
+   * finds the head beyond it knows another node committed in between.
+   */
+  private known: number | null = null;
+  private foreign: ForeignCommits | null = null;
   private scheduled = false;
   private running = false;
   private idle: Promise<void> = Promise.resolve();
@@ -116,6 +130,15 @@ export class StreamWriter {
     private readonly log: Logger,
     private readonly maxBatch = 500,
   ) {}
+
+  /**
+   * Several nodes on one database: `fn` tells a batch what the other nodes
+   * committed since this node's last batch; `head` is the stream head now.
+   */
+  watchForeignCommits(fn: ForeignCommits, head: number): void {
+    this.foreign = fn;
+    this.known = head;
+  }
 
   submit<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -182,18 +205,23 @@ export class StreamWriter {
     const kind0 = batch[0]?.bulk?.kind;
     const sole = !!kind0 && batch.length > 1 && batch.every((p) => p.bulk?.kind === kind0);
     let committed = 0;
+    let before = 0;
+    let changed = new Set<string>();
     try {
       await this.db.transaction(async (tx) => {
         outgoing.length = 0;
         outcomes.length = 0;
         hooks.length = 0;
-        const headSeq =
-          this.head ?? Number((await tx.findOneByOrFail(StreamHeadEntity, { id: 1 })).seq);
+        const headSeq = this.head ?? (await this.lockHead(tx));
         let seq = headSeq;
         const now = this.clock.now().toISOString();
         const rows: StreamEventRow[] = [];
         const audits: AuditEntry[] = [];
         const membershipChanged = new Set<string>();
+        if (this.foreign && this.known !== null && headSeq > this.known) {
+          for (const id of await this.foreign(tx, this.known, headSeq)) membershipChanged.add(id);
+        }
+        changed = membershipChanged;
         const unit = (fx: Effects): StreamTx => ({
           tx,
           now,
@@ -203,6 +231,9 @@ export class StreamWriter {
           next: () => ++seq,
           emit: (at, scope, type, data, to) => {
             const json = JSON.stringify(data);
+            // The sender's reply carries the same message: serialise it once.
+            if (type === 'message.created' && typeof data === 'object' && data !== null)
+              rememberJson(data, json);
             fx.events.push({
               row: {
                 seq: at,
@@ -212,11 +243,7 @@ export class StreamWriter {
                 data: json,
                 at: now,
               },
-              out: {
-                frame: { seq: at, event: type, data },
-                json: `{"seq":${at},"event":${JSON.stringify(type)},"data":${json}}`,
-                to,
-              },
+              out: { seq: at, json: `{"seq":${at},"event":"${type}","data":${json}}`, to },
             });
           },
         });
@@ -307,6 +334,7 @@ export class StreamWriter {
         await this.auditLog.appendMany(tx, audits);
         await this.insertEvents(tx, rows);
         if (seq !== headSeq) await tx.update(StreamHeadEntity, { id: 1 }, { seq });
+        before = headSeq;
         committed = seq;
       });
     } catch (err) {
@@ -326,15 +354,39 @@ export class StreamWriter {
     // One writer per process: on SQLite the head is kept between batches (on
     // PostgreSQL it is read in each transaction).
     this.head = this.db.kind === 'sqlite' ? committed : null;
+    if (this.known !== null) this.known = committed;
     for (const hook of hooks) hook();
     // Sockets drop a seq at or below one they sent: publish in stream order.
-    outgoing.sort((x, y) => x.frame.seq - y.frame.seq);
-    for (const o of outgoing) this.realtime.publish(o.to, o.frame, o.json);
+    outgoing.sort((x, y) => x.seq - y.seq);
+    if (committed !== before) {
+      this.realtime.publishBatch({
+        after: before,
+        upTo: committed,
+        events: outgoing,
+        forget: [...changed],
+      });
+    }
     batch.forEach((item, i) => {
       const o = outcomes[i]!;
       if (o.ok) item.resolve(o.value);
       else item.reject(o.value);
     });
+  }
+
+  /**
+   * The stream head, locked until the batch commits (PostgreSQL): batches of
+   * all hub nodes on the database take their positions one after another and
+   * commit in position order, so a reader never sees a later position before
+   * an earlier one (ADR 0025).
+   */
+  private async lockHead(tx: EntityManager): Promise<number> {
+    if (this.db.kind === 'sqlite') {
+      return Number((await tx.findOneByOrFail(StreamHeadEntity, { id: 1 })).seq);
+    }
+    const rows = await tx.query<{ seq: string | number }[]>(
+      'SELECT seq FROM stream_head WHERE id = 1 FOR UPDATE',
+    );
+    return Number(rows[0]!.seq);
   }
 
   /** The batch's events in multi-row inserts (statement text built here: no query builder per row). */
@@ -343,16 +395,13 @@ export class StreamWriter {
     const per = 150; // 6 parameters a row
     for (let i = 0; i < rows.length; i += per) {
       const part = rows.slice(i, i + per);
-      const values: unknown[] = [];
-      const tuples = part.map((r) => {
-        const n = values.length;
-        values.push(r.seq, r.conversationId, r.userId, r.type, r.data, r.at);
-        const p = (k: number) => (pg ? `$${n + k}` : `?${n + k}`);
-        return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)})`;
-      });
+      const params = new Params(pg);
+      const tuples = part.map((r) =>
+        params.tuple([r.seq, r.conversationId, r.userId, r.type, r.data, r.at]),
+      );
       await tx.query(
         `INSERT INTO stream_event (seq, conversation_id, user_id, type, data, at) VALUES ${tuples.join(', ')}`,
-        values,
+        params.values,
       );
     }
   }

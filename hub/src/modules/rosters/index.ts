@@ -63,6 +63,16 @@ export function createRosters(deps: RostersDeps) {
   const changes = new ShiftChangeWatcher(rc, roles, index);
   registerRosterRealtime(deps.realtime, presence);
   let offConnections: (() => void) | null = null;
+  // Several hub nodes: watchers on other nodes learn of a change made here (ADR 0025).
+  presence.onChange = (userId) => deps.realtime.signalNodes('presence.changed', [userId]);
+  deps.realtime.onNodeSignal('presence.changed', (ids) => {
+    for (const id of ids) {
+      if (presence.watchersOf(id).length === 0) continue;
+      presence
+        .notifyWatchers(id)
+        .catch((err: unknown) => rc.log.error({ err }, 'presence relay failed'));
+    }
+  });
   const module: HubModule = {
     name: 'rosters',
     routes: [

@@ -189,8 +189,20 @@ export class PresenceService {
   async settled(): Promise<void> {
     while (this.inFlight.size) await Promise.all([...this.inFlight]);
   }
+  /** Called with a user whose presence changed here (several nodes: tells the others). */
+  onChange: (userId: string) => void = () => undefined;
 
   private async changed(userId: string): Promise<PresenceView> {
+    const view = await this.notifyWatchers(userId);
+    this.onChange(userId);
+    return view;
+  }
+
+  /**
+   * Sends a user's current presence to the people watching them through this
+   * hub node (also when another node says it changed there).
+   */
+  async notifyWatchers(userId: string): Promise<PresenceView> {
     const [view] = await this.views([userId]);
     const to = [...(this.watchers.get(userId) ?? [])];
     if (to.length > 0)

@@ -59,9 +59,24 @@ function malformed(id: string | null, message: string, field?: string): Inbound 
   return { kind: 'bad', id, error, malformed: true };
 }
 
+/** JSON text already made for an object that is not changed any more (an event's data). */
+const serialised = new WeakMap<object, string>();
+
+/**
+ * Remembers `value`'s JSON: a reply whose data is `value` (a sent message is
+ * both the `message.created` event and the `message.send` reply) uses it
+ * instead of serialising again. `value` must not change afterwards.
+ */
+export function rememberJson(value: object, json: string): void {
+  serialised.set(value, json);
+}
+
 /** `{"re","ok":true,"data"?}` as text. */
 export function okReply(re: string, data: unknown): string {
-  return JSON.stringify(data === undefined ? { re, ok: true } : { re, ok: true, data });
+  if (data === undefined) return JSON.stringify({ re, ok: true });
+  const known = typeof data === 'object' && data !== null ? serialised.get(data) : undefined;
+  if (known !== undefined) return `{"re":${JSON.stringify(re)},"ok":true,"data":${known}}`;
+  return JSON.stringify({ re, ok: true, data });
 }
 
 /**

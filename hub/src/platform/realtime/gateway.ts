@@ -9,8 +9,11 @@ import type { Authenticator } from '../http/actor.js';
 import type { Logger } from '../log/logger.js';
 import { Connection } from './connection.js';
 import { WS_PATH, originAllowed, pathOf, refuseUpgrade } from './handshake.js';
-import { metaOf, onFrame, type GatewayCore } from './inbound.js';
-import type { OpHandler, Realtime, ResumeSource } from './realtime.types.js';
+import type { RedisFanout } from './fanout.js';
+import { INTERNAL_ERROR_CLOSE, metaOf, onFrame, type GatewayCore } from './inbound.js';
+import type { OpHandler, Realtime, ResumeSource, StreamBatch } from './realtime.types.js';
+import { planResume, sendBacklog } from './resume.js';
+import { StreamSequencer, type SequencerTarget } from './sequencer.js';
 
 export interface GatewayOptions {
   config: HubConfig;
@@ -19,10 +22,14 @@ export interface GatewayOptions {
   clock: Clock;
   bus: EventBus;
   authenticate: Authenticator;
+  /** Several hub nodes: the Redis link to the others (ADR 0025); absent for one node. */
+  fanout?: RedisFanout | null;
 }
 
 /** Sessions re-validated at once during a heartbeat (bounds the load on the database). */
 const REVALIDATE_CONCURRENCY = 4;
+/** Sockets caught up from the database at once after a lost range (ADR 0025). */
+const CATCH_UP_CONCURRENCY = 4;
 
 /**
  * The WebSocket gateway at `/api/v1/ws` (DESIGN "Realtime protocol",
@@ -44,6 +51,9 @@ export class RealtimeGateway implements Realtime {
   /** Set by `close`: sockets closing then are not announced as users going offline. */
   private closing = false;
   private readonly core: GatewayCore;
+  private sequencer: StreamSequencer | null = null;
+  private readonly foreignListeners: ((ids: readonly string[] | null) => void)[] = [];
+  private readonly signalListeners = new Map<string, ((ids: string[]) => void)[]>();
 
   constructor(private readonly options: GatewayOptions) {
     this.core = {
@@ -71,17 +81,132 @@ export class RealtimeGateway implements Realtime {
   }
 
   publish(userIds: Iterable<string>, event: EventFrame, json?: string): void {
+    this.send(userIds, event.seq, json ?? JSON.stringify(event));
+  }
+
+  publishBatch(batch: StreamBatch): void {
+    const sequencer = this.sequencer;
+    if (!sequencer) {
+      this.deliverBatch(batch);
+      return;
+    }
+    this.options.fanout?.publishBatch(batch);
+    sequencer.push(batch);
+  }
+
+  onForeignChange(listener: (conversationIds: readonly string[] | null) => void): void {
+    this.foreignListeners.push(listener);
+  }
+
+  signalNodes(topic: string, ids: readonly string[]): void {
+    if (this.sequencer && ids.length > 0) this.options.fanout?.publishSignal(topic, ids);
+  }
+
+  onNodeSignal(topic: string, listener: (ids: string[]) => void): void {
+    const list = this.signalListeners.get(topic);
+    if (list) list.push(listener);
+    else this.signalListeners.set(topic, [listener]);
+  }
+
+  /**
+   * Several nodes: connects to the other nodes through Redis and starts
+   * sending batches in stream order (after the resume source is set). `scope`
+   * names the shared database.
+   */
+  async startFanout(scope: string): Promise<void> {
+    const fanout = this.options.fanout;
+    if (!fanout || this.sequencer) return;
+    const target: SequencerTarget = {
+      deliver: (b) => this.deliverBatch(b),
+      catchUpAll: (during) => this.catchUpAll(during),
+      head: () => this.headOf(),
+    };
+    const sequencer = new StreamSequencer(target, this.options.config.redisGapMs);
+    this.sequencer = sequencer;
+    await fanout.start(scope, {
+      batch: (b) => {
+        if (b.forget.length > 0) for (const l of this.foreignListeners) l(b.forget);
+        sequencer.push(b);
+      },
+      sessionsEnded: (ids) => this.endSessions(new Set(ids)),
+      signal: (topic, ids) => {
+        for (const l of this.signalListeners.get(topic) ?? []) {
+          try {
+            l(ids);
+          } catch (err) {
+            this.options.log.error({ err, topic }, 'realtime: node signal listener failed');
+          }
+        }
+      },
+      resubscribed: () => {
+        for (const l of this.foreignListeners) l(null);
+        void sequencer.resync();
+      },
+    });
+    await sequencer.start();
+  }
+
+  /** The stream position this node has sent up to (several nodes; null for one). */
+  fanoutPosition(): number | null {
+    return this.sequencer?.position() ?? null;
+  }
+
+  private deliverBatch(batch: StreamBatch): void {
+    for (const e of batch.events) this.send(e.to, e.seq, e.json);
+  }
+
+  private send(userIds: Iterable<string>, seq: number, json: string): void {
     let frame: Buffer | null = null;
     for (const userId of userIds) {
       const conns = this.byUser.get(userId);
       if (!conns) continue;
-      frame ??= Buffer.from(json ?? JSON.stringify(event), 'utf8');
-      for (const conn of conns) conn.deliver(event.seq, frame);
+      frame ??= Buffer.from(json, 'utf8');
+      for (const conn of conns) conn.deliver(seq, frame);
     }
   }
 
   isOnline(userId: string): boolean {
     return (this.byUser.get(userId)?.size ?? 0) > 0;
+  }
+
+  /**
+   * A stream range may never arrive: holds every live socket, lets `during`
+   * put what did arrive in their queues, then sends each what it missed from
+   * the database, as a resume would. A socket still in its own resume is
+   * closed (1011) and resumes again.
+   */
+  private async catchUpAll(during: () => void): Promise<void> {
+    const live: Connection[] = [];
+    for (const conn of [...this.all]) {
+      if (!conn.actor || conn.state === 'closed') continue;
+      if (conn.state !== 'live') {
+        conn.close(INTERNAL_ERROR_CLOSE, 'stream catch-up, reconnect and resume');
+        continue;
+      }
+      conn.holdLive(conn.lastSent);
+      live.push(conn);
+    }
+    during();
+    const source = this.source;
+    this.options.log.warn(
+      { sockets: live.length },
+      'realtime: catching sockets up from the database',
+    );
+    const worker = async () => {
+      for (let conn = live.pop(); conn; conn = live.pop()) {
+        try {
+          if (source) {
+            const plan = await planResume(source, conn.actor!.userId, conn.lastSent);
+            await sendBacklog(conn, source, plan);
+          }
+          conn.flushQueue();
+        } catch (err) {
+          this.options.log.error({ err }, 'realtime: catch-up failed');
+          conn.close(INTERNAL_ERROR_CLOSE, 'stream catch-up failed, reconnect and resume');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CATCH_UP_CONCURRENCY }, worker));
   }
 
   connectionCount(): number {
@@ -110,15 +235,19 @@ export class RealtimeGateway implements Realtime {
     });
     this.server = server;
     server.on('upgrade', this.onUpgrade);
-    this.unsubscribe = this.options.bus.on('session.ended', ({ sessionIds }) =>
-      this.endSessions(new Set(sessionIds)),
-    );
+    this.unsubscribe = this.options.bus.on('session.ended', ({ sessionIds }) => {
+      this.endSessions(new Set(sessionIds));
+      this.options.fanout?.publishSessionsEnded(sessionIds);
+    });
     this.heartbeat = setInterval(() => this.beat(), config.wsHeartbeatSeconds * 1000);
     this.heartbeat.unref();
   }
 
   /** Closes every socket (1001) and stops timers; resolves when all sockets are closed. */
   async close(): Promise<void> {
+    this.sequencer?.stop();
+    this.sequencer = null;
+    await this.options.fanout?.stop();
     const wss = this.wss;
     if (!wss) return;
     this.wss = null;

@@ -19,7 +19,7 @@ export const MAX_INFLIGHT = 64;
 /** Frames buffered while the token is checked; more are refused. */
 const MAX_EARLY_FRAMES = 16;
 /** 1011: an unexpected failure on the hub; the client reconnects and resumes. */
-const INTERNAL_ERROR_CLOSE = 1011;
+export const INTERNAL_ERROR_CLOSE = 1011;
 
 /** What the frame handlers need from the gateway. */
 export interface GatewayCore {

@@ -31,8 +31,47 @@ export interface Realtime {
    * it is durable). `json`, if given, is `event` already serialised.
    */
   publish(userIds: Iterable<string>, event: EventFrame, json?: string): void;
+  /**
+   * Publishes one committed stream batch: every position in `(after, upTo]`
+   * is in it or was taken by no event. With several hub nodes the batch also
+   * goes to the other nodes, and each node sends batches in position order.
+   */
+  publishBatch(batch: StreamBatch): void;
+  /**
+   * Called when another node changed the membership of these conversations,
+   * or with null when this node may have missed such changes (drop all).
+   */
+  onForeignChange(listener: (conversationIds: readonly string[] | null) => void): void;
+  /**
+   * Several nodes: tells the other nodes' `onNodeSignal(topic)` listeners
+   * about these ids (what changed, never content); nothing with one node.
+   */
+  signalNodes(topic: string, ids: readonly string[]): void;
+  /** Listens for {@link signalNodes} from the other nodes. */
+  onNodeSignal(topic: string, listener: (ids: string[]) => void): void;
   /** How many sockets are open (authenticated), for metrics and tests. */
   connectionCount(): number;
   /** Whether the user has at least one open, authenticated socket (presence: `offline`). */
   isOnline(userId: string): boolean;
+}
+
+/** One event of a {@link StreamBatch}. */
+export interface BatchEvent {
+  seq: number;
+  /** The event frame as JSON. */
+  json: string;
+  /** The users it goes to. */
+  to: readonly string[];
+}
+
+/** What one committed group-commit batch published (ADR 0025). */
+export interface StreamBatch {
+  /** The stream head before the batch. */
+  after: number;
+  /** The stream head after the batch. */
+  upTo: number;
+  /** In position order. */
+  events: readonly BatchEvent[];
+  /** Conversations whose membership the batch changed. */
+  forget: readonly string[];
 }

@@ -4,3 +4,5 @@ export * from './protocol/index.js';
 export * from './client/index.js';
 export * from './rosters.js';
 export * from './results.js';
+export * from './schemas/metrics.js';
+export * from './schemas/notifications.js';

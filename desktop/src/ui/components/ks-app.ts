@@ -14,6 +14,8 @@ import './ks-patient-banner.js';
 import './ks-inbox.js';
 import './ks-settings.js';
 import './ks-duty.js';
+import './ks-alert-overlay.js';
+import './ks-metrics.js';
 
 /** The root: sign-in or the signed-in shell (navigation, patient banner, the current screen). */
 @customElement('ks-app')
@@ -254,6 +256,7 @@ export class KsApp extends KsStoreElement {
         )}
         ${tab('search', msg('nav.search'), icons.search)}
         ${tab('duty', msg('nav.duty'), icons.duty)}
+        ${s.canViewMetrics() ? tab('metrics', msg('nav.metrics'), icons.chart) : nothing}
         ${tab('settings', msg('nav.settings'), icons.settings)}
       </nav>
       <ks-patient-banner .store=${s}></ks-patient-banner>
@@ -270,6 +273,7 @@ export class KsApp extends KsStoreElement {
         }
         <div class="content" id="content" tabindex="-1">${this.renderScreen()}</div>
       </main>
+      <ks-alert-overlay .store=${s}></ks-alert-overlay>
     `;
   }
 
@@ -291,6 +295,8 @@ export class KsApp extends KsStoreElement {
         return html`<ks-duty .store=${s}></ks-duty>`;
       case 'settings':
         return html`<ks-settings .store=${s}></ks-settings>`;
+      case 'metrics':
+        return html`<ks-metrics .store=${s}></ks-metrics>`;
       default:
         return html`<ks-conversation-list
           .store=${s}

@@ -23,11 +23,23 @@ import {
   type ShiftView,
   type TeamView,
   type UnitView,
+  type MetricsView,
+  type MyNotificationsView,
+  type NotifyPreferencesInput,
   permissionsOf,
 } from '@konsilium/shared';
 import type { DockMode } from '../../common/bridge.js';
 import type { PatientContextUpdate } from '../../common/patient-context.js';
 import { isLocale, setLocale, type Locale } from '../i18n/translate.js';
+import {
+  MUTE_MS,
+  isUiAlert,
+  newerAlert,
+  overlayAlerts,
+  soundDue,
+  type SoundState,
+  type UiAlert,
+} from './alert-logic.js';
 import { applyReceipt, byActivity, buildInbox, type InboxItem, type UiMessage } from './logic.js';
 import { originAllowed, patientFromFrame, patientFromLocation, type PatientInput } from './patient-source.js';
 
@@ -94,6 +106,15 @@ export class Store extends EventTarget {
   readonly presence = new Map<string, PresenceView>();
   /** Bumped when the hub says a roster changed (screens that show on-call answers ask again). */
   rosterVersion = 0;
+  /** The notification policy as it applies to me (`GET /api/v1/me/notifications`), once loaded. */
+  notifications: MyNotificationsView | null = null;
+  /** Alerts seen this session by id (open ones from the hub at connect, then `alert.updated`). */
+  readonly alerts = new Map<string, UiAlert>();
+  /** The repeating alarm's state (see `soundDue`). */
+  sound: SoundState = { lastAt: null, mutedUntil: 0 };
+  /** Alert ids already sounded once (a new one sounds at once, even mid-repeat). */
+  private readonly heard = new Set<string>();
+  private alertTicker: ReturnType<typeof setInterval> | null = null;
   private readonly pendingUsers = new Set<string>();
 
   constructor(baseUrl: string) {
@@ -111,6 +132,11 @@ export class Store extends EventTarget {
     this.hub.on('conversation.created', (c) => this.upsertConversation(c));
     this.hub.on('conversation.updated', (c) => this.upsertConversation(c));
     this.hub.on('presence.changed', (p) => this.onPresence(p));
+    this.hub.on('alert.updated' as 'presence.changed', (a: unknown) => this.onAlert(a));
+    this.hub.on('connection', (st) => {
+      // After a reconnect the open alerts are fetched again (events may have been missed).
+      if (st === 'open' && this.me) this.loadAlerts().catch(() => undefined);
+    });
     for (const event of [
       'roster.shifts_published',
       'roster.shift_changed',
@@ -193,6 +219,9 @@ export class Store extends EventTarget {
     this.openConversation = null;
     this.roles = [];
     this.presence.clear();
+    this.alerts.clear();
+    this.heard.clear();
+    this.stopAlertTicker();
     await this.forgetToken();
     this.changed();
   }
@@ -205,8 +234,113 @@ export class Store extends EventTarget {
       this.loadConversations(),
       this.loadQuickReplies(),
       this.loadRoles().catch(() => undefined),
+      this.loadAlerts().catch(() => undefined),
       this.me ? this.loadPresence([this.me.id]).catch(() => undefined) : undefined,
     ]);
+  }
+
+  // -------------------------------------------------------------------------
+  // Alerts (escalation until acknowledged)
+
+  /** The open alerts the caller may see (`GET /api/v1/alerts?state=open`). */
+  async loadAlerts(): Promise<void> {
+    const res = await this.hub.request<{ items: unknown[] }>('GET', '/api/v1/alerts?state=open');
+    const open = new Set<string>();
+    for (const a of res.items) {
+      if (!isUiAlert(a)) continue;
+      open.add(a.id);
+      this.alerts.set(a.id, newerAlert(this.alerts.get(a.id), a));
+    }
+    // An alert we thought open but the hub no longer lists was settled while we were away.
+    for (const [id, a] of this.alerts)
+      if (a.state === 'open' && !open.has(id)) this.refreshAlert(id).catch(() => undefined);
+    this.alertsChanged();
+  }
+
+  private async refreshAlert(id: string): Promise<void> {
+    const a = await this.hub.request<unknown>('GET', `/api/v1/alerts/${id}`);
+    if (isUiAlert(a)) {
+      this.alerts.set(a.id, a);
+      this.alertsChanged();
+    }
+  }
+
+  private onAlert(data: unknown): void {
+    if (!isUiAlert(data)) return;
+    this.alerts.set(data.id, newerAlert(this.alerts.get(data.id), data));
+    this.alertsChanged();
+  }
+
+  /** The alerts asking the signed-in user now, most pressing first (the overlay). */
+  myAlerts(): UiAlert[] {
+    return this.me ? overlayAlerts(this.alerts.values(), this.me.id) : [];
+  }
+
+  /** The alert started for a message (for its timeline in the conversation). */
+  alertForMessage(messageId: string): UiAlert | undefined {
+    for (const a of this.alerts.values()) if (a.messageId === messageId) return a;
+    return undefined;
+  }
+
+  /** Loads the alert of a message shown in a conversation, if it has one the caller may see. */
+  async loadAlertsFor(conversationId: string): Promise<void> {
+    const res = await this.hub.request<{ items: unknown[] }>('GET', '/api/v1/alerts?state=all');
+    for (const a of res.items)
+      if (isUiAlert(a) && a.conversationId === conversationId)
+        this.alerts.set(a.id, newerAlert(this.alerts.get(a.id), a));
+    this.changed();
+  }
+
+  /** «Принял / Иду / Перезвоню / Не моё» on an alert; read-back for critical results. */
+  async ackAlert(
+    id: string,
+    body: {
+      response: AckResponse;
+      minutes?: number;
+      note?: string;
+      readBack?: { value: string; action: string };
+    },
+  ): Promise<UiAlert> {
+    const a = await this.hub.request<unknown>('POST', `/api/v1/alerts/${id}/ack`, body);
+    if (!isUiAlert(a)) throw new HubError('client.bad_response', 'Unexpected alert');
+    this.alerts.set(a.id, a);
+    this.alertsChanged();
+    return a;
+  }
+
+  /** Silences the repeating alarm for a short time (the alert stays on screen). */
+  muteAlerts(nowMs = Date.now()): void {
+    this.sound = { ...this.sound, mutedUntil: nowMs + MUTE_MS };
+    this.changed();
+  }
+
+  /** Called every second while alerts ask the user: sounds when due, re-renders the countdown. */
+  tickAlerts(nowMs = Date.now()): void {
+    const mine = this.myAlerts();
+    if (mine.length === 0) {
+      this.stopAlertTicker();
+      return;
+    }
+    const fresh = mine.some((a) => !this.heard.has(a.id));
+    if (this.prefs.sound && soundDue(this.sound, nowMs, true, fresh)) {
+      for (const a of mine) this.heard.add(a.id);
+      this.sound = { ...this.sound, lastAt: nowMs };
+      beep(mine.some((a) => a.priority === 'critical') ? 3 : 1);
+    }
+    this.changed();
+  }
+
+  private alertsChanged(): void {
+    if (this.myAlerts().length > 0) {
+      if (!this.alertTicker) this.alertTicker = setInterval(() => this.tickAlerts(), 1000);
+      this.tickAlerts();
+    } else this.stopAlertTicker();
+    this.changed();
+  }
+
+  private stopAlertTicker(): void {
+    if (this.alertTicker) clearInterval(this.alertTicker);
+    this.alertTicker = null;
   }
 
   // -------------------------------------------------------------------------
@@ -333,7 +467,9 @@ export class Store extends EventTarget {
 
   inbox(): InboxItem[] {
     if (!this.me) return [];
-    return buildInbox(this.me.id, this.conversations, this.messages, this.readSeq);
+    const open = new Map<string, UiAlert['kind']>();
+    for (const a of this.alerts.values()) if (a.state === 'open') open.set(a.messageId, a.kind);
+    return buildInbox(this.me.id, this.conversations, this.messages, this.readSeq, open);
   }
 
   // -------------------------------------------------------------------------
@@ -454,6 +590,38 @@ export class Store extends EventTarget {
 
   // -------------------------------------------------------------------------
   // Rosters, on call, role addressing and presence
+
+  /** Whether the signed-in person may see the communication metrics (`metrics.view`, ADM-1). */
+  canViewMetrics(): boolean {
+    if (!this.me) return false;
+    return (permissionsOf(this.me.roles) as Set<string>).has('metrics.view');
+  }
+
+  /** ADM-1: `GET /api/v1/admin/metrics` over a window (ISO times). */
+  metrics(from: string, to: string, unitId?: string): Promise<MetricsView> {
+    const q = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${unitId ? `&unitId=${unitId}` : ''}`;
+    return this.hub.request<MetricsView>('GET', `/api/v1/admin/metrics?${q}`);
+  }
+
+  /** ESC-3: the hospital's notification rules for me and my preferences within them. */
+  async loadNotifications(): Promise<MyNotificationsView> {
+    this.notifications = await this.hub.request<MyNotificationsView>(
+      'GET',
+      '/api/v1/me/notifications',
+    );
+    this.changed();
+    return this.notifications;
+  }
+
+  async saveNotifications(body: NotifyPreferencesInput): Promise<MyNotificationsView> {
+    this.notifications = await this.hub.request<MyNotificationsView>(
+      'PUT',
+      '/api/v1/me/notifications',
+      body,
+    );
+    this.changed();
+    return this.notifications;
+  }
 
   /** Whether the signed-in person plans rosters (`rosters.manage`). */
   canManageRosters(): boolean {

@@ -30,7 +30,8 @@ import {
 } from '@konsilium/shared';
 import type { DockMode } from '../../common/bridge.js';
 import type { PatientContextUpdate } from '../../common/patient-context.js';
-import { isLocale, setLocale, type Locale } from '../i18n/translate.js';
+import { PushGate, type PushDecision } from '../../common/push-gate.js';
+import { isLocale, msg, setLocale, type Locale } from '../i18n/translate.js';
 import {
   MUTE_MS,
   isUiAlert,
@@ -108,6 +109,8 @@ export class Store extends EventTarget {
   rosterVersion = 0;
   /** The notification policy as it applies to me (`GET /api/v1/me/notifications`), once loaded. */
   notifications: MyNotificationsView | null = null;
+  /** Notify for new messages, or (hub with a notification policy) only for `notify.push`. */
+  readonly gate = new PushGate<UiMessage>();
   /** Alerts seen this session by id (open ones from the hub at connect, then `alert.updated`). */
   readonly alerts = new Map<string, UiAlert>();
   /** The repeating alarm's state (see `soundDue`). */
@@ -133,6 +136,10 @@ export class Store extends EventTarget {
     this.hub.on('conversation.updated', (c) => this.upsertConversation(c));
     this.hub.on('presence.changed', (p) => this.onPresence(p));
     this.hub.on('alert.updated' as 'presence.changed', (a: unknown) => this.onAlert(a));
+    this.hub.on('notify.push' as 'presence.changed', (p: unknown) => {
+      const d = this.gate.onPush(p);
+      if (d) this.notify(d);
+    });
     this.hub.on('connection', (st) => {
       // After a reconnect the open alerts are fetched again (events may have been missed).
       if (st === 'open' && this.me) this.loadAlerts().catch(() => undefined);
@@ -221,6 +228,8 @@ export class Store extends EventTarget {
     this.presence.clear();
     this.alerts.clear();
     this.heard.clear();
+    this.gate.reset();
+    this.notifications = null;
     this.stopAlertTicker();
     await this.forgetToken();
     this.changed();
@@ -235,6 +244,10 @@ export class Store extends EventTarget {
       this.loadQuickReplies(),
       this.loadRoles().catch(() => undefined),
       this.loadAlerts().catch(() => undefined),
+      this.loadNotifications().then(
+        () => (this.gate.mode = 'push'),
+        () => (this.gate.mode = 'messages'),
+      ),
       this.me ? this.loadPresence([this.me.id]).catch(() => undefined) : undefined,
     ]);
   }
@@ -831,7 +844,8 @@ export class Store extends EventTarget {
       if (this.hub.status === 'open') {
         this.hub.call('message.delivered', { messageId: m.id }).catch(() => undefined);
       }
-      this.notify(m);
+      const d = this.gate.onMessage(m);
+      if (d) this.notify(d);
     }
     if (m.authorId === this.me?.id) {
       this.readSeq.set(m.conversationId, Math.max(this.readSeq.get(m.conversationId) ?? 0, m.seq));
@@ -853,19 +867,33 @@ export class Store extends EventTarget {
     this.changed();
   }
 
-  private notify(m: UiMessage): void {
+  /**
+   * A notification for a new message: by the user's own level (`messages` mode)
+   * or as the hub's notification policy decided (`notify.push`).
+   */
+  private notify(d: PushDecision<UiMessage>): void {
     const bridge = globalThis.konsilium;
+    const m = d.message;
+    const id = m?.id ?? d.push?.messageId ?? '';
+    const priority = m?.priority ?? d.push?.priority ?? 'normal';
+    const conversationId = m?.conversationId ?? d.push?.conversationId ?? '';
+    const title = m ? this.userName(m.authorId) : msg(`priority.${priority}`);
     const level = this.prefs.notify;
-    const important = m.priority === 'urgent' || m.priority === 'critical';
-    if (m.priority !== 'critical' && (level === 'none' || (level === 'urgent' && !important)))
+    const important = priority === 'urgent' || priority === 'critical';
+    if (
+      !d.push &&
+      priority !== 'critical' &&
+      (level === 'none' || (level === 'urgent' && !important))
+    )
       return;
+    const sound = d.push ? d.push.sound : important && this.prefs.sound;
     if (!bridge) {
-      // Browser: a short tone for urgent/critical, and a system notification when the
-      // user allowed them. Neither carries the message text (it may name a patient).
-      if (important && this.prefs.sound) beep(m.priority === 'critical' ? 3 : 1);
+      // Browser: a short tone, and a system notification when the user allowed them.
+      // Neither carries the message text (it may name a patient).
+      if (sound) beep(priority === 'critical' ? 3 : 1);
       if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
         try {
-          new Notification(this.userName(m.authorId), { tag: m.id, body: '' });
+          new Notification(title, { tag: id, body: '' });
         } catch {
           /* some browsers allow notifications only from a service worker */
         }
@@ -875,11 +903,11 @@ export class Store extends EventTarget {
     // The text stays out of OS notifications: the shell applies the hospital's policy.
     bridge
       .notify({
-        id: m.id,
-        priority: m.priority,
-        title: this.userName(m.authorId),
+        id,
+        priority,
+        title,
         body: '',
-        conversationId: m.conversationId,
+        conversationId,
       })
       .catch(() => undefined);
     const total = this.conversations.reduce((n, c) => n + this.unread(c.id), 0);

@@ -6,3 +6,4 @@ export * from './rosters.js';
 export * from './results.js';
 export * from './schemas/metrics.js';
 export * from './schemas/notifications.js';
+export * from './schemas/alerts.js';

@@ -34,6 +34,8 @@ export const PERMISSIONS = [
   'messaging.broadcast',
   'results.ingest',
   'results.read',
+  'escalation.manage',
+  'escalation.view_all',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

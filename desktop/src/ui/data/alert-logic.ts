@@ -4,82 +4,17 @@
  * repeating sound with its short mute, and the timeline's wording keys.
  * Unit-tested in desktop/test/ui/alert-logic.test.ts.
  */
-import type { AckResponse } from '@konsilium/shared';
+import { AlertView, type AckResponse, type AlertTimelineEntry } from '@konsilium/shared';
 
-/** One step of an alert's escalation timeline (shape of the hub's `AlertTimelineEntry`). */
-export interface UiTimelineEntry {
-  at: string;
-  type:
-    | 'started'
-    | 'notified'
-    | 'repeated'
-    | 'escalated'
-    | 'retargeted'
-    | 'external_sent'
-    | 'external_failed'
-    | 'declined'
-    | 'acknowledged'
-    | 'cancelled'
-    | 'fail_safe'
-    | 'read_back';
-  step?: number;
-  stepType?: string;
-  targets?: { id: string; fullName: string }[];
-  channel?: 'email' | 'sms';
-  actor?: { id: string; fullName: string };
-  response?: AckResponse;
-  note?: string;
-}
+/** One step of an alert's escalation timeline (`AlertTimelineEntry` of the shared schemas). */
+export type UiTimelineEntry = AlertTimelineEntry;
 
 /** An alert as the hub sends it (`GET /api/v1/alerts`, the `alert.updated` event). */
-export interface UiAlert {
-  id: string;
-  state: 'open' | 'acknowledged' | 'cancelled';
-  kind: 'message' | 'order' | 'critical_result';
-  priority: 'urgent' | 'critical';
-  unitId: string | null;
-  messageId: string;
-  conversationId: string;
-  createdAt: string;
-  policy: { id: string | null; name: string };
-  patient?: { identifiers: { system: string; value: string }[]; name?: string };
-  result?: {
-    resultId: string;
-    test: { code: string; display?: string };
-    value: string;
-    units?: string;
-    referenceRange?: string;
-    flag: string;
-    observedAt?: string;
-  };
-  step: { index: number; type: string; nextAt: string | null };
-  targets: { id: string; fullName: string }[];
-  acknowledgedBy?: {
-    id: string;
-    fullName: string;
-    response: string;
-    at: string;
-    note?: string;
-  };
-  readBack?: { value: string; action: string; at: string; by: { id: string; fullName: string } };
-  timeline: UiTimelineEntry[];
-}
+export type UiAlert = AlertView;
 
-/** Minimal structural check of an alert from the socket (the hub validates; we guard the UI). */
+/** Whether socket or REST data is a valid alert (the shared zod schema). */
 export function isUiAlert(v: unknown): v is UiAlert {
-  if (!v || typeof v !== 'object') return false;
-  const a = v as Partial<UiAlert>;
-  return (
-    typeof a.id === 'string' &&
-    (a.state === 'open' || a.state === 'acknowledged' || a.state === 'cancelled') &&
-    typeof a.messageId === 'string' &&
-    typeof a.conversationId === 'string' &&
-    typeof a.createdAt === 'string' &&
-    !!a.step &&
-    typeof a.step === 'object' &&
-    Array.isArray(a.targets) &&
-    Array.isArray(a.timeline)
-  );
+  return AlertView.safeParse(v).success;
 }
 
 /**

@@ -39,8 +39,14 @@ export async function teardown(
   for (const dir of dirs) if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
-/** Starts `node hub/dist/src/main.js --demo` on a free port; resolves with its URL. */
-export function startHub(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+/**
+ * Starts `node hub/dist/src/main.js --demo` on a free port; resolves with its URL.
+ * `env` adds settings (e.g. `KONSILIUM_MLLP_PORT`).
+ */
+export function startHub(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [join(ROOT, 'hub', 'dist', 'src', 'main.js'), '--demo'], {
     cwd: ROOT,
     env: {
@@ -49,6 +55,7 @@ export function startHub(dataDir: string): Promise<{ url: string; child: ChildPr
       KONSILIUM_HOST: '127.0.0.1',
       KONSILIUM_DATA_DIR: dataDir,
       KONSILIUM_LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
+import type { UnitView } from '@konsilium/shared';
 import { parseConfig, type HubConfig, type HubConfigInput } from './config/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { Database } from './platform/db/database.js';
@@ -28,6 +29,13 @@ import { loadDemoRosters } from './demo/demo-rosters.js';
 import { ROSTERS_ENTITIES, createRosters } from './modules/rosters/index.js';
 import { RESULTS_ENTITIES, createResults, type ResultsReader } from './modules/results/index.js';
 import { ExternalChannels } from './modules/notify/index.js';
+import {
+  ALERTING_ENTITIES,
+  createAlerting,
+  type AlertingEscalation,
+  type AlertSubjects,
+} from './modules/alerting/index.js';
+import { ESCALATION_ENTITIES, createEscalation } from './modules/escalation/index.js';
 
 export interface HubOptions {
   /** Injected time source (tests pass a fake clock). */
@@ -65,6 +73,12 @@ export interface Hub {
     channels: ExternalChannels;
     /** Durable timers (ADR 0019); modules register their kinds before `start`. */
     timers: DurableTimers;
+    /** Critical results → alerts (ADR 0022). */
+    alerting: ReturnType<typeof createAlerting>;
+    /** Lab-result subjects of alerts, for the escalation module. */
+    alertSubjects: AlertSubjects;
+    /** Escalation until acknowledged (ADR 0021). */
+    escalation: ReturnType<typeof createEscalation>;
   };
 }
 
@@ -88,6 +102,8 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       ...ROSTERS_ENTITIES,
       ...RESULTS_ENTITIES,
       ...TIMER_ENTITIES,
+      ...ALERTING_ENTITIES,
+      ...ESCALATION_ENTITIES,
     ],
     migrations: MIGRATIONS,
     log,
@@ -182,8 +198,153 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
   const results = createResults({ db, audit, clock, bus, config, log });
   const channels = new ExternalChannels({ db, audit, log, config });
 
+  const escalation = createEscalation({
+    db,
+    audit,
+    clock,
+    log,
+    bus,
+    timers,
+    channels,
+    link: (alertId) => `${bound ? urlOf(bound) : 'http://localhost'}/#/alerts/${alertId}`,
+    people: {
+      profiles: async (ids) => {
+        const found = await Promise.all([...new Set(ids)].map((id) => directory.users.profile(id)));
+        const out = new Map<
+          string,
+          { fullName: string; active: boolean; email: string | null; phone: string | null }
+        >();
+        for (const p of found)
+          if (p)
+            out.set(p.id, {
+              fullName: p.fullName,
+              active: p.active,
+              email: p.email,
+              phone: p.phone,
+            });
+        return out;
+      },
+      administrators: async () => [
+        ...(await directory.people.activeIds(await identity.credentials.usersWithRoles(['admin']))),
+      ],
+      units: async () => {
+        const flat: { id: string; parentId: string | null }[] = [];
+        const walk = (list: UnitView[]) => {
+          for (const u of list) {
+            flat.push({ id: u.id, parentId: u.parentId });
+            walk(u.children);
+          }
+        };
+        walk(await directory.service.units());
+        return flat;
+      },
+    },
+    roles: {
+      resolve: async (roleId, at) =>
+        (await rosters.resolveOnCall(roleId, at)).people.map((p) => ({
+          id: p.id,
+          fullName: p.fullName,
+        })),
+      describe: async (roleId) => {
+        const r = await rosters.internals.roles.get(roleId).catch(() => null);
+        return r ? { unitId: r.unitId, active: r.active, name: r.name } : null;
+      },
+    },
+    messaging: {
+      unitOf: async (conversationId) =>
+        (await messaging.conversationScope(conversationId))?.unitId ?? null,
+      addMembers: async (conversationId, userIds, authorId) => {
+        await messaging.conversations.addBySystem(conversationId, userIds, authorId);
+      },
+      notify: (userIds, event, data) => bus.emit('messaging.user_event', { userIds, event, data }),
+    },
+  });
+
+  const alerting = createAlerting({
+    db,
+    audit,
+    clock,
+    bus,
+    log,
+    results: results.reader,
+    people: {
+      byExternalId: (system, value) => directory.people.byExternalId(system, value),
+      units: async () => {
+        const flat: {
+          id: string;
+          name: string;
+          code: string | null;
+          parentId: string | null;
+          active: boolean;
+        }[] = [];
+        const walk = (us: UnitView[]) => {
+          for (const u of us) {
+            flat.push({
+              id: u.id,
+              name: u.name,
+              code: u.code,
+              parentId: u.parentId,
+              active: u.active,
+            });
+            walk(u.children);
+          }
+        };
+        walk(await directory.service.units({ includeInactive: true }));
+        return flat;
+      },
+      names: async (ids) => {
+        const out = new Map<string, string>();
+        for (const id of new Set(ids)) {
+          const p = await directory.users.profile(id);
+          if (p) out.set(id, p.fullName);
+        }
+        return out;
+      },
+    },
+    rosters: {
+      rolesOfUnit: (unitId) => rosters.rolesOfUnit(unitId),
+      resolveOnCall: (roleId, at) => rosters.resolveOnCall(roleId, at),
+    },
+    messaging: {
+      openConversation: async (actor, input, meta) => {
+        const { view } = await messaging.conversations.create(
+          actor,
+          {
+            kind: 'group',
+            memberIds: input.memberIds,
+            title: input.title,
+            ...(input.unitId ? { unitId: input.unitId } : {}),
+            ...(input.patient ? { patient: input.patient } : {}),
+          },
+          meta,
+          { key: input.key },
+        );
+        return { id: view.id };
+      },
+      send: async (actor, conversationId, input, meta) => {
+        const { message } = await messaging.messages.send(actor, conversationId, input, meta);
+        return { id: message.id };
+      },
+    },
+    escalation: {
+      startForMessage: (input) => escalation.startForMessage(input),
+      failSafeFor: (q) => escalation.failSafeFor(q),
+      ignoreMessage: (messageId) => escalation.ignoreMessage(messageId),
+      alertStatus: async (alertId) => {
+        const v = await escalation.engine.view(alertId).catch(() => null);
+        if (!v) return null;
+        return {
+          state: v.state,
+          ...(v.acknowledgedBy ? { acknowledgedBy: v.acknowledgedBy } : {}),
+          ...(v.readBack ? { readBack: v.readBack } : {}),
+        };
+      },
+    },
+  });
+  escalation.setSubjects(alerting.subjects);
+
   const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
-  modules.push(rosters.module, results.module);
+  modules.push(rosters.module, results.module, escalation.module, alerting.module);
   const routes = [
     ...healthRoutes(() => db.isReady()),
     ...modules.flatMap((m) => m.routes),
@@ -222,6 +383,9 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       messaging,
       channels,
       timers,
+      alerting,
+      alertSubjects: alerting.subjects,
+      escalation,
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')
@@ -270,9 +434,12 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       return bound;
     },
     url() {
-      const a = this.address();
-      const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-      return `http://${host}:${a.port}`;
+      return urlOf(this.address());
     },
   };
+}
+
+function urlOf(a: AddressInfo): string {
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `http://${host}:${a.port}`;
 }

@@ -148,6 +148,7 @@ export const ERRORS = {
     status: 400,
     message: 'The FHIR resource is not a result the hub can take',
   },
+  'results.alert_not_found': { status: 404, message: 'This result has no alert' },
   'escalation.policy_not_found': { status: 404, message: 'No such escalation policy' },
   'escalation.invalid_target': {
     status: 400,

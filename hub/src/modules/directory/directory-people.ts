@@ -1,7 +1,12 @@
 import { In } from 'typeorm';
 import type { StaffCategory } from '@konsilium/shared';
 import type { Database } from '../../platform/db/database.js';
-import { OrgUnitEntity, StaffEntity, StaffUnitEntity } from './directory.entity.js';
+import {
+  OrgUnitEntity,
+  StaffEntity,
+  StaffExternalIdEntity,
+  StaffUnitEntity,
+} from './directory.entity.js';
 import { subtreeIds } from './directory-units.service.js';
 
 /** Lookups other modules need about people: who is active, who is in a unit, who matches a selector. */
@@ -57,5 +62,19 @@ export class People {
     const units = await this.subtrees([unitId]);
     if (units.length === 0) return false;
     return (await this.db.manager.countBy(StaffUnitEntity, { userId, unitId: In(units) })) > 0;
+  }
+
+  /**
+   * Active staff holding an external identifier (an MIS practitioner id, for
+   * routing results to the ordering clinician): the exact (system, value)
+   * pair; with no system, the value in any system.
+   */
+  async byExternalId(system: string, value: string): Promise<string[]> {
+    const rows = await this.db.manager.find(StaffExternalIdEntity, {
+      where: system ? { system, value } : { value },
+    });
+    if (rows.length === 0) return [];
+    const active = await this.activeIds(rows.map((r) => r.userId));
+    return [...active];
   }
 }

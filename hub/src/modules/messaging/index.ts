@@ -15,7 +15,7 @@ import type {
   MessagingTeams,
 } from './messaging.ports.js';
 import { IsNull } from 'typeorm';
-import { MemberEntity } from './messaging.entity.js';
+import { ConversationEntity, MemberEntity } from './messaging.entity.js';
 import { Reads } from './messaging.reads.js';
 import { RoleEvents } from './messaging.roles.js';
 import type { EventBus } from '../../platform/events.js';
@@ -87,5 +87,10 @@ export function createMessaging(deps: MessagingDeps) {
   const isMember = async (userId: string, conversationId: string) =>
     (await deps.db.manager.countBy(MemberEntity, { conversationId, userId, leftSeq: IsNull() })) >
     0;
-  return { module, conversations, messages, reads, isMember, roleEvents };
+  /** The conversation's unit and duty role (escalation picks its policy by unit). */
+  const conversationScope = async (conversationId: string) => {
+    const c = await deps.db.manager.findOneBy(ConversationEntity, { id: conversationId });
+    return c ? { unitId: c.unitId, roleId: c.roleId ?? null } : null;
+  };
+  return { module, conversations, messages, reads, isMember, roleEvents, conversationScope };
 }

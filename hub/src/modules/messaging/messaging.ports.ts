@@ -59,6 +59,11 @@ declare module '../../platform/events.js' {
       roleId?: string;
       at: string;
     };
+    /**
+     * Another module asks for per-user stream events (with a `seq`, resumable),
+     * e.g. escalation's `alert.updated`. Written in a stream transaction of its own.
+     */
+    'messaging.user_event': { userIds: string[]; event: string; data: unknown };
     /** A recipient acknowledged a message with a typed response (MSG-5); `decline` is «Не моё». */
     'messaging.acknowledged': {
       messageId: string;

@@ -58,6 +58,7 @@ export class RoleEvents {
     this.off.push(
       bus.on('rosters.shift_changed', (e) => this.track(this.handOff(e))),
       bus.on('rosters.notify', (e) => this.track(this.notify(e.userIds, e.event, e.data))),
+      bus.on('messaging.user_event', (e) => this.track(this.notify(e.userIds, e.event, e.data))),
     );
   }
 

@@ -81,6 +81,7 @@ export function createResults(deps: ResultsDeps): {
     reader: {
       getResult: (id) => results.getResult(id),
       listPatientResults: (identifier, limit) => results.listPatientResults(identifier, limit),
+      criticalSince: (since, limit) => results.criticalSince(since, limit),
     },
     mllpAddress: () => mllp?.address() ?? null,
   };

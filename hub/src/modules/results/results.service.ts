@@ -3,7 +3,7 @@ import { iso, type Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { EventBus } from '../../platform/events.js';
 import type { Logger } from '../../platform/log/logger.js';
-import { In } from 'typeorm';
+import { In, MoreThanOrEqual } from 'typeorm';
 import type { AuditEntry, AuditLog } from '../audit/index.js';
 import { LabResultEntity, LabResultPatientEntity, type LabResultRow } from './results.entity.js';
 import type {
@@ -195,6 +195,22 @@ export class ResultsService implements ResultsReader {
   async getResult(id: string): Promise<StoredResult | null> {
     const row = await this.deps.db.manager.findOneBy(LabResultEntity, { id });
     return row ? toStored(row) : null;
+  }
+
+  async criticalSince(
+    since: string | null,
+    limit: number,
+  ): Promise<{ id: string; receivedAt: string }[]> {
+    const rows = await this.deps.db.manager.find(LabResultEntity, {
+      select: { id: true, receivedAt: true },
+      where:
+        since === null
+          ? { critical: true }
+          : { critical: true, receivedAt: MoreThanOrEqual(since) },
+      order: { receivedAt: 'ASC', id: 'ASC' },
+      take: Math.min(Math.max(limit, 1), 1000),
+    });
+    return rows.map((r) => ({ id: r.id, receivedAt: r.receivedAt }));
   }
 
   async listPatientResults(

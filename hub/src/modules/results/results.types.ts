@@ -56,6 +56,8 @@ export interface ResultsReader {
     identifier: { system?: string; value: string },
     limit?: number,
   ): Promise<StoredResult[]>;
+  /** Critical results received at or after `since` (all when null), oldest first (alert sweep). */
+  criticalSince(since: string | null, limit: number): Promise<{ id: string; receivedAt: string }[]>;
 }
 
 /** Outcome of storing one result. */

@@ -84,6 +84,12 @@ export function createRosters(deps: RostersDeps) {
     /** Everyone in a team at `at` (default now): a static list or who is on shift. */
     teamMembers: async (teamId: string, at?: Date): Promise<TeamMember[]> =>
       (await teams.members(teamId, at ?? deps.clock.now())).members,
+    /** The unit's active duty roles, oldest first (a unit's first role answers for its lab results, ADR 0022). */
+    rolesOfUnit: async (unitId: string) =>
+      [...(await roles.all()).values()]
+        .filter((r) => r.active && r.unitId === unitId)
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+        .map((r) => ({ id: r.id, name: r.name, createdAt: r.createdAt })),
     /** Presence of these people (for directory search results and profiles). */
     presenceOf: (userIds: readonly string[]): Promise<PresenceView[]> => presence.views(userIds),
     /** For tools and tests: the services. */

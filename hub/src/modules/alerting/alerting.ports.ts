@@ -1,0 +1,113 @@
+import type { LabResultView, OnCallView } from '@konsilium/shared';
+import type { Actor, RequestMeta } from '../../platform/http/actor.js';
+
+/*
+ * What the result alerts need of other modules; wired in hub.ts. Nothing here
+ * is imported from another module: the shapes are structural.
+ */
+
+/** Of the results module: read a result, find critical results for the start-up sweep. */
+export interface AlertingResults {
+  getResult(id: string): Promise<LabResultView | null>;
+  /** Ids (and receive times) of critical results received at or after `since` (ISO), oldest first. */
+  criticalSince(since: string | null, limit: number): Promise<{ id: string; receivedAt: string }[]>;
+}
+
+/** A unit as the directory describes it (flattened tree). */
+export interface AlertingUnit {
+  id: string;
+  name: string;
+  code: string | null;
+  parentId: string | null;
+  active: boolean;
+}
+
+/** Of the directory. */
+export interface AlertingPeople {
+  /** Active staff holding this external identifier (`system` empty: any system). */
+  byExternalId(system: string, value: string): Promise<string[]>;
+  /** Every unit (active and not). */
+  units(): Promise<AlertingUnit[]>;
+  /** Display names of these people (active or not). */
+  names(ids: readonly string[]): Promise<Map<string, string>>;
+}
+
+/** Of rosters. */
+export interface AlertingRosters {
+  /** The unit's active duty roles, oldest first. */
+  rolesOfUnit(unitId: string): Promise<{ id: string; name: string; createdAt: string }[]>;
+  resolveOnCall(roleId: string, at: Date): Promise<OnCallView>;
+}
+
+/** Of messaging: a keyed conversation (one per key, found again on retry) and a send by id. */
+export interface AlertingMessaging {
+  openConversation(
+    actor: Actor,
+    input: {
+      key: string;
+      title: string;
+      memberIds: string[];
+      unitId?: string;
+      patient?: { system: string; value: string; label?: string };
+    },
+    meta: RequestMeta,
+  ): Promise<{ id: string }>;
+  send(
+    actor: Actor,
+    conversationId: string,
+    input: { id: string; text: string; priority: 'critical'; kind: 'order' },
+    meta: RequestMeta,
+  ): Promise<{ id: string }>;
+}
+
+/** The subject of an alert (contracts-alerts.md). */
+export interface AlertSubjectRef {
+  type: 'lab_result';
+  id: string;
+}
+
+/** What a lab-result subject looks like in an alert view (AlertView's `patient` and `result`). */
+export interface AlertSubjectDescription {
+  patient: { identifiers: { system: string; value: string }[]; name?: string };
+  result: {
+    resultId: string;
+    test: { code: string; display?: string };
+    value: string;
+    units?: string;
+    referenceRange?: string;
+    flag: string;
+    observedAt?: string;
+  };
+}
+
+/** The `AlertSubjects` port the escalation module reads subjects through. */
+export interface AlertSubjects {
+  describe(subject: AlertSubjectRef): Promise<AlertSubjectDescription | null>;
+}
+
+/** Of the escalation module (contracts-alerts.md, "Ports"). */
+export interface AlertingEscalation {
+  startForMessage(input: {
+    messageId: string;
+    conversationId: string;
+    unitId: string | null;
+    priority: 'urgent' | 'critical';
+    kind: 'message' | 'order' | 'critical_result';
+    targets: string[];
+    roleId?: string;
+    subject?: AlertSubjectRef;
+  }): Promise<{ alertId: string }>;
+  failSafeFor(input: {
+    unitId: string | null;
+    priority: 'urgent' | 'critical';
+    kind: 'message' | 'order' | 'critical_result';
+  }): Promise<{ userIds: string[]; label: string }>;
+  /** Tells escalation not to start its own escalation for this message (we start it). */
+  ignoreMessage(messageId: string): void;
+  /** The alert's state and read-back (confirmation of the value and the action taken), once given. */
+  alertStatus(alertId: string): Promise<{
+    state: 'open' | 'acknowledged' | 'cancelled';
+    acknowledgedBy?: { id: string; fullName: string; response: string; at: string };
+    readBack?: { value: string; action: string; at: string; by: { id: string; fullName: string } };
+  } | null>;
+}

@@ -1,0 +1,444 @@
+import { randomUUID } from 'node:crypto';
+import { In } from 'typeorm';
+import { isAppError, type LabResultView } from '@konsilium/shared';
+import { iso, type Clock } from '../../platform/clock.js';
+import type { Database } from '../../platform/db/database.js';
+import type { Actor, RequestMeta } from '../../platform/http/actor.js';
+import type { Logger } from '../../platform/log/logger.js';
+import type { AuditLog } from '../audit/index.js';
+import { ResultAlertEntity, type ResultAlertRow } from './alerting.entity.js';
+import type {
+  AlertingEscalation,
+  AlertingMessaging,
+  AlertingPeople,
+  AlertingResults,
+  AlertingRosters,
+} from './alerting.ports.js';
+import { routeResult, type RoutingDecision } from './alerting.routing.js';
+import { alertText, headObservation, messageIdFor, patientBinding } from './alerting.text.js';
+
+/** The staff id of the laboratory's system sender (created by migration 1765100000000). */
+export const LAB_SENDER_ID = '0d1ab5e7-0000-4000-8000-000000000001';
+export const LAB_SENDER_LOGIN = 'system.laboratory';
+
+/** How the hub acts as the laboratory: the system staff record, no session, no permissions. */
+const LAB_ACTOR: Actor = {
+  userId: LAB_SENDER_ID,
+  sessionId: 'system',
+  deviceId: 'system',
+  roles: [],
+  permissions: new Set(),
+};
+
+/** Alerts worked on at once by one hub process. */
+const CONCURRENCY = 16;
+/** The start-up sweep looks this far behind the newest result that has an alert row. */
+const SWEEP_MARGIN_MS = 60 * 60 * 1000;
+/** Pending alerts (routing or sending failed) are retried this often. */
+const RETRY_MS = 30_000;
+
+export interface ResultAlertsDeps {
+  db: Database;
+  audit: AuditLog;
+  clock: Clock;
+  log: Logger;
+  results: AlertingResults;
+  people: AlertingPeople;
+  rosters: AlertingRosters;
+  messaging: AlertingMessaging;
+  escalation: AlertingEscalation;
+}
+
+/**
+ * Turns critical results into alerts (CTX-5, ADR 0022): routes each one,
+ * sends the laboratory's critical order into a conversation bound to the
+ * patient and starts its escalation. Exactly one alert per result: the
+ * `result_alert` row is keyed by the result, the conversation by a key
+ * derived from it, the message id is derived from it and escalation starts
+ * once per message. A result committed but not alerted (the hub died in
+ * between, or routing failed) is found by the sweep at start and retried.
+ */
+export class ResultAlerts {
+  private readonly queued = new Set<string>();
+  private readonly queue: string[] = [];
+  private active = 0;
+  private waiters: (() => void)[] = [];
+  private retryTimer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(private readonly d: ResultAlertsDeps) {}
+
+  /** Called for `results.critical_received` (after the result's commit). */
+  enqueue(resultId: string): void {
+    if (this.stopped || this.queued.has(resultId)) return;
+    this.queued.add(resultId);
+    this.queue.push(resultId);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < CONCURRENCY && this.queue.length > 0) {
+      const id = this.queue.shift()!;
+      this.active++;
+      void this.process(id)
+        .catch((err: unknown) =>
+          this.d.log.error({ err: errName(err), resultId: id }, 'result alert failed'),
+        )
+        .finally(() => {
+          this.active--;
+          this.queued.delete(id);
+          this.pump();
+          if (this.active === 0 && this.queue.length === 0) {
+            const w = this.waiters;
+            this.waiters = [];
+            for (const f of w) f();
+          }
+        });
+    }
+  }
+
+  /** Resolves when nothing is queued or in progress (tests, shutdown). */
+  idle(): Promise<void> {
+    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Starts the sweep (in the background) and the retry tick. */
+  start(): void {
+    this.stopped = false;
+    this.sweeping = this.sweep().then(
+      () => undefined,
+      (err: unknown) => {
+        this.d.log.error({ err: errName(err) }, 'result alert sweep failed');
+      },
+    );
+    this.retryTimer = setInterval(() => void this.retryPending(), RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    this.retryTimer = null;
+    this.queue.length = 0;
+    await this.sweeping;
+    await this.idle();
+  }
+
+  /**
+   * Finds critical results without an opened alert: every pending row, and
+   * every critical result received since shortly before the newest alert row
+   * that has no row at all (committed, then the hub died before the event was
+   * handled). Returns once they are all queued; `idle()` waits for the work.
+   */
+  async sweep(): Promise<number> {
+    const m = this.d.db.manager;
+    let found = 0;
+    const pending = await m.find(ResultAlertEntity, {
+      select: { resultId: true },
+      where: { state: 'pending' },
+    });
+    for (const p of pending) {
+      this.enqueue(p.resultId);
+      found++;
+    }
+    const newest = await m.find(ResultAlertEntity, {
+      select: { receivedAt: true },
+      order: { receivedAt: 'DESC' },
+      take: 1,
+    });
+    let since = newest[0]
+      ? iso(new Date(Date.parse(newest[0].receivedAt) - SWEEP_MARGIN_MS))
+      : null;
+    for (;;) {
+      const batch = await this.d.results.criticalSince(since, 500);
+      if (batch.length === 0) break;
+      const known = new Set(
+        (
+          await m.find(ResultAlertEntity, {
+            select: { resultId: true },
+            where: { resultId: In(batch.map((b) => b.id)) },
+          })
+        ).map((r) => r.resultId),
+      );
+      for (const b of batch)
+        if (!known.has(b.id)) {
+          this.enqueue(b.id);
+          found++;
+        }
+      if (batch.length < 500) break;
+      const last = batch[batch.length - 1]!.receivedAt;
+      // Results share a receive time within a group commit: step past it only when it moved.
+      since = last === since ? iso(new Date(Date.parse(last) + 1)) : last;
+    }
+    if (found > 0) this.d.log.info({ count: found }, 'result alerts to open found at start');
+    return found;
+  }
+
+  private async retryPending(): Promise<void> {
+    if (this.stopped) return;
+    const rows = await this.d.db.manager
+      .find(ResultAlertEntity, { select: { resultId: true }, where: { state: 'pending' } })
+      .catch(() => []);
+    for (const r of rows) this.enqueue(r.resultId);
+  }
+
+  /** Opens the alert of one critical result, or finishes opening it. Idempotent. */
+  async process(resultId: string): Promise<void> {
+    const m = this.d.db.manager;
+    let row = await m.findOneBy(ResultAlertEntity, { resultId });
+    if (row?.state === 'opened') return;
+    const result = await this.d.results.getResult(resultId);
+    if (!result?.critical) return;
+    const meta: RequestMeta = { requestId: randomUUID(), ip: 'internal', userAgent: null };
+    let decision: RoutingDecision | null = row?.rule ? fromRow(row) : null;
+    try {
+      if (!decision) {
+        decision = await routeResult(result, this.d.clock.now(), this.d);
+        if (decision.targets.length === 0) throw new NoTargets();
+        row = await this.recordRouting(result, decision, meta, row);
+        decision = fromRow(row);
+      }
+      await this.open(result, row!, decision, meta);
+    } catch (err) {
+      const code = errName(err);
+      await this.recordFailure(result, code).catch(() => undefined);
+      this.d.log.warn({ resultId, err: code }, 'result alert not opened yet, will retry');
+    }
+  }
+
+  /** Stores (or adopts, when another process was first) the routing decision, audited. */
+  private async recordRouting(
+    result: LabResultView,
+    decision: RoutingDecision,
+    meta: RequestMeta,
+    existing: ResultAlertRow | null,
+  ): Promise<ResultAlertRow> {
+    return this.d.db.transaction(async (tx) => {
+      const now = iso(this.d.clock.now());
+      const current = await tx.findOneBy(ResultAlertEntity, { resultId: result.id });
+      if (current?.rule) return current;
+      const fields = {
+        rule: decision.rule,
+        unitId: decision.unitId,
+        roleId: decision.roleId,
+        targets: JSON.stringify(decision.targets),
+        lastError: null,
+      };
+      let row: ResultAlertRow;
+      if (current ?? existing) {
+        await tx.update(ResultAlertEntity, { resultId: result.id }, fields);
+        row = { ...(current ?? existing)!, ...fields };
+      } else {
+        row = {
+          resultId: result.id,
+          state: 'pending',
+          receivedAt: result.receivedAt,
+          conversationId: null,
+          messageId: messageIdFor(result.id),
+          alertId: null,
+          attempts: 0,
+          createdAt: now,
+          openedAt: null,
+          ...fields,
+        };
+        await tx.insert(ResultAlertEntity, row);
+      }
+      await this.d.audit.append(tx, {
+        action: 'results.alert_routed',
+        actorId: LAB_SENDER_ID,
+        requestId: meta.requestId,
+        targetType: 'lab_result',
+        targetId: result.id,
+        details: {
+          rule: decision.rule,
+          targets: decision.targets.length,
+          orderingNamed: decision.ordering.named,
+          orderingMatched: decision.ordering.matched,
+          ...(decision.unitId ? { unitId: decision.unitId } : {}),
+          ...(decision.roleId ? { roleId: decision.roleId } : {}),
+        },
+      });
+      return row;
+    });
+  }
+
+  /** Conversation, message, escalation, then the row marked opened (each step idempotent). */
+  private async open(
+    result: LabResultView,
+    row: ResultAlertRow,
+    decision: RoutingDecision,
+    meta: RequestMeta,
+  ): Promise<void> {
+    const head = headObservation(result);
+    const title = `Критический результат: ${head?.name || head?.code || result.test.code}`.slice(
+      0,
+      200,
+    );
+    const patient = patientBinding(result);
+    const conversation = await this.d.messaging.openConversation(
+      LAB_ACTOR,
+      {
+        key: `result:${result.id}`,
+        title,
+        memberIds: decision.targets,
+        ...(decision.unitId ? { unitId: decision.unitId } : {}),
+        ...(patient ? { patient } : {}),
+      },
+      meta,
+    );
+    this.d.escalation.ignoreMessage(row.messageId);
+    await this.d.messaging.send(
+      LAB_ACTOR,
+      conversation.id,
+      { id: row.messageId, text: alertText(result), priority: 'critical', kind: 'order' },
+      meta,
+    );
+    const { alertId } = await this.d.escalation.startForMessage({
+      messageId: row.messageId,
+      conversationId: conversation.id,
+      unitId: decision.unitId,
+      priority: 'critical',
+      kind: 'critical_result',
+      targets: decision.targets,
+      ...(decision.roleId ? { roleId: decision.roleId } : {}),
+      subject: { type: 'lab_result', id: result.id },
+    });
+    await this.d.db.transaction(async (tx) => {
+      const current = await tx.findOneBy(ResultAlertEntity, { resultId: result.id });
+      if (current?.state === 'opened') return;
+      const now = iso(this.d.clock.now());
+      await tx.update(
+        ResultAlertEntity,
+        { resultId: result.id },
+        {
+          state: 'opened',
+          conversationId: conversation.id,
+          alertId,
+          openedAt: now,
+          lastError: null,
+        },
+      );
+      await this.d.audit.append(tx, {
+        action: 'results.alert_opened',
+        actorId: LAB_SENDER_ID,
+        requestId: meta.requestId,
+        targetType: 'lab_result',
+        targetId: result.id,
+        details: {
+          alertId,
+          messageId: row.messageId,
+          conversationId: conversation.id,
+          rule: decision.rule,
+        },
+      });
+    });
+    this.d.log.info(
+      { resultId: result.id, alertId, rule: decision.rule, targets: decision.targets.length },
+      'critical result alert opened',
+    );
+  }
+
+  /** Keeps (or creates) the pending row with the failure's code, so the retry tick finds it. */
+  private async recordFailure(result: LabResultView, code: string): Promise<void> {
+    await this.d.db.transaction(async (tx) => {
+      const current = await tx.findOneBy(ResultAlertEntity, { resultId: result.id });
+      if (current?.state === 'opened') return;
+      if (current) {
+        await tx.update(
+          ResultAlertEntity,
+          { resultId: result.id },
+          { attempts: current.attempts + 1, lastError: code.slice(0, 200) },
+        );
+        return;
+      }
+      await tx.insert(ResultAlertEntity, {
+        resultId: result.id,
+        state: 'pending',
+        receivedAt: result.receivedAt,
+        rule: null,
+        unitId: null,
+        roleId: null,
+        targets: null,
+        conversationId: null,
+        messageId: messageIdFor(result.id),
+        alertId: null,
+        attempts: 1,
+        lastError: code.slice(0, 200),
+        createdAt: iso(this.d.clock.now()),
+        openedAt: null,
+      });
+    });
+  }
+
+  /** The alert of a result with its read-back, for `GET /api/v1/results/{id}/alert`. */
+  async view(resultId: string): Promise<ResultAlertView | null> {
+    const row = await this.d.db.manager.findOneBy(ResultAlertEntity, { resultId });
+    if (!row) return null;
+    const status = row.alertId ? await this.d.escalation.alertStatus(row.alertId) : null;
+    const targets = row.targets ? (JSON.parse(row.targets) as string[]) : [];
+    const names = await this.d.people.names(targets);
+    return {
+      resultId: row.resultId,
+      state: row.state,
+      rule: row.rule,
+      unitId: row.unitId,
+      roleId: row.roleId,
+      targets: targets.map((id) => ({ id, fullName: names.get(id) ?? '' })),
+      alertId: row.alertId,
+      alertState: status?.state ?? null,
+      messageId: row.messageId,
+      conversationId: row.conversationId,
+      openedAt: row.openedAt,
+      acknowledgedBy: status?.acknowledgedBy ?? null,
+      readBack: status?.readBack ?? null,
+    };
+  }
+}
+
+/** Read-back of a critical result: the value the clinician confirmed and the action taken. */
+export interface ResultAlertReadBack {
+  value: string;
+  action: string;
+  at: string;
+  by: { id: string; fullName: string };
+}
+
+/** Body of `GET /api/v1/results/{id}/alert` (docs/protocol.md). */
+export interface ResultAlertView {
+  resultId: string;
+  state: 'pending' | 'opened';
+  rule: string | null;
+  unitId: string | null;
+  roleId: string | null;
+  targets: { id: string; fullName: string }[];
+  alertId: string | null;
+  alertState: 'open' | 'acknowledged' | 'cancelled' | null;
+  messageId: string;
+  conversationId: string | null;
+  openedAt: string | null;
+  acknowledgedBy: { id: string; fullName: string; response: string; at: string } | null;
+  readBack: ResultAlertReadBack | null;
+}
+
+class NoTargets extends Error {
+  override name = 'NoTargets';
+}
+
+function fromRow(row: ResultAlertRow): RoutingDecision {
+  return {
+    rule: row.rule!,
+    targets: row.targets ? (JSON.parse(row.targets) as string[]) : [],
+    unitId: row.unitId,
+    roleId: row.roleId,
+    ordering: { named: 0, matched: 0 },
+  };
+}
+
+/** An error's code or class, never its message (which might quote data). */
+function errName(err: unknown): string {
+  if (isAppError(err)) return err.code;
+  if (err instanceof Error) return err.name;
+  return 'unknown';
+}

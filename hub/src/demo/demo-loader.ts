@@ -3,6 +3,7 @@ import type { Database } from '../platform/db/database.js';
 import { SYSTEM } from '../platform/http/actor.js';
 import type { Logger } from '../platform/log/logger.js';
 import type { CredentialStore, DirectoryService } from '../modules/directory/index.js';
+import { LAB_SENDER_ID } from '../modules/alerting/index.js';
 import { DEMO_PASSWORD, DEMO_STAFF, DEMO_UNITS } from './demo-data.js';
 
 /** The MIS practitioner identifier system used by the demo. */
@@ -18,8 +19,10 @@ export async function loadDemoHospital(deps: {
   credentials: CredentialStore;
   log: Logger;
 }): Promise<boolean> {
+  // The laboratory sender (a system account every database has) does not count as staff.
   const rows: { n: string | number }[] = await deps.db.manager.query(
-    'SELECT COUNT(*) AS n FROM staff',
+    `SELECT COUNT(*) AS n FROM staff WHERE id <> ${deps.db.kind === 'postgres' ? '$1' : '?'}`,
+    [LAB_SENDER_ID],
   );
   if (Number(rows[0]?.n ?? 0) > 0) return false;
   const unitIds = new Map<string, string>();

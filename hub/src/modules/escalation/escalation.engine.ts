@@ -266,6 +266,7 @@ export class EscalationEngine {
           },
         });
         await this.advance(tx, row, plan, run, 0, now, fx);
+        await this.save(tx, row, run);
       });
     } catch (err) {
       const again = await this.d.db.manager.findOneBy(EscalationEntity, {

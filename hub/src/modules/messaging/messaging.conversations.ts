@@ -279,7 +279,7 @@ export class Conversations {
    */
   async addBySystem(conversationId: string, userIds: string[], authorId: string): Promise<boolean> {
     const c = await this.access.conversation(conversationId);
-    if (c.kind === 'direct') return false;
+    if (c.kind === 'direct' && !c.roleId) return false;
     const active = await this.people.activeIds(userIds);
     const add = userIds.filter((u) => active.has(u));
     if (add.length === 0) return true;

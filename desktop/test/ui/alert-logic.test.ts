@@ -144,6 +144,18 @@ describe('ui: alerts on screen', () => {
       timelineWho({ at: e.at, type: 'acknowledged', actor: { id: BACKUP, fullName: 'Сидоров' } }),
       'Сидоров',
     );
+    assert.equal(
+      timelineKey({ at: e.at, type: 'escalated', stepType: 'backup' }),
+      'alert.tl.escalated.backup',
+    );
+    assert.equal(
+      timelineKey({ at: e.at, type: 'escalated', stepType: 'external' }),
+      'alert.tl.escalated',
+    );
+    for (const stepType of ['wait', 'backup', 'duty_admin', 'repeat_chain']) {
+      const key = timelineKey({ at: e.at, type: 'escalated', stepType });
+      assert.ok(ru[key] && en[key], key);
+    }
     // Every timeline type has wording in both catalogues.
     for (const type of [
       'started',

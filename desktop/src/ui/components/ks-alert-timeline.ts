@@ -69,6 +69,7 @@ export class KsAlertTimeline extends LitElement {
               ${e.step !== undefined ? html`<span>${msg('alert.step', { n: e.step + 1 })}</span>` : nothing}
               ${e.channel ? html`<span>${msg(`alert.channel.${e.channel}`)}</span>` : nothing}
               ${e.response ? html`<span>${msg(`ack.${e.response}`, { m: '' })}</span>` : nothing}
+              ${e.stepType === 'wait' && e.note ? html`<span>${e.note}</span>` : nothing}
               <span>${timelineWho(e)}</span>
             </li>`,
         )}

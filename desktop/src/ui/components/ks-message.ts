@@ -218,7 +218,8 @@ export class KsMessage extends KsStoreElement {
           : nothing
       }
       ${this.mine ? this.resolved() : nothing} ${this.mine ? this.receipts() : nothing}
-      ${!this.mine && needsAck(m) && !myAck ? this.ackBar() : nothing} ${this.alertTimeline()}
+      ${!this.mine && needsAck(m) && !myAck && this.alertOpen() ? this.ackBar() : nothing}
+      ${this.alertTimeline()}
       ${
         m.recalledAt
           ? nothing
@@ -275,6 +276,12 @@ export class KsMessage extends KsStoreElement {
         () => undefined,
       );
     }
+  }
+
+  /** False once the message's alert is settled (someone acknowledged it: no buttons left). */
+  private alertOpen(): boolean {
+    const a = this.store.alertForMessage(this.message.id);
+    return !a || a.state === 'open';
   }
 
   /** ESC-2: the escalation of this message (state, read-back and every step), when it has one. */

@@ -131,8 +131,18 @@ export function soundDue(
 // ---------------------------------------------------------------------------
 // Timeline
 
-/** The catalogue key for a timeline entry's wording. */
-export function timelineKey(e: UiTimelineEntry): `alert.tl.${UiTimelineEntry['type']}` {
+const ESCALATED_BY_STEP = ['wait', 'backup', 'duty_admin', 'repeat_chain'] as const;
+type EscalatedStep = (typeof ESCALATED_BY_STEP)[number];
+
+/**
+ * The catalogue key for a timeline entry's wording: an `escalated` entry is
+ * worded by its step (waiting, backup, duty administrator, chain repeated).
+ */
+export function timelineKey(
+  e: UiTimelineEntry,
+): `alert.tl.${UiTimelineEntry['type']}` | `alert.tl.escalated.${EscalatedStep}` {
+  if (e.type === 'escalated' && ESCALATED_BY_STEP.includes(e.stepType as EscalatedStep))
+    return `alert.tl.escalated.${e.stepType as EscalatedStep}`;
   return `alert.tl.${e.type}`;
 }
 

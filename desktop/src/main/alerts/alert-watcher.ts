@@ -6,6 +6,7 @@
  * its own connection for the UI; both use the same session token.
  */
 import {
+  AlertView,
   CLOSE_CODES,
   HubClient,
   type MessageView,
@@ -58,6 +59,7 @@ export class AlertWatcher {
     client.useToken(token);
     client.on('message.created', (m) => void this.onMessage(m, true));
     client.on('message.updated', (m) => void this.onMessage(m, false));
+    client.on('alert.updated' as 'message.created', (a: unknown) => void this.onAlert(a));
     client.on('notify.push' as 'message.created', (p: unknown) => {
       const decision = this.gate.onPush(p);
       if (decision) void this.raise(decision);
@@ -119,6 +121,37 @@ export class AlertWatcher {
     }
     if (!ALERT_PRIORITIES.has(m.priority)) return;
     await this.raise({ message: m, push: null });
+  }
+
+  /**
+   * An escalation (`alert.updated`): while it is open and asks this user — also
+   * someone it escalated to after the message was sent — it is on the board
+   * (keyed by its message, so the message's own alert is not doubled); settled
+   * or passed on, it leaves. Critical alerts always break through the policy.
+   */
+  private async onAlert(data: unknown): Promise<void> {
+    const parsed = AlertView.safeParse(data);
+    if (!parsed.success) return;
+    const a = parsed.data;
+    const me = this.client?.session?.userId ?? this.me;
+    const board = this.options.board;
+    const asked = a.state === 'open' && me !== null && a.targets.some((t) => t.id === me);
+    if (!asked) {
+      if (board.has(a.messageId)) board.resolve(a.messageId);
+      return;
+    }
+    if (board.has(a.messageId)) return;
+    const patientLabel = this.options.showPatientData()
+      ? await this.patientLabel(a.conversationId)
+      : undefined;
+    board.raise({
+      id: a.messageId,
+      conversationId: a.conversationId,
+      priority: a.priority,
+      needsAck: true,
+      ...(patientLabel ? { patientLabel } : {}),
+      push: { sound: true, repeatUntilAck: a.priority === 'critical' },
+    });
   }
 
   private async raise(d: PushDecision<MessageView>): Promise<void> {

@@ -185,6 +185,12 @@ describe('critical result escalation end to end (MLLP → clinician → backup; 
     await overlayB.waitForDisplayed({ timeout: (WAIT_SECONDS + 20) * 1000 });
     assert.equal(await text(B, 'alert-value'), '6.8');
     await shot(B, 'e02-backup-escalated-alert');
+    // The clinician asked first may still answer: the alert stays on their screen too.
+    assert.ok(await overlayA.isDisplayed(), 'still on the clinician’s screen');
+    await A.waitUntil(async () => (await text(A, 'alert-targets')).includes(backup.lastName), {
+      timeout: 10_000,
+      timeoutMsg: 'the clinician sees who is asked now',
+    });
 
     // The backup accepts: read-back first — a wrong value is refused in place.
     await byId(B, 'alert-ack-accepted').click();

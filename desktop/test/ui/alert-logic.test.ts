@@ -82,7 +82,17 @@ describe('ui: alerts on screen', () => {
     });
     const newerResult = alert({ id: 'a-new', createdAt: new Date(T0 + 5_000).toISOString() });
     const olderResult = alert({ id: 'a-old', createdAt: new Date(T0 - 5_000).toISOString() });
-    const notMine = alert({ id: 'a-other', targets: [{ id: BACKUP, fullName: 'Б' }] });
+    const notMine = alert({
+      id: 'a-other',
+      targets: [{ id: BACKUP, fullName: 'Б' }],
+      timeline: [
+        {
+          at: new Date(T0).toISOString(),
+          type: 'notified',
+          targets: [{ id: BACKUP, fullName: 'Б' }],
+        },
+      ],
+    });
     const done = alert({ id: 'a-done', state: 'acknowledged' });
     const list = overlayAlerts(
       [urgentOrder, criticalMessage, newerResult, olderResult, notMine, done],
@@ -94,6 +104,38 @@ describe('ui: alerts on screen', () => {
     );
     assert.equal(asksMe(notMine, BACKUP), true);
     assert.equal(asksMe(done, ME), false);
+  });
+
+  it('stays for people asked earlier in the escalation, unless they declined', () => {
+    const escalated = alert({
+      targets: [{ id: BACKUP, fullName: 'Б' }],
+      timeline: [
+        ...alert().timeline,
+        {
+          at: new Date(T0 + 90_000).toISOString(),
+          type: 'escalated',
+          stepType: 'backup',
+          targets: [{ id: BACKUP, fullName: 'Б' }],
+        },
+      ],
+    });
+    assert.equal(asksMe(escalated, ME), true, 'the first clinician may still acknowledge');
+    assert.equal(asksMe(escalated, BACKUP), true);
+    assert.equal(asksMe(escalated, 'u-admin'), false, 'seeing all is not being asked');
+    const declined = alert({
+      targets: escalated.targets,
+      timeline: [
+        ...escalated.timeline,
+        {
+          at: new Date(T0 + 95_000).toISOString(),
+          type: 'declined',
+          actor: { id: ME, fullName: 'П' },
+          response: 'decline',
+        },
+      ],
+    });
+    assert.equal(asksMe(declined, ME), false, '«Не моё» takes it off my screen');
+    assert.equal(asksMe(declined, BACKUP), true);
   });
 
   it('keeps the newer version: an old event never reopens an acknowledged alert', () => {

@@ -12,6 +12,7 @@ import {
   type MessageView,
   type WebSocketConstructor,
 } from '@konsilium/shared';
+import { asksMe } from '../../common/alert-rules.js';
 import { PushGate, type PushDecision } from '../../common/push-gate.js';
 import type { AlertBoard } from './alert-board.js';
 
@@ -124,8 +125,9 @@ export class AlertWatcher {
   }
 
   /**
-   * An escalation (`alert.updated`): while it is open and asks this user — also
-   * someone it escalated to after the message was sent — it is on the board
+   * An escalation (`alert.updated`): while it is open and asks this user (now or
+   * earlier, not declined; `asksMe`) — also someone it escalated to after the
+   * message was sent — it is on the board
    * (keyed by its message, so the message's own alert is not doubled); settled
    * or passed on, it leaves. Critical alerts always break through the policy.
    */
@@ -135,7 +137,7 @@ export class AlertWatcher {
     const a = parsed.data;
     const me = this.client?.session?.userId ?? this.me;
     const board = this.options.board;
-    const asked = a.state === 'open' && me !== null && a.targets.some((t) => t.id === me);
+    const asked = me !== null && asksMe(a, me);
     if (!asked) {
       if (board.has(a.messageId)) board.resolve(a.messageId);
       return;

@@ -5,6 +5,7 @@
  * Unit-tested in desktop/test/ui/alert-logic.test.ts.
  */
 import { AlertView, type AckResponse, type AlertTimelineEntry } from '@konsilium/shared';
+import { asksMe } from '../../common/alert-rules.js';
 
 /** One step of an alert's escalation timeline (`AlertTimelineEntry` of the shared schemas). */
 export type UiTimelineEntry = AlertTimelineEntry;
@@ -29,10 +30,7 @@ export function newerAlert(known: UiAlert | undefined, next: UiAlert): UiAlert {
   return next;
 }
 
-/** Whether this alert should take over the screen of user `me`: open and asking them now. */
-export function asksMe(a: UiAlert, me: string): boolean {
-  return a.state === 'open' && a.targets.some((t) => t.id === me);
-}
+export { asksMe };
 
 /**
  * The alerts on top of the screen, most pressing first: critical before urgent,

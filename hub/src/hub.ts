@@ -29,12 +29,7 @@ import { loadDemoRosters } from './demo/demo-rosters.js';
 import { ROSTERS_ENTITIES, createRosters } from './modules/rosters/index.js';
 import { RESULTS_ENTITIES, createResults, type ResultsReader } from './modules/results/index.js';
 import { ExternalChannels } from './modules/notify/index.js';
-import {
-  ALERTING_ENTITIES,
-  createAlerting,
-  type AlertingEscalation,
-  type AlertSubjects,
-} from './modules/alerting/index.js';
+import { ALERTING_ENTITIES, createAlerting, type AlertSubjects } from './modules/alerting/index.js';
 import { ESCALATION_ENTITIES, createEscalation } from './modules/escalation/index.js';
 
 export interface HubOptions {

@@ -5,7 +5,7 @@ import { iso, type Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { Actor, RequestMeta } from '../../platform/http/actor.js';
 import type { Logger } from '../../platform/log/logger.js';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditEntry, AuditLog } from '../audit/index.js';
 import { ResultAlertEntity, type ResultAlertRow } from './alerting.entity.js';
 import type {
   AlertingEscalation,
@@ -186,91 +186,35 @@ export class ResultAlerts {
 
   /** Opens the alert of one critical result, or finishes opening it. Idempotent. */
   async process(resultId: string): Promise<void> {
-    const m = this.d.db.manager;
-    let row = await m.findOneBy(ResultAlertEntity, { resultId });
+    const row = await this.d.db.manager.findOneBy(ResultAlertEntity, { resultId });
     if (row?.state === 'opened') return;
     const result = await this.d.results.getResult(resultId);
     if (!result?.critical) return;
     const meta: RequestMeta = { requestId: randomUUID(), ip: 'internal', userAgent: null };
-    let decision: RoutingDecision | null = row?.rule ? fromRow(row) : null;
     try {
-      if (!decision) {
-        decision = await routeResult(result, this.d.clock.now(), this.d);
-        if (decision.targets.length === 0) throw new NoTargets();
-        row = await this.recordRouting(result, decision, meta, row);
-        decision = fromRow(row);
-      }
-      await this.open(result, row!, decision, meta);
+      const decision = await routeResult(result, this.d.clock.now(), this.d);
+      if (decision.targets.length === 0) throw new NoTargets();
+      await this.open(result, decision, meta);
     } catch (err) {
       const code = errName(err);
-      await this.recordFailure(result, code).catch(() => undefined);
+      await this.recordFailure(result, code, meta).catch(() => undefined);
       this.d.log.warn({ resultId, err: code }, 'result alert not opened yet, will retry');
     }
   }
 
-  /** Stores (or adopts, when another process was first) the routing decision, audited. */
-  private async recordRouting(
-    result: LabResultView,
-    decision: RoutingDecision,
-    meta: RequestMeta,
-    existing: ResultAlertRow | null,
-  ): Promise<ResultAlertRow> {
-    return this.d.db.transaction(async (tx) => {
-      const now = iso(this.d.clock.now());
-      const current = await tx.findOneBy(ResultAlertEntity, { resultId: result.id });
-      if (current?.rule) return current;
-      const fields = {
-        rule: decision.rule,
-        unitId: decision.unitId,
-        roleId: decision.roleId,
-        targets: JSON.stringify(decision.targets),
-        lastError: null,
-      };
-      let row: ResultAlertRow;
-      if (current ?? existing) {
-        await tx.update(ResultAlertEntity, { resultId: result.id }, fields);
-        row = { ...(current ?? existing)!, ...fields };
-      } else {
-        row = {
-          resultId: result.id,
-          state: 'pending',
-          receivedAt: result.receivedAt,
-          conversationId: null,
-          messageId: messageIdFor(result.id),
-          alertId: null,
-          attempts: 0,
-          createdAt: now,
-          openedAt: null,
-          ...fields,
-        };
-        await tx.insert(ResultAlertEntity, row);
-      }
-      await this.d.audit.append(tx, {
-        action: 'results.alert_routed',
-        actorId: LAB_SENDER_ID,
-        requestId: meta.requestId,
-        targetType: 'lab_result',
-        targetId: result.id,
-        details: {
-          rule: decision.rule,
-          targets: decision.targets.length,
-          orderingNamed: decision.ordering.named,
-          orderingMatched: decision.ordering.matched,
-          ...(decision.unitId ? { unitId: decision.unitId } : {}),
-          ...(decision.roleId ? { roleId: decision.roleId } : {}),
-        },
-      });
-      return row;
-    });
-  }
-
-  /** Conversation, message, escalation, then the row marked opened (each step idempotent). */
+  /**
+   * Conversation, message and escalation (each idempotent: the conversation is
+   * keyed by the result, the message id derives from it, escalation starts
+   * once per message), then the row, the routing decision and the opening are
+   * recorded together, group-committed with other alerts finishing meanwhile.
+   * A retry after a failure routes again; what already exists is found again.
+   */
   private async open(
     result: LabResultView,
-    row: ResultAlertRow,
     decision: RoutingDecision,
     meta: RequestMeta,
   ): Promise<void> {
+    const messageId = messageIdFor(result.id);
     const head = headObservation(result);
     const title = `Критический результат: ${head?.name || head?.code || result.test.code}`.slice(
       0,
@@ -288,15 +232,15 @@ export class ResultAlerts {
       },
       meta,
     );
-    this.d.escalation.ignoreMessage(row.messageId);
+    this.d.escalation.ignoreMessage(messageId);
     await this.d.messaging.send(
       LAB_ACTOR,
       conversation.id,
-      { id: row.messageId, text: alertText(result), priority: 'critical', kind: 'order' },
+      { id: messageId, text: alertText(result), priority: 'critical', kind: 'order' },
       meta,
     );
     const { alertId } = await this.d.escalation.startForMessage({
-      messageId: row.messageId,
+      messageId,
       conversationId: conversation.id,
       unitId: decision.unitId,
       priority: 'critical',
@@ -305,34 +249,13 @@ export class ResultAlerts {
       ...(decision.roleId ? { roleId: decision.roleId } : {}),
       subject: { type: 'lab_result', id: result.id },
     });
-    await this.d.db.transaction(async (tx) => {
-      const current = await tx.findOneBy(ResultAlertEntity, { resultId: result.id });
-      if (current?.state === 'opened') return;
-      const now = iso(this.d.clock.now());
-      await tx.update(
-        ResultAlertEntity,
-        { resultId: result.id },
-        {
-          state: 'opened',
-          conversationId: conversation.id,
-          alertId,
-          openedAt: now,
-          lastError: null,
-        },
-      );
-      await this.d.audit.append(tx, {
-        action: 'results.alert_opened',
-        actorId: LAB_SENDER_ID,
-        requestId: meta.requestId,
-        targetType: 'lab_result',
-        targetId: result.id,
-        details: {
-          alertId,
-          messageId: row.messageId,
-          conversationId: conversation.id,
-          rule: decision.rule,
-        },
-      });
+    await this.finish({
+      result,
+      decision,
+      conversationId: conversation.id,
+      alertId,
+      messageId,
+      meta,
     });
     this.d.log.info(
       { resultId: result.id, alertId, rule: decision.rule, targets: decision.targets.length },
@@ -340,8 +263,116 @@ export class ResultAlerts {
     );
   }
 
-  /** Keeps (or creates) the pending row with the failure's code, so the retry tick finds it. */
-  private async recordFailure(result: LabResultView, code: string): Promise<void> {
+  private finals: { item: Final; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private flushing = false;
+
+  /** Records an opened alert; resolves after the commit of its group. */
+  private finish(item: Final): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.finals.push({ item, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.finals.length > 0) {
+        const batch = this.finals.splice(0, 100);
+        try {
+          await this.commitFinals(batch.map((b) => b.item));
+          for (const b of batch) b.resolve();
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async commitFinals(items: Final[]): Promise<void> {
+    await this.d.db.transaction(async (tx) => {
+      const now = iso(this.d.clock.now());
+      const existing = new Map(
+        (
+          await tx.find(ResultAlertEntity, {
+            where: { resultId: In(items.map((i) => i.result.id)) },
+          })
+        ).map((r) => [r.resultId, r]),
+      );
+      const entries: AuditEntry[] = [];
+      const fresh: ResultAlertRow[] = [];
+      for (const i of items) {
+        const before = existing.get(i.result.id);
+        if (before?.state === 'opened') continue;
+        const fields = {
+          state: 'opened' as const,
+          rule: i.decision.rule,
+          unitId: i.decision.unitId,
+          roleId: i.decision.roleId,
+          targets: JSON.stringify(i.decision.targets),
+          conversationId: i.conversationId,
+          alertId: i.alertId,
+          openedAt: now,
+          lastError: null,
+        };
+        if (before) await tx.update(ResultAlertEntity, { resultId: i.result.id }, fields);
+        else
+          fresh.push({
+            resultId: i.result.id,
+            receivedAt: i.result.receivedAt,
+            messageId: i.messageId,
+            attempts: 0,
+            createdAt: now,
+            ...fields,
+          });
+        const base = {
+          actorId: LAB_SENDER_ID,
+          requestId: i.meta.requestId,
+          targetType: 'lab_result',
+          targetId: i.result.id,
+        };
+        entries.push(
+          {
+            ...base,
+            action: 'results.alert_routed',
+            details: {
+              rule: i.decision.rule,
+              targets: i.decision.targets.length,
+              orderingNamed: i.decision.ordering.named,
+              orderingMatched: i.decision.ordering.matched,
+              ...(i.decision.unitId ? { unitId: i.decision.unitId } : {}),
+              ...(i.decision.roleId ? { roleId: i.decision.roleId } : {}),
+            },
+          },
+          {
+            ...base,
+            action: 'results.alert_opened',
+            details: {
+              alertId: i.alertId,
+              messageId: i.messageId,
+              conversationId: i.conversationId,
+              rule: i.decision.rule,
+            },
+          },
+        );
+      }
+      for (let k = 0; k < fresh.length; k += 50)
+        await tx.insert(ResultAlertEntity, fresh.slice(k, k + 50));
+      if (entries.length) await this.d.audit.appendMany(tx, entries);
+    });
+  }
+
+  /**
+   * Keeps (or creates) the pending row with the failure's code, so the retry
+   * tick finds it; the first failure is audited (code only).
+   */
+  private async recordFailure(
+    result: LabResultView,
+    code: string,
+    meta: RequestMeta,
+  ): Promise<void> {
     await this.d.db.transaction(async (tx) => {
       const current = await tx.findOneBy(ResultAlertEntity, { resultId: result.id });
       if (current?.state === 'opened') return;
@@ -368,6 +399,15 @@ export class ResultAlerts {
         lastError: code.slice(0, 200),
         createdAt: iso(this.d.clock.now()),
         openedAt: null,
+      });
+      await this.d.audit.append(tx, {
+        action: 'results.alert_failed',
+        outcome: 'failure',
+        actorId: LAB_SENDER_ID,
+        requestId: meta.requestId,
+        targetType: 'lab_result',
+        targetId: result.id,
+        details: { error: code.slice(0, 100) },
       });
     });
   }
@@ -422,18 +462,18 @@ export interface ResultAlertView {
   readBack: ResultAlertReadBack | null;
 }
 
-class NoTargets extends Error {
-  override name = 'NoTargets';
+/** An opened alert waiting for its group commit. */
+interface Final {
+  result: LabResultView;
+  decision: RoutingDecision;
+  conversationId: string;
+  alertId: string;
+  messageId: string;
+  meta: RequestMeta;
 }
 
-function fromRow(row: ResultAlertRow): RoutingDecision {
-  return {
-    rule: row.rule!,
-    targets: row.targets ? (JSON.parse(row.targets) as string[]) : [],
-    unitId: row.unitId,
-    roleId: row.roleId,
-    ordering: { named: 0, matched: 0 },
-  };
+class NoTargets extends Error {
+  override name = 'NoTargets';
 }
 
 /** An error's code or class, never its message (which might quote data). */

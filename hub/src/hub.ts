@@ -28,6 +28,10 @@ import { loadDemoRosters } from './demo/demo-rosters.js';
 import { ROSTERS_ENTITIES, createRosters } from './modules/rosters/index.js';
 import { RESULTS_ENTITIES, createResults, type ResultsReader } from './modules/results/index.js';
 import { ExternalChannels } from './modules/notify/index.js';
+import {
+  NOTIFICATIONS_ENTITIES,
+  createNotifications,
+} from './modules/notifications/index.js';
 
 export interface HubOptions {
   /** Injected time source (tests pass a fake clock). */
@@ -65,6 +69,8 @@ export interface Hub {
     channels: ExternalChannels;
     /** Durable timers (ADR 0019); modules register their kinds before `start`. */
     timers: DurableTimers;
+    /** Notification policy, per-recipient delivery and metrics (ADR 0023). */
+    notifications: ReturnType<typeof createNotifications>;
   };
 }
 
@@ -88,6 +94,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       ...ROSTERS_ENTITIES,
       ...RESULTS_ENTITIES,
       ...TIMER_ENTITIES,
+      ...NOTIFICATIONS_ENTITIES,
     ],
     migrations: MIGRATIONS,
     log,
@@ -182,8 +189,43 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
   const results = createResults({ db, audit, clock, bus, config, log });
   const channels = new ExternalChannels({ db, audit, log, config });
 
+  const notifications = createNotifications({
+    db,
+    audit,
+    clock,
+    bus,
+    log,
+    timers,
+    directory: {
+      units: async () => {
+        const flat: { id: string; parentId: string | null; name: string }[] = [];
+        const walk = (us: Awaited<ReturnType<DirectoryService['units']>>) => {
+          for (const u of us) {
+            flat.push({ id: u.id, parentId: u.parentId, name: u.name });
+            walk(u.children);
+          }
+        };
+        walk(await directory.service.units({ includeInactive: true }));
+        return flat;
+      },
+      person: async (userId) => {
+        const p = await directory.users.profile(userId);
+        return p ? { fullName: p.fullName, unitIds: p.units.map((u) => u.id) } : null;
+      },
+    },
+    rosters: {
+      presence: async (userId) => {
+        const [v] = await rosters.presenceOf([userId]);
+        return { status: v?.status ?? 'available', until: v?.until ?? null };
+      },
+      shiftOf: (userId, at) => rosters.shiftOf(userId, at),
+      roleNames: () => rosters.roleNames(),
+    },
+    messaging: { window: (from, to) => messaging.window(from, to) },
+  });
+
   const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
-  modules.push(rosters.module, results.module);
+  modules.push(rosters.module, results.module, notifications.module);
   const routes = [
     ...healthRoutes(() => db.isReady()),
     ...modules.flatMap((m) => m.routes),
@@ -222,6 +264,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       messaging,
       channels,
       timers,
+      notifications,
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')

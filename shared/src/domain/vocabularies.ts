@@ -34,6 +34,10 @@ export const PERMISSIONS = [
   'messaging.broadcast',
   'results.ingest',
   'results.read',
+  /** Edit notification policies (ESC-3, ESC-4). */
+  'notify.manage',
+  /** Read communication metrics (ADM-1). */
+  'metrics.view',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

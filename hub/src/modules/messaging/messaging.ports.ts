@@ -59,6 +59,11 @@ declare module '../../platform/events.js' {
       roleId?: string;
       at: string;
     };
+    /**
+     * Other modules ask messaging to write per-user stream events (with a
+     * `seq`, resumable), e.g. the notification policy's `notify.push`.
+     */
+    'messaging.user_events': { items: { userId: string; event: string; data: unknown }[] };
     /** A recipient acknowledged a message with a typed response (MSG-5); `decline` is «Не моё». */
     'messaging.acknowledged': {
       messageId: string;

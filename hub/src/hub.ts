@@ -28,10 +28,7 @@ import { loadDemoRosters } from './demo/demo-rosters.js';
 import { ROSTERS_ENTITIES, createRosters } from './modules/rosters/index.js';
 import { RESULTS_ENTITIES, createResults, type ResultsReader } from './modules/results/index.js';
 import { ExternalChannels } from './modules/notify/index.js';
-import {
-  NOTIFICATIONS_ENTITIES,
-  createNotifications,
-} from './modules/notifications/index.js';
+import { NOTIFICATIONS_ENTITIES, createNotifications } from './modules/notifications/index.js';
 
 export interface HubOptions {
   /** Injected time source (tests pass a fake clock). */

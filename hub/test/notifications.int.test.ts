@@ -118,14 +118,36 @@ eachDatabase('notification policy and delivery', (kind) => {
     const conv = await conversation(w.sender.token, [w.nurse.id]);
     const s = await socketOf(w.nurse.token);
     const ids: Record<string, string> = {};
-    for (const p of ['low', 'normal', 'urgent', 'critical']) ids[p] = await send(w.sender.token, conv, p);
+    for (const p of ['low', 'normal', 'urgent', 'critical'])
+      ids[p] = await send(w.sender.token, conv, p);
     const pushes = await notices(s);
     assert.deepEqual(
       pushes.map((f) => f.data),
       [
-        { messageId: ids.normal, conversationId: conv, priority: 'normal', sound: false, repeatUntilAck: false, reason: 'policy' },
-        { messageId: ids.urgent, conversationId: conv, priority: 'urgent', sound: true, repeatUntilAck: false, reason: 'policy' },
-        { messageId: ids.critical, conversationId: conv, priority: 'critical', sound: true, repeatUntilAck: true, reason: 'policy' },
+        {
+          messageId: ids.normal,
+          conversationId: conv,
+          priority: 'normal',
+          sound: false,
+          repeatUntilAck: false,
+          reason: 'policy',
+        },
+        {
+          messageId: ids.urgent,
+          conversationId: conv,
+          priority: 'urgent',
+          sound: true,
+          repeatUntilAck: false,
+          reason: 'policy',
+        },
+        {
+          messageId: ids.critical,
+          conversationId: conv,
+          priority: 'critical',
+          sound: true,
+          repeatUntilAck: true,
+          reason: 'policy',
+        },
       ],
     );
     for (const f of pushes) assert.equal(typeof f.seq, 'number');
@@ -146,7 +168,10 @@ eachDatabase('notification policy and delivery', (kind) => {
   it('a unit policy overrides the organisation’s; the nearest one up the tree wins', async () => {
     const w = await world();
     await putPolicy(w.org.id, policy());
-    const quiet = await putPolicy(w.dept.id, policy({ dndMaxHoldSeconds: 900 }, { normal: { mode: 'feed' } }));
+    const quiet = await putPolicy(
+      w.dept.id,
+      policy({ dndMaxHoldSeconds: 900 }, { normal: { mode: 'feed' } }),
+    );
     assert.equal(quiet.status, 200, JSON.stringify(quiet.body));
     assert.equal(quiet.body.unitName, 'Хирургия');
     const conv = await conversation(w.sender.token, [w.nurse.id, w.siteStaff.id]);
@@ -167,7 +192,11 @@ eachDatabase('notification policy and delivery', (kind) => {
     const other = await t.api.get('/api/v1/me/notifications', { token: w.siteStaff.token });
     assert.equal(other.body.policyUnitId, w.org.id);
     // Without any policy the built-in default applies.
-    assert.equal((await t.api.delete(`/api/v1/notifications/policies/${w.org.id}`, { token: t.admin.token })).status, 204);
+    assert.equal(
+      (await t.api.delete(`/api/v1/notifications/policies/${w.org.id}`, { token: t.admin.token }))
+        .status,
+      204,
+    );
     const fallback = await t.api.get('/api/v1/me/notifications', { token: w.siteStaff.token });
     assert.equal(fallback.body.policyUnitId, null);
     assert.equal(fallback.body.effective.critical.mode, 'push');
@@ -185,6 +214,7 @@ eachDatabase('notification policy and delivery', (kind) => {
     );
     assert.equal(dnd.status, 200, JSON.stringify(dnd.body));
     const urgent = await send(w.sender.token, conv, 'urgent');
+    t.clock.advanceSeconds(1);
     const normal = await send(w.sender.token, conv, 'normal');
     const critical = await send(w.sender.token, conv, 'critical');
     let pushes = await notices(s);
@@ -219,8 +249,16 @@ eachDatabase('notification policy and delivery', (kind) => {
     const sn = await socketOf(w.nurse.token);
     const sd = await socketOf(w.doctor.token);
     // The nurse: DND for two hours; the doctor: DND for five minutes.
-    await t.api.put('/api/v1/presence/me', { status: 'dnd', until: '2026-11-27T11:00:00.000Z' }, { token: w.nurse.token });
-    await t.api.put('/api/v1/presence/me', { status: 'dnd', until: '2026-11-27T09:05:00.000Z' }, { token: w.doctor.token });
+    await t.api.put(
+      '/api/v1/presence/me',
+      { status: 'dnd', until: '2026-11-27T11:00:00.000Z' },
+      { token: w.nurse.token },
+    );
+    await t.api.put(
+      '/api/v1/presence/me',
+      { status: 'dnd', until: '2026-11-27T09:05:00.000Z' },
+      { token: w.doctor.token },
+    );
     const first = await send(w.sender.token, conv, 'urgent');
     await fire(60);
     const second = await send(w.sender.token, conv, 'normal');
@@ -256,10 +294,16 @@ eachDatabase('notification policy and delivery', (kind) => {
     const w = await world();
     await putPolicy(
       w.org.id,
-      policy({}, { normal: { mode: 'push', offDuty: true }, urgent: { mode: 'push', sound: true } }),
+      policy(
+        {},
+        { normal: { mode: 'push', offDuty: true }, urgent: { mode: 'push', sound: true } },
+      ),
     );
     const coordinator = await t.makeUser({ lastName: 'Координаторова', roles: ['coordinator'] });
-    const role = await makeRole(t, coordinator.token, { name: 'Дежурная сестра', unitId: w.dept.id });
+    const role = await makeRole(t, coordinator.token, {
+      name: 'Дежурная сестра',
+      unitId: w.dept.id,
+    });
     // Rostered tomorrow, not now: off duty.
     await makeShift(t, coordinator.token, {
       roleId: role.id,
@@ -298,10 +342,11 @@ eachDatabase('notification policy and delivery', (kind) => {
     const a = await send(w.sender.token, conv, 'low');
     await fire(100);
     const b = await send(w.sender.token, conv, 'low');
+    t.clock.advanceSeconds(1);
     const c = await send(w.sender.token, conv, 'low');
     assert.equal((await notices(s, 'notify.digest')).length, 0);
     assert.equal((await notices(s)).length, 0);
-    await fire(199);
+    await fire(198); // 09:04:59
     assert.equal((await notices(s, 'notify.digest')).length, 0);
     await fire(1);
     const [digest, ...more] = await notices(s, 'notify.digest');
@@ -318,7 +363,11 @@ eachDatabase('notification policy and delivery', (kind) => {
       [['digest', 'low']],
     );
     // The next interval starts with the next item; do-not-disturb postpones the digest.
-    await t.api.put('/api/v1/presence/me', { status: 'dnd', until: '2026-11-27T09:20:00.000Z' }, { token: w.nurse.token });
+    await t.api.put(
+      '/api/v1/presence/me',
+      { status: 'dnd', until: '2026-11-27T09:20:00.000Z' },
+      { token: w.nurse.token },
+    );
     const d = await send(w.sender.token, conv, 'low');
     await fire(300); // 09:10: due, but DND until 09:20
     assert.equal((await notices(s, 'notify.digest')).length, 1);
@@ -335,7 +384,10 @@ eachDatabase('notification policy and delivery', (kind) => {
     const w = await world();
     await putPolicy(w.org.id, policy());
     const coordinator = await t.makeUser({ lastName: 'Координаторова', roles: ['coordinator'] });
-    const role = await makeRole(t, coordinator.token, { name: 'Дежурная сестра', unitId: w.dept.id });
+    const role = await makeRole(t, coordinator.token, {
+      name: 'Дежурная сестра',
+      unitId: w.dept.id,
+    });
     const shift = await makeShift(t, coordinator.token, {
       roleId: role.id,
       userId: w.nurse.id,
@@ -375,14 +427,46 @@ eachDatabase('notification policy and delivery', (kind) => {
     const me = (body: unknown) =>
       t.api.put('/api/v1/me/notifications', body, { token: w.nurse.token });
     const refused: [unknown, string, string][] = [
-      [{ preferences: { urgent: { mode: 'feed' } } }, 'notifications.preference_not_allowed', 'preferences.urgent.mode'],
-      [{ preferences: { critical: { mode: 'feed' } } }, 'notifications.preference_not_allowed', 'preferences.critical.mode'],
-      [{ preferences: { critical: { sound: false } } }, 'notifications.preference_not_allowed', 'preferences.critical.sound'],
-      [{ preferences: { urgent: { sound: false } } }, 'notifications.preference_not_allowed', 'preferences.urgent.sound'],
-      [{ preferences: { normal: { mode: 'digest' } } }, 'notifications.preference_not_allowed', 'preferences.normal.mode'],
-      [{ preferences: { low: { mode: 'feed', sound: true } } }, 'notifications.preference_not_allowed', 'preferences.low.sound'],
-      [{ preferences: { normal: { mode: 'loud' } } }, 'validation.invalid', 'preferences.normal.mode'],
-      [{ preferences: { normal: { vibrate: true } } }, 'validation.invalid', 'preferences.normal.vibrate'],
+      [
+        { preferences: { urgent: { mode: 'feed' } } },
+        'notifications.preference_not_allowed',
+        'preferences.urgent.mode',
+      ],
+      [
+        { preferences: { critical: { mode: 'feed' } } },
+        'notifications.preference_not_allowed',
+        'preferences.critical.mode',
+      ],
+      [
+        { preferences: { critical: { sound: false } } },
+        'notifications.preference_not_allowed',
+        'preferences.critical.sound',
+      ],
+      [
+        { preferences: { urgent: { sound: false } } },
+        'notifications.preference_not_allowed',
+        'preferences.urgent.sound',
+      ],
+      [
+        { preferences: { normal: { mode: 'digest' } } },
+        'notifications.preference_not_allowed',
+        'preferences.normal.mode',
+      ],
+      [
+        { preferences: { low: { mode: 'feed', sound: true } } },
+        'notifications.preference_not_allowed',
+        'preferences.low.sound',
+      ],
+      [
+        { preferences: { normal: { mode: 'loud' } } },
+        'validation.invalid',
+        'preferences.normal.mode',
+      ],
+      [
+        { preferences: { normal: { vibrate: true } } },
+        'validation.invalid',
+        'preferences.normal.vibrate',
+      ],
       [{ preferences: { urgentest: {} } }, 'validation.invalid', 'preferences.urgentest'],
       [{}, 'validation.invalid', 'preferences'],
     ];
@@ -393,7 +477,9 @@ eachDatabase('notification policy and delivery', (kind) => {
       assert.equal(r.body.error.field, field, JSON.stringify(r.body));
     }
     assert.equal((await auditActions(t, 'notifications.preferences.set')).length, 0);
-    const ok = await me({ preferences: { normal: { mode: 'feed' }, low: { mode: 'push', sound: true } } });
+    const ok = await me({
+      preferences: { normal: { mode: 'feed' }, low: { mode: 'push', sound: true } },
+    });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.effective.normal.mode, 'feed');
     assert.deepEqual(ok.body.effective.low, { ...ok.body.policy.low, mode: 'push', sound: true });
@@ -417,17 +503,77 @@ eachDatabase('notification policy and delivery', (kind) => {
   it('rejects every bad policy with a clear error and changes nothing', async () => {
     const w = await world();
     const bad: [string, unknown, number, string, string][] = [
-      [w.org.id, policy({}, { critical: { mode: 'feed' } }), 422, 'notifications.rule_invalid', 'rules.critical.mode'],
-      [w.org.id, policy({}, { critical: { mode: 'push', userMayQuiet: true } }), 422, 'notifications.rule_invalid', 'rules.critical.userMayQuiet'],
-      [w.org.id, policy({}, { normal: { mode: 'digest' } }), 422, 'notifications.rule_invalid', 'rules.normal.mode'],
-      [w.org.id, policy({}, { low: { mode: 'feed', sound: true } }), 422, 'notifications.rule_invalid', 'rules.low.sound'],
-      [w.org.id, policy({}, { low: { mode: 'digest', repeatUntilAck: true } }), 422, 'notifications.rule_invalid', 'rules.low.repeatUntilAck'],
-      [w.org.id, policy({}, { urgent: { mode: 'shout' } as unknown as Rule }), 400, 'validation.invalid', 'rules.urgent.mode'],
-      [w.org.id, policy({}, { urgent: { mode: 'push', flash: true } as unknown as Rule }), 400, 'validation.invalid', 'rules.urgent.flash'],
-      [w.org.id, { ...policy(), rules: { low: { mode: 'feed' } } }, 400, 'validation.invalid', 'rules.normal'],
+      [
+        w.org.id,
+        policy({}, { critical: { mode: 'feed' } }),
+        422,
+        'notifications.rule_invalid',
+        'rules.critical.mode',
+      ],
+      [
+        w.org.id,
+        policy({}, { critical: { mode: 'push', userMayQuiet: true } }),
+        422,
+        'notifications.rule_invalid',
+        'rules.critical.userMayQuiet',
+      ],
+      [
+        w.org.id,
+        policy({}, { normal: { mode: 'digest' } }),
+        422,
+        'notifications.rule_invalid',
+        'rules.normal.mode',
+      ],
+      [
+        w.org.id,
+        policy({}, { low: { mode: 'feed', sound: true } }),
+        422,
+        'notifications.rule_invalid',
+        'rules.low.sound',
+      ],
+      [
+        w.org.id,
+        policy({}, { low: { mode: 'digest', repeatUntilAck: true } }),
+        422,
+        'notifications.rule_invalid',
+        'rules.low.repeatUntilAck',
+      ],
+      [
+        w.org.id,
+        policy({}, { urgent: { mode: 'shout' } as unknown as Rule }),
+        400,
+        'validation.invalid',
+        'rules.urgent.mode',
+      ],
+      [
+        w.org.id,
+        policy({}, { urgent: { mode: 'push', flash: true } as unknown as Rule }),
+        400,
+        'validation.invalid',
+        'rules.urgent.flash',
+      ],
+      [
+        w.org.id,
+        { ...policy(), rules: { low: { mode: 'feed' } } },
+        400,
+        'validation.invalid',
+        'rules.normal',
+      ],
       [w.org.id, policy({ dndMaxHoldSeconds: 5 }), 400, 'validation.invalid', 'dndMaxHoldSeconds'],
-      [w.org.id, policy({ dndMaxHoldSeconds: 1.5 }), 400, 'validation.invalid', 'dndMaxHoldSeconds'],
-      [w.org.id, policy({ digestIntervalSeconds: 90_000 }), 400, 'validation.invalid', 'digestIntervalSeconds'],
+      [
+        w.org.id,
+        policy({ dndMaxHoldSeconds: 1.5 }),
+        400,
+        'validation.invalid',
+        'dndMaxHoldSeconds',
+      ],
+      [
+        w.org.id,
+        policy({ digestIntervalSeconds: 90_000 }),
+        400,
+        'validation.invalid',
+        'digestIntervalSeconds',
+      ],
       [w.org.id, policy({ extra: 1 }), 400, 'validation.invalid', 'extra'],
       ['not-a-unit', policy(), 400, 'validation.invalid', 'unitId'],
       [randomUUID(), policy(), 404, 'directory.unit_not_found', 'unitId'],
@@ -442,10 +588,14 @@ eachDatabase('notification policy and delivery', (kind) => {
     const list = await t.api.get('/api/v1/notifications/policies', { token: t.admin.token });
     assert.deepEqual(list.body.items, []);
     assert.equal((await auditActions(t, 'notifications.policy.create')).length, 0);
-    const missing = await t.api.get(`/api/v1/notifications/policies/${w.dept.id}`, { token: t.admin.token });
+    const missing = await t.api.get(`/api/v1/notifications/policies/${w.dept.id}`, {
+      token: t.admin.token,
+    });
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'notifications.policy_not_found');
-    const gone = await t.api.delete(`/api/v1/notifications/policies/${w.dept.id}`, { token: t.admin.token });
+    const gone = await t.api.delete(`/api/v1/notifications/policies/${w.dept.id}`, {
+      token: t.admin.token,
+    });
     assert.equal(gone.status, 404);
     assert.equal(gone.body.error.code, 'notifications.policy_not_found');
   });
@@ -470,16 +620,27 @@ eachDatabase('notification policy and delivery', (kind) => {
     assert.equal(created.status, 200);
     assert.equal(created.body.updatedBy, t.admin.id);
     assert.equal((await putPolicy(w.org.id, policy({ digestIntervalSeconds: 600 }))).status, 200);
-    const got = await t.api.get(`/api/v1/notifications/policies/${w.org.id}`, { token: t.admin.token });
+    const got = await t.api.get(`/api/v1/notifications/policies/${w.org.id}`, {
+      token: t.admin.token,
+    });
     assert.equal(got.body.digestIntervalSeconds, 600);
     assert.equal(got.body.rules.critical.repeatUntilAck, true);
-    assert.equal((await t.api.delete(`/api/v1/notifications/policies/${w.org.id}`, { token: t.admin.token })).status, 204);
+    assert.equal(
+      (await t.api.delete(`/api/v1/notifications/policies/${w.org.id}`, { token: t.admin.token }))
+        .status,
+      204,
+    );
     const c = await auditActions(t, 'notifications.policy.create');
     const u = await auditActions(t, 'notifications.policy.update');
     const d = await auditActions(t, 'notifications.policy.delete');
     assert.deepEqual([c.length, u.length, d.length], [1, 1, 1]);
     assert.equal(c[0]!.targetId, w.org.id);
     assert.equal(c[0]!.actorId, t.admin.id);
-    assert.deepEqual(u[0]!.details.modes, { low: 'feed', normal: 'push', urgent: 'push', critical: 'push' });
+    assert.deepEqual(u[0]!.details.modes, {
+      low: 'feed',
+      normal: 'push',
+      urgent: 'push',
+      critical: 'push',
+    });
   });
 });

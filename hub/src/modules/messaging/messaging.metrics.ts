@@ -63,7 +63,9 @@ export async function metricsWindow(
   );
   const members = new Map<string, MemberRow[]>();
   for (const r of await chunked(convIds, (p) => m.findBy(MemberEntity, { conversationId: In(p) })))
-    (members.get(r.conversationId) ?? members.set(r.conversationId, []).get(r.conversationId)!).push(r);
+    (
+      members.get(r.conversationId) ?? members.set(r.conversationId, []).get(r.conversationId)!
+    ).push(r);
   const receipts = new Map<string, Receipt[]>();
   const events = await chunked(convIds, (p) =>
     m.find(StreamEventEntity, {

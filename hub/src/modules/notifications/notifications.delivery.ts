@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
 import { z } from 'zod';
-import type {
-  NotifyDigestEvent,
-  NotifyPushEvent,
-  Priority,
-  PushReason,
-} from '@konsilium/shared';
+import type { NotifyDigestEvent, NotifyPushEvent, Priority, PushReason } from '@konsilium/shared';
 import { iso, type Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { EventBus } from '../../platform/events.js';
@@ -26,8 +21,20 @@ const UserPayload = z.object({ userId: z.string().min(1).max(36) }).strict();
 
 /** What happens to one message for one recipient. */
 export type Decision =
-  | { action: 'push'; reason: PushReason; sound: boolean; repeatUntilAck: boolean; breakThrough: boolean }
-  | { action: 'hold'; sound: boolean; repeatUntilAck: boolean; until: string | null; maxHoldSeconds: number }
+  | {
+      action: 'push';
+      reason: PushReason;
+      sound: boolean;
+      repeatUntilAck: boolean;
+      breakThrough: boolean;
+    }
+  | {
+      action: 'hold';
+      sound: boolean;
+      repeatUntilAck: boolean;
+      until: string | null;
+      maxHoldSeconds: number;
+    }
   | { action: 'digest'; intervalSeconds: number }
   | { action: 'feed'; why: 'policy' | 'off_duty' };
 
@@ -157,7 +164,8 @@ export class Delivery {
     const events: UserEvent[] = [];
     // Reads happen before the transaction: no pool connection is held while waiting for another.
     const shifts = new Map<string, Shift>();
-    for (const [u, d] of decided) if (d.action === 'push') shifts.set(u, await this.shiftFor(u, now));
+    for (const [u, d] of decided)
+      if (d.action === 'push') shifts.set(u, await this.shiftFor(u, now));
     await this.db.transaction(async (tx) => {
       for (const [userId, d] of decided) {
         if (d.action === 'push') {
@@ -170,7 +178,16 @@ export class Delivery {
             reason: d.reason,
           };
           events.push({ userId, event: 'notify.push', data });
-          await this.count(tx, shifts.get(userId)!, userId, now, e.priority, 'push', d.breakThrough, e.messageId);
+          await this.count(
+            tx,
+            shifts.get(userId)!,
+            userId,
+            now,
+            e.priority,
+            'push',
+            d.breakThrough,
+            e.messageId,
+          );
         } else if (d.action === 'hold') {
           const first = await this.addPending(tx, userId, e, 'hold', d.sound, d.repeatUntilAck);
           if (first) {
@@ -324,7 +341,16 @@ export class Delivery {
         at: i.createdAt,
       })),
     };
-    await this.count(tx, await this.shiftFor(userId, now), userId, now, 'low', 'digest', false, null);
+    await this.count(
+      tx,
+      await this.shiftFor(userId, now),
+      userId,
+      now,
+      'low',
+      'digest',
+      false,
+      null,
+    );
     this.publish([{ userId, event: 'notify.digest', data }]);
   }
 

@@ -121,7 +121,9 @@ export class MetricsService {
       ];
       const created = Date.parse(m.createdAt);
       const firstAck = m.acks
-        .filter((a) => a.userId !== m.authorId && ACCEPTING_RESPONSES.includes(a.response as AckResponse))
+        .filter(
+          (a) => a.userId !== m.authorId && ACCEPTING_RESPONSES.includes(a.response as AckResponse),
+        )
         .map((a) => Date.parse(a.at))
         .sort((a, b) => a - b)[0];
       for (const g of groups) {

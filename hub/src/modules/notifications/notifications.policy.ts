@@ -144,11 +144,17 @@ export class PolicyService {
       const existed = await tx.countBy(NotifyPolicyEntity, { unitId });
       await tx.delete(NotifyPolicyEntity, { unitId });
       await tx.insert(NotifyPolicyEntity, row);
-      await this.audited(tx, ctx, existed ? 'notifications.policy.update' : 'notifications.policy.create', unitId, {
-        modes: Object.fromEntries(PRIORITIES.map((p) => [p, input.rules[p].mode])),
-        dndMaxHoldSeconds: row.dndMaxHoldSeconds,
-        digestIntervalSeconds: row.digestIntervalSeconds,
-      });
+      await this.audited(
+        tx,
+        ctx,
+        existed ? 'notifications.policy.update' : 'notifications.policy.create',
+        unitId,
+        {
+          modes: Object.fromEntries(PRIORITIES.map((p) => [p, input.rules[p].mode])),
+          dndMaxHoldSeconds: row.dndMaxHoldSeconds,
+          digestIntervalSeconds: row.digestIntervalSeconds,
+        },
+      );
     });
     return view(row, names.get(unitId) ?? '');
   }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
+import type { UnitView } from '@konsilium/shared';
 import { parseConfig, type HubConfig, type HubConfigInput } from './config/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { Database } from './platform/db/database.js';
@@ -28,6 +29,7 @@ import { loadDemoRosters } from './demo/demo-rosters.js';
 import { ROSTERS_ENTITIES, createRosters } from './modules/rosters/index.js';
 import { RESULTS_ENTITIES, createResults, type ResultsReader } from './modules/results/index.js';
 import { ExternalChannels } from './modules/notify/index.js';
+import { ESCALATION_ENTITIES, createEscalation } from './modules/escalation/index.js';
 import { NOTIFICATIONS_ENTITIES, createNotifications } from './modules/notifications/index.js';
 
 export interface HubOptions {
@@ -66,6 +68,8 @@ export interface Hub {
     channels: ExternalChannels;
     /** Durable timers (ADR 0019); modules register their kinds before `start`. */
     timers: DurableTimers;
+    /** Escalation until acknowledged (ADR 0021). */
+    escalation: ReturnType<typeof createEscalation>;
     /** Notification policy, per-recipient delivery and metrics (ADR 0023). */
     notifications: ReturnType<typeof createNotifications>;
   };
@@ -91,6 +95,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       ...ROSTERS_ENTITIES,
       ...RESULTS_ENTITIES,
       ...TIMER_ENTITIES,
+      ...ESCALATION_ENTITIES,
       ...NOTIFICATIONS_ENTITIES,
     ],
     migrations: MIGRATIONS,
@@ -186,6 +191,68 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
   const results = createResults({ db, audit, clock, bus, config, log });
   const channels = new ExternalChannels({ db, audit, log, config });
 
+  const escalation = createEscalation({
+    db,
+    audit,
+    clock,
+    log,
+    bus,
+    timers,
+    channels,
+    link: (alertId) => `${bound ? urlOf(bound) : 'http://localhost'}/#/alerts/${alertId}`,
+    people: {
+      profiles: async (ids) => {
+        const found = await Promise.all([...new Set(ids)].map((id) => directory.users.profile(id)));
+        const out = new Map<
+          string,
+          { fullName: string; active: boolean; email: string | null; phone: string | null }
+        >();
+        for (const p of found)
+          if (p)
+            out.set(p.id, {
+              fullName: p.fullName,
+              active: p.active,
+              email: p.email,
+              phone: p.phone,
+            });
+        return out;
+      },
+      administrators: async () => [
+        ...(await directory.people.activeIds(await identity.credentials.usersWithRoles(['admin']))),
+      ],
+      units: async () => {
+        const flat: { id: string; parentId: string | null }[] = [];
+        const walk = (list: UnitView[]) => {
+          for (const u of list) {
+            flat.push({ id: u.id, parentId: u.parentId });
+            walk(u.children);
+          }
+        };
+        walk(await directory.service.units());
+        return flat;
+      },
+    },
+    roles: {
+      resolve: async (roleId, at) =>
+        (await rosters.resolveOnCall(roleId, at)).people.map((p) => ({
+          id: p.id,
+          fullName: p.fullName,
+        })),
+      describe: async (roleId) => {
+        const r = await rosters.internals.roles.get(roleId).catch(() => null);
+        return r ? { unitId: r.unitId, active: r.active, name: r.name } : null;
+      },
+    },
+    messaging: {
+      unitOf: async (conversationId) =>
+        (await messaging.conversationScope(conversationId))?.unitId ?? null,
+      addMembers: async (conversationId, userIds, authorId) => {
+        await messaging.conversations.addBySystem(conversationId, userIds, authorId);
+      },
+      notify: (userIds, event, data) => bus.emit('messaging.user_event', { userIds, event, data }),
+    },
+  });
+
   const notifications = createNotifications({
     db,
     audit,
@@ -221,8 +288,10 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     messaging: { window: (from, to) => messaging.window(from, to) },
   });
 
+  notifications.useEscalations({ summary: (q) => escalation.metricsSummary(q) });
+
   const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
-  modules.push(rosters.module, results.module, notifications.module);
+  modules.push(rosters.module, results.module, escalation.module, notifications.module);
   const routes = [
     ...healthRoutes(() => db.isReady()),
     ...modules.flatMap((m) => m.routes),
@@ -261,6 +330,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       messaging,
       channels,
       timers,
+      escalation,
       notifications,
     },
     async start() {
@@ -310,9 +380,12 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       return bound;
     },
     url() {
-      const a = this.address();
-      const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-      return `http://${host}:${a.port}`;
+      return urlOf(this.address());
     },
   };
+}
+
+function urlOf(a: AddressInfo): string {
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `http://${host}:${a.port}`;
 }

@@ -137,7 +137,7 @@ eachDatabase('metrics (ADM-1)', (kind) => {
       ],
     );
     assert.deepEqual(m.escalations, {
-      available: false,
+      available: true,
       started: 0,
       acknowledged: 0,
       open: 0,
@@ -160,6 +160,51 @@ eachDatabase('metrics (ADM-1)', (kind) => {
     // A window that ends before the first message sees none of them.
     const before = await metrics('from=2026-11-27T00:00:00Z&to=2026-11-27T09:00:00Z');
     assert.equal(before.body.volumes.total, 0);
+  });
+
+  it('counts escalations and the step at which they were acknowledged', async () => {
+    const w = await knownData();
+    const direct = (
+      await t.api.post(
+        '/api/v1/conversations',
+        { kind: 'direct', memberIds: [w.c.id] },
+        { token: w.s.token },
+      )
+    ).body.id as string;
+    const critical = async () => {
+      const r = await t.api.post(
+        `/api/v1/conversations/${direct}/messages`,
+        { id: randomUUID(), text: 'Срочно', priority: 'critical' },
+        { token: w.s.token },
+      );
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      await settle();
+      await t.hub.internals.escalation.settled();
+      return r.body.id as string;
+    };
+    const first = await critical();
+    await critical();
+    t.clock.advanceSeconds(5);
+    const ack = await t.api.post(
+      `/api/v1/messages/${first}/ack`,
+      { response: 'accepted' },
+      { token: w.c.token },
+    );
+    assert.equal(ack.status, 200, JSON.stringify(ack.body));
+    await t.hub.internals.escalation.settled();
+    const m = (await metrics(DAY)).body;
+    assert.deepEqual(m.escalations, {
+      available: true,
+      started: 2,
+      acknowledged: 1,
+      open: 1,
+      cancelled: 0,
+      // The built-in critical plan notifies (step 0), then waits (step 1): acknowledged while waiting.
+      acknowledgedAtStep: [{ step: 1, count: 1 }],
+    });
+    assert.equal(m.volumes.byPriority.critical, 2);
+    const critBy = (m.byPriority as any[]).find((g) => g.key === 'critical');
+    assert.deepEqual(critBy.ack, stats(1, 5, 5));
   });
 
   it('validates every query parameter', async () => {

@@ -6,6 +6,7 @@ import { Rosters1764600000000 } from './1764600000000-rosters.js';
 import { Results1764800000000 } from './1764800000000-results.js';
 import { MessagingRoles1764700000000 } from './1764700000000-messaging-roles.js';
 import { DurableTimers1764900000000 } from './1764900000000-durable-timers.js';
+import { Escalation1765000000000 } from './1765000000000-escalation.js';
 import { Notifications1765200000000 } from './1765200000000-notifications.js';
 
 /** Every migration, oldest first. The only way the schema changes. */
@@ -18,5 +19,6 @@ export const MIGRATIONS = [
   MessagingRoles1764700000000,
   Results1764800000000,
   DurableTimers1764900000000,
+  Escalation1765000000000,
   Notifications1765200000000,
 ];

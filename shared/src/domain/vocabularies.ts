@@ -34,6 +34,8 @@ export const PERMISSIONS = [
   'messaging.broadcast',
   'results.ingest',
   'results.read',
+  'escalation.manage',
+  'escalation.view_all',
   /** Edit notification policies (ESC-3, ESC-4). */
   'notify.manage',
   /** Read communication metrics (ADM-1). */

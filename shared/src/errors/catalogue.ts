@@ -164,6 +164,28 @@ export const ERRORS = {
     status: 400,
     message: 'The FHIR resource is not a result the hub can take',
   },
+  'escalation.policy_not_found': { status: 404, message: 'No such escalation policy' },
+  'escalation.invalid_target': {
+    status: 400,
+    message: 'The target is not an active staff member or an active duty role',
+  },
+  'alert.not_found': { status: 404, message: 'No such alert' },
+  'alert.not_target': {
+    status: 403,
+    message: 'You are not among the people this alert was sent to',
+  },
+  'alert.closed': {
+    status: 409,
+    message: 'The alert was already acknowledged or cancelled',
+  },
+  'alert.read_back_required': {
+    status: 422,
+    message: 'Accepting a critical result needs the read-back of the value and the action taken',
+  },
+  'alert.read_back_mismatch': {
+    status: 422,
+    message: 'The value read back does not match the critical result',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** Every error code the hub can return. */

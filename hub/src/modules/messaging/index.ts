@@ -15,7 +15,7 @@ import type {
   MessagingTeams,
 } from './messaging.ports.js';
 import { IsNull } from 'typeorm';
-import { MemberEntity } from './messaging.entity.js';
+import { ConversationEntity, MemberEntity } from './messaging.entity.js';
 import { Reads } from './messaging.reads.js';
 import { RoleEvents } from './messaging.roles.js';
 import type { EventBus } from '../../platform/events.js';
@@ -91,5 +91,19 @@ export function createMessaging(deps: MessagingDeps) {
     0;
   /** Messages of [from, to) with receipt and acknowledgement times (metrics, ADM-1). */
   const window = (from: string, to: string) => metricsWindow(deps.db, from, to);
-  return { module, conversations, messages, reads, isMember, roleEvents, window };
+  /** The conversation's unit and duty role (escalation picks its policy by unit). */
+  const conversationScope = async (conversationId: string) => {
+    const c = await deps.db.manager.findOneBy(ConversationEntity, { id: conversationId });
+    return c ? { unitId: c.unitId, roleId: c.roleId ?? null } : null;
+  };
+  return {
+    module,
+    conversations,
+    messages,
+    reads,
+    isMember,
+    roleEvents,
+    conversationScope,
+    window,
+  };
 }

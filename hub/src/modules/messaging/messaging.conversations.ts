@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { AppError, type ConversationView, type CreateConversationRequest } from '@konsilium/shared';
-import { callContext, type Actor, type RequestMeta } from '../../platform/http/actor.js';
+import { callContext, SYSTEM, type Actor, type RequestMeta } from '../../platform/http/actor.js';
 import type { Access } from './messaging.access.js';
 import {
   ConversationEntity,
@@ -22,6 +22,7 @@ const MEMBER_ACTIONS = {
   joined: 'join',
   left: 'leave',
   removed: 'remove',
+  escalated: 'add',
 } as const;
 
 /** Conversations and membership (MSG-1, MSG-6, MSG-9): create, invite, join, leave, remove. */
@@ -264,6 +265,28 @@ export class Conversations {
     return this.changeMembers(actor, c, { add: userIds }, 'invited', meta);
   }
 
+  /**
+   * Adds people on the system's behalf (escalation: a new target must see the
+   * message to acknowledge it). Not for direct conversations (answers false);
+   * people already in are left as they are. The system message names the
+   * author as the inviter; audited as `messaging.member.add` by the system.
+   */
+  async addBySystem(conversationId: string, userIds: string[], authorId: string): Promise<boolean> {
+    const c = await this.access.conversation(conversationId);
+    if (c.kind === 'direct' && !c.roleId) return false;
+    const active = await this.people.activeIds(userIds);
+    const add = userIds.filter((u) => active.has(u));
+    if (add.length === 0) return true;
+    await this.changeMembers(
+      { userId: authorId, deviceId: '', sessionId: '', roles: [], permissions: new Set() },
+      c,
+      { add },
+      'escalated',
+      { requestId: '', ip: '', userAgent: null },
+    );
+    return true;
+  }
+
   /** Joins a channel of one's own unit (or a channel without a unit). */
   async join(actor: Actor, conversationId: string, meta: RequestMeta) {
     const c = await this.access.conversation(conversationId);
@@ -295,7 +318,7 @@ export class Conversations {
     actor: Actor,
     c: ConversationRow,
     change: { add?: string[]; remove?: string[] },
-    action: 'invited' | 'joined' | 'left' | 'removed',
+    action: 'invited' | 'joined' | 'left' | 'removed' | 'escalated',
     meta: RequestMeta,
   ): Promise<ConversationView> {
     return this.stream.submit(async (s) => {
@@ -326,13 +349,14 @@ export class Conversations {
       // (their membership ends at this seq, so resume returns it to them too).
       const concerned = [...new Set([...before.map((m) => m.userId), ...add])];
       s.emit(seq, { conversationId: c.id }, 'conversation.updated', view, concerned);
+      // An escalation adds people in the message author's name (shown as an invitation).
       await this.systemMessage(s, c.id, actor.userId, systemSeq, {
-        action,
+        action: action === 'escalated' ? 'invited' : action,
         userIds: [...add, ...remove],
       });
       await s.tx.update(ConversationEntity, { id: c.id }, { lastSeq: systemSeq, updatedAt: s.now });
       s.audit({
-        ...callContext(actor, meta),
+        ...(action === 'escalated' ? SYSTEM : callContext(actor, meta)),
         action: `messaging.member.${MEMBER_ACTIONS[action]}`,
         targetType: 'conversation',
         targetId: c.id,

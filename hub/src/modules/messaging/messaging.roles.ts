@@ -59,6 +59,7 @@ export class RoleEvents {
       bus.on('rosters.shift_changed', (e) => this.track(this.handOff(e))),
       bus.on('rosters.notify', (e) => this.track(this.notify(e.userIds, e.event, e.data))),
       bus.on('messaging.user_events', (e) => this.track(this.userEvents(e.items))),
+      bus.on('messaging.user_event', (e) => this.track(this.notify(e.userIds, e.event, e.data))),
     );
   }
 

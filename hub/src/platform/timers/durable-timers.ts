@@ -17,6 +17,8 @@ export interface FiredTimer {
   dueAt: string;
   /** Failed runs before this one. */
   attempts: number;
+  /** Runs `fn` once the claiming transaction has committed (never when it rolls back). */
+  afterCommit(fn: () => void): void;
 }
 
 /** Runs inside the claiming transaction: its writes and the `fired` state commit together. */
@@ -252,8 +254,9 @@ export class DurableTimers {
     this.unconfirmed.delete(id);
   }
 
-  private claim(id: string): Promise<Claim> {
-    return this.db.transaction(async (m): Promise<Claim> => {
+  private async claim(id: string): Promise<Claim> {
+    const after: (() => void)[] = [];
+    const claim = await this.db.transaction(async (m): Promise<Claim> => {
       const now = iso(this.clock.now());
       const res = await m
         .createQueryBuilder()
@@ -291,9 +294,18 @@ export class DurableTimers {
         key: row.key,
         dueAt: row.dueAt,
         attempts: row.attempts,
+        afterCommit: (fn) => after.push(fn),
       });
       return 'fired';
     });
+    for (const fn of after) {
+      try {
+        fn();
+      } catch (err) {
+        this.log.error({ err, timerId: id }, 'timer after-commit hook failed');
+      }
+    }
+    return claim;
   }
 
   /** Loads pending rows (all, or those due before `horizon`) that are not armed yet. */

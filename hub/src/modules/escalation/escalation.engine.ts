@@ -1,0 +1,993 @@
+import { randomUUID } from 'node:crypto';
+import { In, type EntityManager } from 'typeorm';
+import { z } from 'zod';
+import {
+  AppError,
+  type AlertAckRequest,
+  type AlertKind,
+  type AlertPerson,
+  type AlertPriority,
+  type AlertResponse,
+  type AlertTimelineEntry,
+  type AlertView,
+  type EscalationTarget,
+} from '@konsilium/shared';
+import { iso, type Clock } from '../../platform/clock.js';
+import type { Database } from '../../platform/db/database.js';
+import type { EventBus } from '../../platform/events.js';
+import { SYSTEM, type CallContext } from '../../platform/http/actor.js';
+import type { Logger } from '../../platform/log/logger.js';
+import type { DurableTimers, FiredTimer } from '../../platform/timers/index.js';
+import type { AuditLog } from '../audit/index.js';
+import {
+  EscalationEntity,
+  TargetEntity,
+  TimelineEntity,
+  type EscalationRow,
+} from './escalation.entity.js';
+import type {
+  AlertSubject,
+  AlertSubjects,
+  EscalationChannels,
+  EscalationMessaging,
+  EscalationPeople,
+  EscalationRoles,
+} from './escalation.ports.js';
+import type { FailSafe, Plan, Policies } from './escalation.policies.js';
+
+/** The timer kind of escalation steps (ADR 0019 / 0021). */
+export const STEP_TIMER = 'escalation.step';
+
+const StepPayload = z.object({
+  escalationId: z.string(),
+  /** The row version the timer was scheduled at; any other change makes it stale. */
+  version: z.number().int(),
+  /** `step`: run the plan from `index`; `repeat`: the next re-notification of step `index`. */
+  resume: z.enum(['step', 'repeat']),
+  index: z.number().int().min(0),
+});
+type StepPayload = z.infer<typeof StepPayload>;
+
+/** A set of people asked at once; `roleId` is kept so a shift change can re-target them. */
+interface Group {
+  people: AlertPerson[];
+  roleId: string | null;
+}
+
+/** The mutable part of an escalation (JSON in `escalation.run`). */
+interface RunState {
+  index: number;
+  stepType: string;
+  repeatsDone: number;
+  /** repeat_chain step index → times the chain was run again. */
+  chains: Record<string, number>;
+  original: Group;
+  targets: Group;
+  authorId: string;
+}
+
+/** Effects that must wait for the commit: realtime, membership, external sends. */
+interface Effects {
+  escalationIds: Set<string>;
+  members: { conversationId: string; userIds: string[]; authorId: string }[];
+  external: {
+    escalationId: string;
+    step: number;
+    channel: 'email' | 'sms';
+    people: AlertPerson[];
+  }[];
+}
+const noEffects = (): Effects => ({ escalationIds: new Set(), members: [], external: [] });
+
+/** Normalised form of a value for the read-back check: case, spaces, decimal comma. */
+export const normaliseValue = (v: string) =>
+  v.trim().toLowerCase().replace(/\s+/g, '').replace(/,/g, '.');
+
+const ACCEPTING: readonly AlertResponse[] = ['accepted', 'coming', 'call_back'];
+
+export interface EngineDeps {
+  db: Database;
+  audit: AuditLog;
+  clock: Clock;
+  log: Logger;
+  bus: EventBus;
+  timers: DurableTimers;
+  policies: Policies;
+  people: EscalationPeople;
+  roles: EscalationRoles;
+  messaging: EscalationMessaging;
+  channels: EscalationChannels;
+  /** The link put into e-mails and SMS (no patient data): the alert's address in the client. */
+  link: (alertId: string) => string;
+}
+
+/**
+ * The escalation engine (ESC-2, ESC-5): one row per alerted message, its plan
+ * snapshot, and one pending durable timer at most. Every change locks the row
+ * by bumping `version` (conditionally on `state = 'open'`), so a step, an
+ * acknowledgement and a shift change never interleave on one escalation, and a
+ * timer scheduled at an older version is stale and does nothing.
+ */
+export class EscalationEngine {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly ignored = new Set<string>();
+  private readonly off: (() => void)[] = [];
+  private subjects: AlertSubjects | null = null;
+
+  constructor(private readonly d: EngineDeps) {
+    d.timers.register(STEP_TIMER, StepPayload, (p, tx, t) => this.onTimer(p, tx, t));
+  }
+
+  /** Wires the describer of alert subjects (critical results). */
+  setSubjects(subjects: AlertSubjects | null): void {
+    this.subjects = subjects;
+  }
+
+  /** The next `messaging.sent` of this message does not start an escalation (the caller starts it). */
+  ignoreMessage(messageId: string): void {
+    this.ignored.add(messageId);
+  }
+
+  subscribe(): void {
+    this.off.push(
+      this.d.bus.on('messaging.sent', (e) => this.track(this.onSent(e))),
+      this.d.bus.on('messaging.acknowledged', (e) =>
+        this.track(
+          this.onMessageAck(e.messageId, e.userId, e.response, e.minutes).then(() => undefined),
+        ),
+      ),
+      this.d.bus.on('rosters.shift_changed', (e) => this.track(this.onShiftChange(e))),
+    );
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.off.splice(0)) off();
+    await this.settled();
+  }
+
+  /** Settles when every event and after-commit effect so far has been applied (tests wait on it). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size) await Promise.all([...this.inFlight]);
+  }
+
+  private track(p: Promise<void>): void {
+    const run = p.catch((err: unknown) => this.d.log.error({ err }, 'escalation work failed'));
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+  }
+
+  // ------------------------------------------------------------------ start
+
+  private async onSent(e: {
+    messageId: string;
+    conversationId: string;
+    authorId: string;
+    priority: string;
+    kind: string;
+    recipientIds: string[];
+    roleId?: string;
+  }): Promise<void> {
+    if (this.ignored.delete(e.messageId)) return;
+    if (e.priority !== 'urgent' && e.priority !== 'critical') return;
+    const kind: AlertKind = e.kind === 'order' ? 'order' : 'message';
+    const roleUnit = e.roleId ? (await this.d.roles.describe(e.roleId))?.unitId : null;
+    const unitId = roleUnit ?? (await this.d.messaging.unitOf(e.conversationId));
+    await this.startForMessage({
+      messageId: e.messageId,
+      conversationId: e.conversationId,
+      unitId,
+      priority: e.priority,
+      kind,
+      targets: e.recipientIds,
+      authorId: e.authorId,
+      ...(e.roleId ? { roleId: e.roleId } : {}),
+      onlyWithPolicy: true,
+    });
+  }
+
+  /**
+   * Starts the escalation of a message (idempotent per message). Without a
+   * matching policy a critical item gets the built-in plan; anything else
+   * (only when `onlyWithPolicy`) is left alone and `alertId` is null.
+   */
+  async startForMessage(input: {
+    messageId: string;
+    conversationId: string;
+    unitId: string | null;
+    priority: AlertPriority;
+    kind: AlertKind;
+    targets: string[];
+    roleId?: string;
+    subject?: AlertSubject;
+    authorId?: string;
+    onlyWithPolicy?: boolean;
+  }): Promise<{ alertId: string | null }> {
+    const existing = await this.d.db.manager.findOneBy(EscalationEntity, {
+      messageId: input.messageId,
+    });
+    if (existing) return { alertId: existing.id };
+    const plan = await this.d.policies.choose(input);
+    if (!plan) {
+      if (input.onlyWithPolicy) return { alertId: null };
+      throw new Error('no plan'); // unreachable: choose() always has one for critical
+    }
+    const now = this.d.clock.now();
+    const names = await this.names(input.targets);
+    const original: Group = {
+      people: input.targets.map((id) => ({ id, fullName: names.get(id) ?? '' })),
+      roleId: input.roleId ?? null,
+    };
+    const id = randomUUID();
+    const run: RunState = {
+      index: 0,
+      stepType: plan.steps[0]?.type ?? 'fail_safe',
+      repeatsDone: 0,
+      chains: {},
+      original,
+      targets: { people: [], roleId: null },
+      authorId: input.authorId ?? input.targets[0] ?? '',
+    };
+    const row: EscalationRow = {
+      id,
+      messageId: input.messageId,
+      conversationId: input.conversationId,
+      unitId: input.unitId,
+      kind: input.kind,
+      priority: input.priority,
+      state: 'open',
+      policyId: plan.policyId,
+      policyName: plan.policyName,
+      plan: JSON.stringify(plan),
+      run: JSON.stringify(run),
+      subject: input.subject ? JSON.stringify(input.subject) : null,
+      acknowledged: null,
+      readBack: null,
+      version: 0,
+      nextAt: null,
+      createdAt: iso(now),
+      updatedAt: iso(now),
+    };
+    const fx = noEffects();
+    try {
+      await this.d.db.transaction(async (tx) => {
+        await tx.insert(EscalationEntity, row);
+        await this.timeline(tx, id, { at: iso(now), type: 'started', note: plan.policyName });
+        await this.d.audit.append(tx, {
+          ...SYSTEM,
+          action: 'escalation.start',
+          targetType: 'escalation',
+          targetId: id,
+          details: {
+            messageId: input.messageId,
+            policyId: plan.policyId,
+            kind: input.kind,
+            priority: input.priority,
+            targets: input.targets.length,
+          },
+        });
+        await this.advance(tx, row, plan, run, 0, now, fx);
+        await this.save(tx, row, run);
+      });
+    } catch (err) {
+      const again = await this.d.db.manager.findOneBy(EscalationEntity, {
+        messageId: input.messageId,
+      });
+      if (again) return { alertId: again.id };
+      throw err;
+    }
+    this.track(this.apply(fx));
+    return { alertId: id };
+  }
+
+  /** The fail-safe people of the plan that would apply to such an item. */
+  async failSafeFor(q: {
+    unitId: string | null;
+    priority: AlertPriority;
+    kind: AlertKind;
+  }): Promise<{ userIds: string[]; label: string }> {
+    const plan = (await this.d.policies.choose(q)) ?? {
+      policyId: null,
+      policyName: 'built-in',
+      steps: [],
+      failSafe: { kind: 'builtin' } as FailSafe,
+    };
+    const g = await this.resolveFailSafe(plan.failSafe, q.unitId, this.d.clock.now());
+    return { userIds: g.people.map((p) => p.id), label: g.label };
+  }
+
+  // ------------------------------------------------------------------ steps
+
+  private async onTimer(p: StepPayload, tx: EntityManager, t: FiredTimer): Promise<void> {
+    const row = await this.lock(tx, p.escalationId, p.version);
+    if (!row) return; // acknowledged, cancelled or moved on since: stale
+    const plan = JSON.parse(row.plan) as Plan;
+    const run = JSON.parse(row.run) as RunState;
+    const now = this.d.clock.now();
+    const fx = noEffects();
+    if (p.resume === 'repeat') {
+      const step = plan.steps[p.index];
+      if (step?.type !== 'repeat') return;
+      run.repeatsDone += 1;
+      await this.record(tx, row, {
+        at: iso(now),
+        type: 'repeated',
+        step: p.index,
+        stepType: 'repeat',
+        targets: run.targets.people,
+        note: `${run.repeatsDone}/${step.times}`,
+      });
+      fx.escalationIds.add(row.id);
+      if (run.repeatsDone < step.times) {
+        await this.schedule(tx, row, run, p.index, 'repeat', now, step.everySeconds);
+      } else await this.advance(tx, row, plan, run, p.index + 1, now, fx);
+    } else await this.advance(tx, row, plan, run, p.index, now, fx);
+    await this.save(tx, row, run);
+    t.afterCommit(() => this.track(this.apply(fx)));
+  }
+
+  /**
+   * Runs the plan from step `from` until a step has to wait (a timer is
+   * scheduled) or the plan ends in the fail-safe. Instant steps (notify,
+   * backup, duty_admin, external, repeat_chain) run one after the other.
+   */
+  private async advance(
+    tx: EntityManager,
+    row: EscalationRow,
+    plan: Plan,
+    run: RunState,
+    from: number,
+    now: Date,
+    fx: Effects,
+  ): Promise<void> {
+    fx.escalationIds.add(row.id);
+    let i = from;
+    for (let guard = 0; guard < 10_000; guard++) {
+      const step = plan.steps[i];
+      run.index = i;
+      if (!step) {
+        run.stepType = 'fail_safe';
+        const g = await this.resolveFailSafe(plan.failSafe, row.unitId, now);
+        await this.retarget(tx, row, run, { people: g.people, roleId: g.roleId }, fx);
+        await this.record(tx, row, {
+          at: iso(now),
+          type: 'fail_safe',
+          step: i,
+          stepType: 'fail_safe',
+          targets: g.people,
+          note: g.label,
+        });
+        row.nextAt = null;
+        return;
+      }
+      run.stepType = step.type;
+      const base = { at: iso(now), step: i, stepType: step.type };
+      switch (step.type) {
+        case 'notify': {
+          const g = await this.refresh(run.original, now);
+          run.original = g;
+          await this.retarget(tx, row, run, g, fx);
+          await this.record(tx, row, { ...base, type: 'notified', targets: g.people });
+          i += 1;
+          break;
+        }
+        case 'wait':
+          await this.record(tx, row, { ...base, type: 'escalated', note: `${step.seconds} s` });
+          await this.schedule(tx, row, run, i + 1, 'step', now, step.seconds);
+          return;
+        case 'repeat':
+          run.repeatsDone = 0;
+          await this.schedule(tx, row, run, i, 'repeat', now, step.everySeconds);
+          return;
+        case 'backup': {
+          const g = await this.resolveTarget(step.target, now);
+          await this.retarget(tx, row, run, g, fx);
+          await this.record(tx, row, { ...base, type: 'escalated', targets: g.people });
+          i += 1;
+          break;
+        }
+        case 'duty_admin': {
+          const roleId = await this.d.policies.dutyAdminRole(row.unitId);
+          if (roleId) {
+            const g = await this.resolveTarget({ kind: 'role', id: roleId }, now);
+            await this.retarget(tx, row, run, g, fx);
+            await this.record(tx, row, { ...base, type: 'escalated', targets: g.people });
+          } else {
+            await this.record(tx, row, {
+              ...base,
+              type: 'escalated',
+              targets: [],
+              note: 'no duty administrator role is set for the unit',
+            });
+          }
+          i += 1;
+          break;
+        }
+        case 'external':
+          fx.external.push({
+            escalationId: row.id,
+            step: i,
+            channel: step.channel,
+            people: run.targets.people,
+          });
+          await this.audit(tx, row, 'escalation.step', {
+            step: i,
+            stepType: 'external',
+            channel: step.channel,
+            targets: run.targets.people.length,
+          });
+          i += 1;
+          break;
+        case 'repeat_chain': {
+          const done = run.chains[String(i)] ?? 0;
+          if (done < step.times) {
+            run.chains[String(i)] = done + 1;
+            await this.record(tx, row, { ...base, type: 'escalated', note: `chain ${done + 1}` });
+            i = 0;
+          } else i += 1;
+          break;
+        }
+      }
+    }
+    throw new Error('escalation plan does not terminate');
+  }
+
+  /** Makes `g` the current targets: remembered as asked, added to the conversation. */
+  private async retarget(
+    tx: EntityManager,
+    row: EscalationRow,
+    run: RunState,
+    g: Group,
+    fx: Effects,
+  ): Promise<void> {
+    run.targets = { people: g.people, roleId: g.roleId };
+    const ids = g.people.map((p) => p.id);
+    if (ids.length === 0) return;
+    const known = new Set(
+      (await tx.findBy(TargetEntity, { escalationId: row.id, userId: In(ids) })).map(
+        (r) => r.userId,
+      ),
+    );
+    const fresh = ids.filter((u) => !known.has(u));
+    for (const userId of fresh) await tx.insert(TargetEntity, { escalationId: row.id, userId });
+    if (fresh.length)
+      fx.members.push({
+        conversationId: row.conversationId,
+        userIds: fresh,
+        authorId: run.authorId,
+      });
+  }
+
+  private async schedule(
+    tx: EntityManager,
+    row: EscalationRow,
+    run: RunState,
+    index: number,
+    resume: 'step' | 'repeat',
+    now: Date,
+    seconds: number,
+  ): Promise<void> {
+    const dueAt = new Date(now.getTime() + seconds * 1000);
+    row.nextAt = iso(dueAt);
+    await this.d.timers.schedule(tx, {
+      kind: STEP_TIMER,
+      key: row.id,
+      dueAt,
+      payload: { escalationId: row.id, version: row.version, resume, index },
+    });
+    void run;
+  }
+
+  // ------------------------------------------------------------------ responses
+
+  /** `POST /api/v1/alerts/{id}/ack`. */
+  async ack(
+    ctx: CallContext & { actorId: string },
+    id: string,
+    input: AlertAckRequest,
+  ): Promise<AlertView> {
+    const row = await this.d.db.manager.findOneBy(EscalationEntity, { id });
+    if (!row) throw new AppError('alert.not_found');
+    const asked = await this.d.db.manager.countBy(TargetEntity, {
+      escalationId: id,
+      userId: ctx.actorId,
+    });
+    if (asked === 0) throw new AppError('alert.not_target');
+    const accepting = ACCEPTING.includes(input.response);
+    if (row.kind === 'critical_result' && accepting) {
+      if (!input.readBack) throw new AppError('alert.read_back_required', { field: 'readBack' });
+      await this.checkReadBack(row, input.readBack.value);
+    }
+    if (row.state !== 'open') {
+      // A late read-back of an alert acknowledged through messaging is still taken.
+      if (row.state === 'acknowledged' && !row.readBack && input.readBack && accepting) {
+        await this.d.db.transaction(async (tx) => {
+          const locked = await this.lockAny(tx, id);
+          await this.storeReadBack(tx, locked, ctx, input.readBack!);
+        });
+        this.track(this.apply({ ...noEffects(), escalationIds: new Set([id]) }));
+        await this.settled();
+        return this.view(id);
+      }
+      throw new AppError('alert.closed');
+    }
+    const done = await this.respond(id, ctx, input.response, input.note, input.readBack);
+    if (!done) throw new AppError('alert.closed');
+    await this.settled();
+    return this.view(id);
+  }
+
+  /** An acknowledgement of the alert's message through messaging (same effect, no read-back). */
+  async onMessageAck(
+    messageId: string,
+    userId: string,
+    response: AlertResponse,
+    minutes?: number,
+  ): Promise<boolean> {
+    const row = await this.d.db.manager.findOneBy(EscalationEntity, { messageId });
+    if (!row || row.state !== 'open') return false;
+    const asked = await this.d.db.manager.countBy(TargetEntity, { escalationId: row.id, userId });
+    if (asked === 0) return false;
+    void minutes;
+    return this.respond(row.id, { ...SYSTEM, actorId: userId }, response, undefined, undefined);
+  }
+
+  /** Applies a response under the row lock; false when the alert is no longer open. */
+  private async respond(
+    id: string,
+    ctx: CallContext & { actorId: string },
+    response: AlertResponse,
+    note: string | undefined,
+    readBack: { value: string; action: string } | undefined,
+  ): Promise<boolean> {
+    const fx = noEffects();
+    const ok = await this.d.db.transaction(async (tx) => {
+      // Timers first, then the row: the same lock order as a firing step (no deadlock).
+      const cancelled = await this.d.timers.cancel(tx, { kind: STEP_TIMER, key: id });
+      const row = await this.lock(tx, id);
+      if (!row) return false;
+      const now = this.d.clock.now();
+      const actor = {
+        id: ctx.actorId,
+        fullName: (await this.names([ctx.actorId])).get(ctx.actorId) ?? '',
+      };
+      const plan = JSON.parse(row.plan) as Plan;
+      const run = JSON.parse(row.run) as RunState;
+      fx.escalationIds.add(id);
+      if (response === 'decline') {
+        await this.record(
+          tx,
+          row,
+          {
+            at: iso(now),
+            type: 'declined',
+            step: run.index,
+            stepType: run.stepType,
+            actor,
+            response,
+            ...(note ? { note } : {}),
+          },
+          ctx,
+        );
+        // «Не моё»: the next step at once (at the fail-safe there is none: it stays open).
+        if (run.index < plan.steps.length) {
+          row.nextAt = null;
+          await this.advance(tx, row, plan, run, run.index + 1, now, fx);
+        }
+        await this.save(tx, row, run);
+        return true;
+      }
+      row.state = 'acknowledged';
+      row.nextAt = null;
+      row.acknowledged = JSON.stringify({
+        id: actor.id,
+        fullName: actor.fullName,
+        response,
+        at: iso(now),
+        ...(note ? { note } : {}),
+      });
+      await this.record(
+        tx,
+        row,
+        {
+          at: iso(now),
+          type: 'acknowledged',
+          step: run.index,
+          stepType: run.stepType,
+          actor,
+          response,
+          ...(note ? { note } : {}),
+        },
+        ctx,
+      );
+      await this.record(tx, row, {
+        at: iso(now),
+        type: 'cancelled',
+        step: run.index,
+        stepType: run.stepType,
+        note: `${cancelled} pending step(s) cancelled`,
+      });
+      if (readBack) await this.storeReadBack(tx, row, ctx, readBack);
+      await this.save(tx, row, run);
+      return true;
+    });
+    if (ok) this.track(this.apply(fx));
+    return ok;
+  }
+
+  private async checkReadBack(row: EscalationRow, value: string): Promise<void> {
+    if (!row.subject || !this.subjects) return;
+    const about = await this.subjects.describe(JSON.parse(row.subject) as AlertSubject);
+    const expected = about?.result?.value;
+    if (expected !== undefined && normaliseValue(expected) !== normaliseValue(value)) {
+      throw new AppError('alert.read_back_mismatch', { field: 'readBack.value' });
+    }
+  }
+
+  private async storeReadBack(
+    tx: EntityManager,
+    row: EscalationRow,
+    ctx: CallContext & { actorId: string },
+    readBack: { value: string; action: string },
+  ): Promise<void> {
+    const now = iso(this.d.clock.now());
+    const by = {
+      id: ctx.actorId,
+      fullName: (await this.names([ctx.actorId])).get(ctx.actorId) ?? '',
+    };
+    row.readBack = JSON.stringify({ ...readBack, at: now, by });
+    await tx.update(EscalationEntity, { id: row.id }, { readBack: row.readBack, updatedAt: now });
+    // The value and action are clinical content: kept on the alert, not in the audit or timeline.
+    await this.record(tx, row, { at: now, type: 'read_back', actor: by }, ctx);
+  }
+
+  /** A shift change re-targets role steps of open escalations to the incoming people. */
+  private async onShiftChange(e: {
+    roleId: string;
+    at: string;
+    outgoing: string[];
+    incoming: string[];
+  }): Promise<void> {
+    const open = await this.d.db.manager.findBy(EscalationEntity, { state: 'open' });
+    const hit = open.filter((r) => {
+      const run = JSON.parse(r.run) as RunState;
+      return run.targets.roleId === e.roleId || run.original.roleId === e.roleId;
+    });
+    if (hit.length === 0) return;
+    const names = await this.names(e.incoming);
+    const incoming = e.incoming.map((id) => ({ id, fullName: names.get(id) ?? '' }));
+    const out = new Set(e.outgoing);
+    for (const r of hit) {
+      const fx = noEffects();
+      await this.d.db.transaction(async (tx) => {
+        const row = await this.lockAny(tx, r.id);
+        if (row.state !== 'open') return;
+        const run = JSON.parse(row.run) as RunState;
+        const swap = (g: Group): Group => {
+          const kept = g.people.filter((p) => !out.has(p.id));
+          const known = new Set(kept.map((p) => p.id));
+          return { ...g, people: [...kept, ...incoming.filter((p) => !known.has(p.id))] };
+        };
+        if (run.original.roleId === e.roleId) run.original = swap(run.original);
+        if (run.targets.roleId !== e.roleId) {
+          await this.save(tx, row, run, false);
+          return;
+        }
+        await this.retarget(tx, row, run, swap(run.targets), fx);
+        await this.record(tx, row, {
+          at: iso(this.d.clock.now()),
+          type: 'retargeted',
+          step: run.index,
+          stepType: run.stepType,
+          targets: run.targets.people,
+          note: 'shift change',
+        });
+        fx.escalationIds.add(row.id);
+        await this.save(tx, row, run, false);
+      });
+      this.track(this.apply(fx));
+    }
+  }
+
+  // ------------------------------------------------------------------ effects
+
+  /** After the commit: conversation membership, external sends, `alert.updated` to everyone asked. */
+  private async apply(fx: Effects): Promise<void> {
+    for (const m of fx.members) {
+      await this.d.messaging
+        .addMembers(m.conversationId, m.userIds, m.authorId)
+        .catch((err: unknown) =>
+          this.d.log.warn({ err }, 'escalation target not added to conversation'),
+        );
+    }
+    for (const id of fx.escalationIds) await this.publish(id);
+    for (const x of fx.external) this.track(this.sendExternal(x));
+  }
+
+  private async publish(id: string): Promise<void> {
+    const view = await this.view(id);
+    const to = (await this.d.db.manager.findBy(TargetEntity, { escalationId: id })).map(
+      (r) => r.userId,
+    );
+    if (to.length) this.d.messaging.notify(to, 'alert.updated', view);
+  }
+
+  /** One external step: a short code and a link to each current target; retries are the channel's. */
+  private async sendExternal(x: Effects['external'][number]): Promise<void> {
+    const profiles = await this.d.people.profiles(x.people.map((p) => p.id));
+    const code = `K-${x.escalationId.slice(0, 6).toUpperCase()}`;
+    const link = this.d.link(x.escalationId);
+    const outcomes: { person: AlertPerson; ok: boolean; note?: string }[] = [];
+    for (const person of x.people) {
+      const p = profiles.get(person.id);
+      const address = x.channel === 'email' ? p?.email : p?.phone;
+      if (!this.d.channels.enabled(x.channel)) {
+        outcomes.push({ person, ok: false, note: 'channel not configured' });
+        continue;
+      }
+      if (!address) {
+        outcomes.push({ person, ok: false, note: 'no address' });
+        continue;
+      }
+      const r =
+        x.channel === 'email'
+          ? await this.d.channels.sendEmail({ staffId: person.id, to: address, code, link })
+          : await this.d.channels.sendSms({ staffId: person.id, phone: address, code, link });
+      outcomes.push(r.ok ? { person, ok: true } : { person, ok: false, note: r.reason });
+    }
+    await this.d.db.transaction(async (tx) => {
+      const row = await this.lockAny(tx, x.escalationId);
+      for (const o of outcomes) {
+        await this.timeline(tx, row.id, {
+          at: iso(this.d.clock.now()),
+          type: o.ok ? 'external_sent' : 'external_failed',
+          step: x.step,
+          stepType: 'external',
+          channel: x.channel,
+          targets: [o.person],
+          ...(o.note ? { note: o.note } : {}),
+        });
+        await this.audit(
+          tx,
+          row,
+          'escalation.external',
+          {
+            step: x.step,
+            channel: x.channel,
+            userId: o.person.id,
+            ok: o.ok,
+            ...(o.note ? { reason: o.note } : {}),
+          },
+          o.ok ? 'success' : 'failure',
+        );
+      }
+    });
+    await this.publish(x.escalationId);
+  }
+
+  // ------------------------------------------------------------------ targets
+
+  private async names(ids: readonly string[]): Promise<Map<string, string>> {
+    const p = await this.d.people.profiles(ids);
+    return new Map([...p].map(([id, v]) => [id, v.fullName]));
+  }
+
+  /** The original targets again; a role's are resolved anew (whoever is on call now). */
+  private async refresh(g: Group, now: Date): Promise<Group> {
+    if (!g.roleId) return g;
+    const people = await this.d.roles.resolve(g.roleId, now).catch(() => null);
+    return people && people.length ? { people, roleId: g.roleId } : g;
+  }
+
+  private async resolveTarget(t: EscalationTarget, now: Date): Promise<Group> {
+    if (t.kind === 'user') {
+      const names = await this.names([t.id]);
+      return { people: [{ id: t.id, fullName: names.get(t.id) ?? '' }], roleId: null };
+    }
+    const people = await this.d.roles.resolve(t.id, now).catch(() => []);
+    return { people, roleId: t.id };
+  }
+
+  private async resolveFailSafe(
+    f: FailSafe,
+    unitId: string | null,
+    now: Date,
+  ): Promise<Group & { label: string }> {
+    if (f.kind !== 'builtin') {
+      const g = await this.resolveTarget(f, now);
+      const label =
+        f.kind === 'role'
+          ? ((await this.d.roles.describe(f.id))?.name ?? 'duty role')
+          : (g.people[0]?.fullName ?? 'person');
+      return { ...g, label };
+    }
+    const roleId = await this.d.policies.dutyAdminRole(unitId);
+    if (roleId) {
+      const g = await this.resolveTarget({ kind: 'role', id: roleId }, now);
+      if (g.people.length) {
+        const name = (await this.d.roles.describe(roleId))?.name ?? 'duty administrator';
+        return { ...g, label: name };
+      }
+    }
+    const ids = await this.d.people.administrators();
+    const names = await this.names(ids);
+    return {
+      people: ids.map((id) => ({ id, fullName: names.get(id) ?? '' })),
+      roleId: null,
+      label: 'administrators',
+    };
+  }
+
+  // ------------------------------------------------------------------ rows
+
+  /** Locks an open escalation for a change (bumps `version`); null when it is closed or stale. */
+  private async lock(
+    tx: EntityManager,
+    id: string,
+    expectVersion?: number,
+  ): Promise<EscalationRow | null> {
+    const qb = tx
+      .createQueryBuilder()
+      .update(EscalationEntity)
+      .set({ version: () => 'version + 1' })
+      .where('id = :id AND state = :state', { id, state: 'open' });
+    if (expectVersion !== undefined) qb.andWhere('version = :v', { v: expectVersion });
+    const res = await qb.execute();
+    if (res.affected !== 1) return null;
+    return tx.findOneByOrFail(EscalationEntity, { id });
+  }
+
+  /** Locks the row whatever its state, without making pending timers stale. */
+  private async lockAny(tx: EntityManager, id: string): Promise<EscalationRow> {
+    await tx.update(EscalationEntity, { id }, { updatedAt: iso(this.d.clock.now()) });
+    return tx.findOneByOrFail(EscalationEntity, { id });
+  }
+
+  private async save(
+    tx: EntityManager,
+    row: EscalationRow,
+    run: RunState,
+    touch = true,
+  ): Promise<void> {
+    await tx.update(
+      EscalationEntity,
+      { id: row.id },
+      {
+        run: JSON.stringify(run),
+        state: row.state,
+        nextAt: touch ? row.nextAt : row.nextAt,
+        acknowledged: row.acknowledged,
+        updatedAt: iso(this.d.clock.now()),
+      },
+    );
+  }
+
+  /** A timeline line and its audit row (never patient data: ids, types, counts). */
+  private async record(
+    tx: EntityManager,
+    row: EscalationRow,
+    entry: AlertTimelineEntry,
+    ctx: CallContext = SYSTEM,
+  ): Promise<void> {
+    await this.timeline(tx, row.id, entry);
+    await this.d.audit.append(tx, {
+      ...ctx,
+      action: `escalation.${entry.type}`,
+      targetType: 'escalation',
+      targetId: row.id,
+      details: {
+        messageId: row.messageId,
+        ...(entry.step !== undefined ? { step: entry.step } : {}),
+        ...(entry.stepType ? { stepType: entry.stepType } : {}),
+        ...(entry.targets ? { targets: entry.targets.map((t) => t.id) } : {}),
+        ...(entry.response ? { response: entry.response } : {}),
+      },
+    });
+  }
+
+  private async audit(
+    tx: EntityManager,
+    row: EscalationRow,
+    action: string,
+    details: Record<string, unknown>,
+    outcome: 'success' | 'failure' = 'success',
+  ): Promise<void> {
+    await this.d.audit.append(tx, {
+      ...SYSTEM,
+      action,
+      outcome,
+      targetType: 'escalation',
+      targetId: row.id,
+      details: { messageId: row.messageId, ...details },
+    });
+  }
+
+  private async timeline(tx: EntityManager, escalationId: string, entry: AlertTimelineEntry) {
+    const last = await tx
+      .createQueryBuilder(TimelineEntity, 't')
+      .select('MAX(t.seq)', 'max')
+      .where('t.escalation_id = :id', { id: escalationId })
+      .getRawOne<{ max: number | string | null }>();
+    const seq = Number(last?.max ?? 0) + 1;
+    await tx.insert(TimelineEntity, {
+      id: randomUUID(),
+      escalationId,
+      seq,
+      at: entry.at,
+      type: entry.type,
+      entry: JSON.stringify(entry),
+    });
+  }
+
+  // ------------------------------------------------------------------ views
+
+  /** Whether the user was ever asked to acknowledge this alert. */
+  async wasAsked(id: string, userId: string): Promise<boolean> {
+    return (await this.d.db.manager.countBy(TargetEntity, { escalationId: id, userId })) > 0;
+  }
+
+  async get(id: string, userId: string, viewAll: boolean): Promise<AlertView> {
+    const row = await this.d.db.manager.findOneBy(EscalationEntity, { id });
+    if (!row) throw new AppError('alert.not_found');
+    if (!viewAll && !(await this.wasAsked(id, userId))) throw new AppError('alert.not_target');
+    return this.view(id);
+  }
+
+  /** Alerts the caller may see, newest first (at most 500). */
+  async list(
+    userId: string,
+    viewAll: boolean,
+    state: 'open' | 'acknowledged' | 'all',
+  ): Promise<AlertView[]> {
+    const qb = this.d.db.manager
+      .createQueryBuilder(EscalationEntity, 'e')
+      .select('e.id', 'id')
+      .orderBy('e.created_at', 'DESC')
+      .limit(500);
+    if (state !== 'all') qb.where('e.state = :state', { state });
+    if (!viewAll)
+      qb.innerJoin('escalation_target', 't', 't.escalation_id = e.id AND t.user_id = :u', {
+        u: userId,
+      });
+    const ids = (await qb.getRawMany<{ id: string }>()).map((r) => r.id);
+    const out: AlertView[] = [];
+    for (const id of ids) out.push(await this.view(id));
+    return out;
+  }
+
+  async view(id: string): Promise<AlertView> {
+    const row = await this.d.db.manager.findOneByOrFail(EscalationEntity, { id });
+    const run = JSON.parse(row.run) as RunState;
+    const lines = await this.d.db.manager.find(TimelineEntity, {
+      where: { escalationId: id },
+      order: { seq: 'ASC' },
+    });
+    const view: AlertView = {
+      id: row.id,
+      state: row.state as AlertView['state'],
+      kind: row.kind as AlertKind,
+      priority: row.priority as AlertPriority,
+      unitId: row.unitId,
+      messageId: row.messageId,
+      conversationId: row.conversationId,
+      createdAt: row.createdAt,
+      policy: { id: row.policyId, name: row.policyName },
+      step: { index: run.index, type: run.stepType, nextAt: row.nextAt },
+      targets: run.targets.people,
+      timeline: lines.map((l) => JSON.parse(l.entry) as AlertTimelineEntry),
+    };
+    if (row.acknowledged)
+      view.acknowledgedBy = JSON.parse(row.acknowledged) as NonNullable<
+        AlertView['acknowledgedBy']
+      >;
+    if (row.readBack)
+      view.readBack = JSON.parse(row.readBack) as NonNullable<AlertView['readBack']>;
+    if (row.subject && this.subjects) {
+      const about = await this.subjects
+        .describe(JSON.parse(row.subject) as AlertSubject)
+        .catch(() => null);
+      if (about?.patient) view.patient = about.patient;
+      if (about?.result) view.result = about.result;
+    }
+    return view;
+  }
+}

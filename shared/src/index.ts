@@ -4,6 +4,6 @@ export * from './protocol/index.js';
 export * from './client/index.js';
 export * from './rosters.js';
 export * from './results.js';
+export * from './schemas/alerts.js';
 export * from './schemas/metrics.js';
 export * from './schemas/notifications.js';
-export * from './schemas/alerts.js';

@@ -91,4 +91,3 @@ export interface MetricsView {
   interruptions: InterruptionRow[];
   escalations: EscalationMetrics;
 }
-

@@ -92,6 +92,23 @@ export function createRosters(deps: RostersDeps) {
         .map((r) => ({ id: r.id, name: r.name, createdAt: r.createdAt })),
     /** Presence of these people (for directory search results and profiles). */
     presenceOf: (userIds: readonly string[]): Promise<PresenceView[]> => presence.views(userIds),
+    /** The published shift the person works at `at`, or null. */
+    shiftOf: async (
+      userId: string,
+      at: Date,
+    ): Promise<{ id: string; startAt: string; endAt: string } | null> => {
+      const rows = await shifts.rows({
+        userId,
+        from: at.toISOString(),
+        to: new Date(at.getTime() + 1).toISOString(),
+        states: ['published'],
+      });
+      const r = rows[0];
+      return r ? { id: r.id, startAt: r.startAt, endAt: r.endAt } : null;
+    },
+    /** Names of the duty roles by id. */
+    roleNames: async (): Promise<Map<string, string>> =>
+      new Map([...(await roles.all())].map(([id, r]) => [id, r.name])),
     /** For tools and tests: the services. */
     internals: {
       index,

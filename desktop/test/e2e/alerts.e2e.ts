@@ -240,5 +240,14 @@ describe('critical result escalation end to end (MLLP → clinician → backup; 
     });
     assert.match(await text(A, 'message-alert-readback'), /6,8/);
     await shot(A, 'e04-clinician-timeline');
+
+    // ADM-1: an administrator's metrics view counts the escalation and its acknowledgement.
+    await byId(A, 'nav-settings').click();
+    await byId(A, 'settings-signout').click();
+    await signIn(A, url, 'admin');
+    await byId(A, 'nav-metrics').click();
+    assert.equal(await text(A, 'metrics-esc-started'), '1');
+    assert.equal(await text(A, 'metrics-esc-acked'), '1');
+    await shot(A, 'e05-admin-metrics');
   });
 });

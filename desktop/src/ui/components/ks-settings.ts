@@ -193,11 +193,16 @@ export class KsSettings extends KsStoreElement {
       </fieldset>
       <fieldset>
         <legend>${msg('settings.notifications')}</legend>
-        ${(['all', 'urgent', 'none'] as NotifyLevel[]).map((n) =>
-          radio('notify', n, p.notify, msg(`settings.notify.${n}`), (v) =>
-            s.setPrefs({ notify: v }),
-          ),
-        )}
+        ${
+          // With a hospital notification policy the hub decides per priority (below).
+          this.policyState === 'ready'
+            ? nothing
+            : (['all', 'urgent', 'none'] as NotifyLevel[]).map((n) =>
+                radio('notify', n, p.notify, msg(`settings.notify.${n}`), (v) =>
+                  s.setPrefs({ notify: v }),
+                ),
+              )
+        }
         ${
           !bridge && typeof Notification !== 'undefined' && Notification.permission === 'default'
             ? html`<div>

@@ -116,11 +116,13 @@ describe('desktop alerts: AlertWatcher against a real hub (demo hospital)', func
         priority,
       });
 
-    await send('обычное сообщение', 'normal');
+    // The demo hub has a notification policy: the watcher follows its `notify.push`.
+    assert.equal(watcher.gate.mode, 'push');
+    await send('когда будет время', 'low');
     await send('своё срочное', 'urgent', doctor.client);
     const critical = await send('Калий 7,1 у Петрова, прошу подойти', 'critical');
     await sink.until(() => sink.shown.length > 0, 'the critical alert');
-    assert.equal(sink.shown.length, 1, 'normal and own messages raise nothing');
+    assert.equal(sink.shown.length, 1, 'low (inbox only by policy) and own messages raise nothing');
     const first = sink.shown[0]!;
     assert.equal(first.id, critical.id);
     assert.equal(first.priority, 'critical');
@@ -141,6 +143,13 @@ describe('desktop alerts: AlertWatcher against a real hub (demo hospital)', func
     await sink.until(() => sink.closed.includes(critical.id), 'the alert to close');
     assert.equal(clock.live, 0, 'no repeats after the acknowledgement');
     assert.deepEqual(board.pending(), []);
+
+    // The policy pushes normal messages too: once, silently.
+    const normal = await send('обычное сообщение', 'normal');
+    await sink.until(() => sink.shown.some((s) => s.id === normal.id), 'the normal push');
+    const n = sink.shown.find((s) => s.id === normal.id)!;
+    assert.deepEqual([n.persistent, n.sound, n.repeat], [false, false, 0]);
+    board.resolve(normal.id);
 
     // With the policy allowing patient data, the toast names the patient and the text.
     showPatientData = true;

@@ -32,6 +32,7 @@ import { RESULTS_ENTITIES, createResults, type ResultsReader } from './modules/r
 import { ExternalChannels } from './modules/notify/index.js';
 import { ALERTING_ENTITIES, createAlerting, type AlertSubjects } from './modules/alerting/index.js';
 import { ESCALATION_ENTITIES, createEscalation } from './modules/escalation/index.js';
+import { NOTIFICATIONS_ENTITIES, createNotifications } from './modules/notifications/index.js';
 
 export interface HubOptions {
   /** Injected time source (tests pass a fake clock). */
@@ -75,6 +76,8 @@ export interface Hub {
     alertSubjects: AlertSubjects;
     /** Escalation until acknowledged (ADR 0021). */
     escalation: ReturnType<typeof createEscalation>;
+    /** Notification policy, per-recipient delivery and metrics (ADR 0023). */
+    notifications: ReturnType<typeof createNotifications>;
   };
 }
 
@@ -100,6 +103,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       ...TIMER_ENTITIES,
       ...ALERTING_ENTITIES,
       ...ESCALATION_ENTITIES,
+      ...NOTIFICATIONS_ENTITIES,
     ],
     migrations: MIGRATIONS,
     log,
@@ -347,8 +351,51 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
   });
   escalation.setSubjects(alerting.subjects);
 
+  const notifications = createNotifications({
+    db,
+    audit,
+    clock,
+    bus,
+    log,
+    timers,
+    directory: {
+      units: async () => {
+        const flat: { id: string; parentId: string | null; name: string }[] = [];
+        const walk = (us: Awaited<ReturnType<DirectoryService['units']>>) => {
+          for (const u of us) {
+            flat.push({ id: u.id, parentId: u.parentId, name: u.name });
+            walk(u.children);
+          }
+        };
+        walk(await directory.service.units({ includeInactive: true }));
+        return flat;
+      },
+      person: async (userId) => {
+        const p = await directory.users.profile(userId);
+        return p ? { fullName: p.fullName, unitIds: p.units.map((u) => u.id) } : null;
+      },
+    },
+    rosters: {
+      presence: async (userId) => {
+        const [v] = await rosters.presenceOf([userId]);
+        return { status: v?.status ?? 'available', until: v?.until ?? null };
+      },
+      shiftOf: (userId, at) => rosters.shiftOf(userId, at),
+      roleNames: () => rosters.roleNames(),
+    },
+    messaging: { window: (from, to) => messaging.window(from, to) },
+  });
+
+  notifications.useEscalations({ summary: (q) => escalation.metricsSummary(q) });
+
   const modules: HubModule[] = [identity.module, directory.module, messaging.module, files.module];
-  modules.push(rosters.module, results.module, escalation.module, alerting.module);
+  modules.push(
+    rosters.module,
+    results.module,
+    escalation.module,
+    alerting.module,
+    notifications.module,
+  );
   const routes = [
     ...healthRoutes(() => db.isReady()),
     ...modules.flatMap((m) => m.routes),
@@ -390,6 +437,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       alerting,
       alertSubjects: alerting.subjects,
       escalation,
+      notifications,
     },
     async start() {
       if (state !== 'new' && state !== 'stopped')

@@ -5,3 +5,5 @@ export * from './client/index.js';
 export * from './rosters.js';
 export * from './results.js';
 export * from './schemas/alerts.js';
+export * from './schemas/metrics.js';
+export * from './schemas/notifications.js';

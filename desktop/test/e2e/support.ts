@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { remote } from 'webdriverio';
@@ -39,18 +40,38 @@ export async function teardown(
   for (const dir of dirs) if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
-/** Starts `node hub/dist/src/main.js --demo` on a free port; resolves with its URL. */
-export function startHub(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+/** A free TCP port on 127.0.0.1 (bound and released). */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/**
+ * Starts `node hub/dist/src/main.js --demo` on a free port; resolves with its URL.
+ * `env` adds settings; the demo's MLLP listener gets a free port unless
+ * `KONSILIUM_MLLP_PORT` is given (so specs and other hubs on the machine never clash on 2575).
+ */
+export async function startHub(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess }> {
+  const mllpPort = env.KONSILIUM_MLLP_PORT ?? String(await freePort());
   const child = spawn(process.execPath, [join(ROOT, 'hub', 'dist', 'src', 'main.js'), '--demo'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
       KONSILIUM_PORT: '0',
-      // The demo's MLLP listener on a free port: the fixed 2575 may be taken on a shared machine.
-      KONSILIUM_MLLP_PORT: '0',
       KONSILIUM_HOST: '127.0.0.1',
       KONSILIUM_DATA_DIR: dataDir,
       KONSILIUM_LOG_LEVEL: 'warn',
+      ...env,
+      KONSILIUM_MLLP_PORT: mllpPort,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -116,11 +116,13 @@ describe('desktop alerts: AlertWatcher against a real hub (demo hospital)', func
         priority,
       });
 
-    await send('обычное сообщение', 'normal');
+    // The demo hub has a notification policy: the watcher follows its `notify.push`.
+    assert.equal(watcher.gate.mode, 'push');
+    await send('когда будет время', 'low');
     await send('своё срочное', 'urgent', doctor.client);
     const critical = await send('Калий 7,1 у Петрова, прошу подойти', 'critical');
     await sink.until(() => sink.shown.length > 0, 'the critical alert');
-    assert.equal(sink.shown.length, 1, 'normal and own messages raise nothing');
+    assert.equal(sink.shown.length, 1, 'low (inbox only by policy) and own messages raise nothing');
     const first = sink.shown[0]!;
     assert.equal(first.id, critical.id);
     assert.equal(first.priority, 'critical');
@@ -142,6 +144,13 @@ describe('desktop alerts: AlertWatcher against a real hub (demo hospital)', func
     assert.equal(clock.live, 0, 'no repeats after the acknowledgement');
     assert.deepEqual(board.pending(), []);
 
+    // The policy pushes normal messages too: once, silently.
+    const normal = await send('обычное сообщение', 'normal');
+    await sink.until(() => sink.shown.some((s) => s.id === normal.id), 'the normal push');
+    const n = sink.shown.find((s) => s.id === normal.id)!;
+    assert.deepEqual([n.persistent, n.sound, n.repeat], [false, false, 0]);
+    board.resolve(normal.id);
+
     // With the policy allowing patient data, the toast names the patient and the text.
     showPatientData = true;
     const urgent = await send('Прошу посмотреть ЭКГ', 'urgent');
@@ -160,6 +169,81 @@ describe('desktop alerts: AlertWatcher against a real hub (demo hospital)', func
     assert.ok(!watcher.connected);
     admin.client.close();
     doctor.client.close();
+  });
+
+  it('raises an escalated alert on the backup person’s desktop and clears it at the acknowledgement', async () => {
+    const admin = await signIn('admin');
+    const doctor = await signIn('kozlov');
+    const backup = await signIn('ivanova');
+    const sink = new RecordingSink();
+    const clock = new ManualScheduler();
+    const board = new AlertBoard(
+      sink,
+      () => ({
+        showPatientData: false,
+        language: 'ru',
+        sound: false,
+        repeatSeconds: 60,
+        notifyUrgent: true,
+      }),
+      clock,
+    );
+    const watcher = new AlertWatcher({
+      hubUrl: () => hub.url,
+      WebSocket,
+      board,
+      showPatientData: () => false,
+      onSessionEnded: () => undefined,
+      log: silentLog,
+    });
+    await watcher.start(backup.res.token);
+    // Critical messages: notify the recipients, wait 1 s, then the backup.
+    await admin.client.request('POST', '/api/v1/escalation/policies', {
+      name: 'Критические сообщения (тест)',
+      unitId: null,
+      match: { priorities: ['critical'], kinds: ['message'] },
+      steps: [
+        { type: 'notify' },
+        { type: 'wait', seconds: 1 },
+        { type: 'backup', target: { kind: 'user', id: backup.res.user.id } },
+        { type: 'wait', seconds: 600 },
+      ],
+      failSafe: { kind: 'user', id: admin.res.user.id },
+    });
+    const conv = await admin.client.request<{ id: string }>('POST', '/api/v1/conversations', {
+      kind: 'group',
+      title: 'Реанимация',
+      memberIds: [doctor.res.user.id],
+    });
+    const critical = await admin.client.request<{ id: string }>(
+      'POST',
+      `/api/v1/conversations/${conv.id}/messages`,
+      { id: randomUUID(), text: 'Остановка кровообращения, палата 3', priority: 'critical' },
+    );
+    // The backup was not a recipient: only the escalation brings it to their desktop.
+    await sink.until(() => sink.shown.some((x) => x.id === critical.id), 'the escalated alert');
+    const shown = sink.shown.find((x) => x.id === critical.id)!;
+    assert.deepEqual([shown.priority, shown.persistent, shown.sound], ['critical', true, true]);
+    assert.ok(!JSON.stringify(shown).includes('палата'), 'no message text without policy');
+    clock.tick();
+    assert.equal(
+      sink.shown.filter((x) => x.id === critical.id).length,
+      2,
+      'repeats until answered',
+    );
+
+    const alerts = await backup.client.request<{ items: { id: string; messageId: string }[] }>(
+      'GET',
+      '/api/v1/alerts?state=open',
+    );
+    const alert = alerts.items.find((a) => a.messageId === critical.id);
+    assert.ok(alert, 'the backup sees the open alert');
+    await backup.client.request('POST', `/api/v1/alerts/${alert.id}/ack`, { response: 'coming' });
+    await sink.until(() => sink.closed.includes(critical.id), 'the alert to close');
+    assert.deepEqual(board.pending(), []);
+    assert.equal(clock.live, 0);
+    watcher.stop();
+    for (const c of [admin, doctor, backup]) c.client.close();
   });
 
   it('refuses to start with a revoked or unknown token', async () => {

@@ -218,4 +218,36 @@ describe('desktop alerts: critical alerts repeat with sound until acknowledged',
     board.resolve('a');
     assert.equal(sink.closed.length, 2, 'resolving an unknown id does nothing');
   });
+
+  it("follows the hub's push (notify.push): repeat and sound as the policy decided", () => {
+    const sink = new RecordingSink();
+    const clock = new ManualScheduler();
+    const board = new AlertBoard(sink, () => ({ ...policy, sound: true }), clock);
+    board.raise({
+      id: 'u1',
+      conversationId: 'c1',
+      priority: 'urgent',
+      needsAck: true,
+      push: { sound: false, repeatUntilAck: true },
+    });
+    board.raise({
+      id: 'n1',
+      conversationId: 'c1',
+      priority: 'normal',
+      needsAck: false,
+      push: { sound: false, repeatUntilAck: false },
+    });
+    clock.advance(60_000);
+    assert.deepEqual(
+      sink.shown.map((s) => [s.id, s.repeat, s.persistent, s.sound]),
+      [
+        ['u1', 0, true, false],
+        ['n1', 0, false, false],
+        ['u1', 1, true, false],
+      ],
+      'the policy repeats the urgent one silently; the normal push shows once',
+    );
+    board.clear();
+    assert.equal(clock.live, 0);
+  });
 });

@@ -19,9 +19,10 @@ export async function loadDemoHospital(deps: {
   credentials: CredentialStore;
   log: Logger;
 }): Promise<boolean> {
-  // The laboratory's system sender (ADR 0022) exists from the migrations on; it is not data.
+  // The laboratory sender (a system account every database has) does not count as staff.
   const rows: { n: string | number }[] = await deps.db.manager.query(
-    `SELECT COUNT(*) AS n FROM staff WHERE id <> '${LAB_SENDER_ID}'`,
+    `SELECT COUNT(*) AS n FROM staff WHERE id <> ${deps.db.kind === 'postgres' ? '$1' : '?'}`,
+    [LAB_SENDER_ID],
   );
   if (Number(rows[0]?.n ?? 0) > 0) return false;
   const unitIds = new Map<string, string>();

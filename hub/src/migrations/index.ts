@@ -8,6 +8,7 @@ import { MessagingRoles1764700000000 } from './1764700000000-messaging-roles.js'
 import { DurableTimers1764900000000 } from './1764900000000-durable-timers.js';
 import { Escalation1765000000000 } from './1765000000000-escalation.js';
 import { ResultAlerts1765100000000 } from './1765100000000-result-alerts.js';
+import { Notifications1765200000000 } from './1765200000000-notifications.js';
 
 /** Every migration, oldest first. The only way the schema changes. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   DurableTimers1764900000000,
   Escalation1765000000000,
   ResultAlerts1765100000000,
+  Notifications1765200000000,
 ];

@@ -36,6 +36,10 @@ export const PERMISSIONS = [
   'results.read',
   'escalation.manage',
   'escalation.view_all',
+  /** Edit notification policies (ESC-3, ESC-4). */
+  'notify.manage',
+  /** Read communication metrics (ADM-1). */
+  'metrics.view',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -143,6 +143,22 @@ export const ERRORS = {
     status: 400,
     message: 'While on duty, an unavailable status needs a delegate',
   },
+  'notifications.policy_not_found': {
+    status: 404,
+    message: 'No notification policy is set on this unit',
+  },
+  'notifications.rule_invalid': {
+    status: 422,
+    message: 'The notification rule is not allowed for this priority',
+  },
+  'notifications.preference_not_allowed': {
+    status: 422,
+    message: 'The notification policy does not allow this preference',
+  },
+  'metrics.invalid_range': {
+    status: 400,
+    message: 'The metrics window must start before it ends and span at most 92 days',
+  },
   'results.not_found': { status: 404, message: 'No such result' },
   'results.invalid_resource': {
     status: 400,

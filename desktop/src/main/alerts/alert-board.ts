@@ -55,6 +55,11 @@ export interface AlertPolicy extends NotificationPolicy {
 export interface Alert extends AlertFacts {
   id: string;
   conversationId: string;
+  /**
+   * What the hub's notification policy decided (`notify.push`): sound and
+   * repeat-until-acknowledged. Absent: the client's rules (critical repeats with sound).
+   */
+  push?: { sound: boolean; repeatUntilAck: boolean };
 }
 
 export class AlertBoard {
@@ -74,7 +79,7 @@ export class AlertBoard {
     const entry = { alert, cancel: null as (() => void) | null };
     this.open.set(alert.id, entry);
     this.display(alert, 0);
-    if (alert.priority === 'critical') {
+    if (alert.push ? alert.push.repeatUntilAck : alert.priority === 'critical') {
       let n = 0;
       entry.cancel = this.scheduler.every(this.policy().repeatSeconds * 1000, () => {
         if (this.open.get(alert.id) === entry) this.display(alert, ++n);
@@ -122,8 +127,8 @@ export class AlertBoard {
       priority: alert.priority,
       title: text.title,
       body: text.body,
-      persistent: critical,
-      sound: critical || policy.sound,
+      persistent: critical || (alert.push?.repeatUntilAck ?? false),
+      sound: alert.push ? alert.push.sound || critical : critical || policy.sound,
       repeat,
     });
   }

@@ -6,11 +6,14 @@
  * its own connection for the UI; both use the same session token.
  */
 import {
+  AlertView,
   CLOSE_CODES,
   HubClient,
   type MessageView,
   type WebSocketConstructor,
 } from '@konsilium/shared';
+import { asksMe } from '../../common/alert-rules.js';
+import { PushGate, type PushDecision } from '../../common/push-gate.js';
 import type { AlertBoard } from './alert-board.js';
 
 export interface AlertWatcherOptions {
@@ -36,6 +39,8 @@ export class AlertWatcher {
   private client: HubClient | null = null;
   private me: string | null = null;
   private readonly labels = new Map<string, string | null>();
+  /** Notify for new messages, or (hub with a notification policy) only for `notify.push`. */
+  readonly gate = new PushGate<MessageView>();
 
   constructor(private readonly options: AlertWatcherOptions) {}
 
@@ -53,8 +58,13 @@ export class AlertWatcher {
     });
     this.client = client;
     client.useToken(token);
-    client.on('message.created', (m) => void this.onMessage(m));
-    client.on('message.updated', (m) => void this.onMessage(m));
+    client.on('message.created', (m) => void this.onMessage(m, true));
+    client.on('message.updated', (m) => void this.onMessage(m, false));
+    client.on('alert.updated' as 'message.created', (a: unknown) => void this.onAlert(a));
+    client.on('notify.push' as 'message.created', (p: unknown) => {
+      const decision = this.gate.onPush(p);
+      if (decision) void this.raise(decision);
+    });
     client.on('conversation.created', (c) => this.labels.set(c.id, c.patient?.label ?? null));
     client.on('conversation.updated', (c) => this.labels.set(c.id, c.patient?.label ?? null));
     client.on('session-ended', ({ code }) => {
@@ -71,16 +81,31 @@ export class AlertWatcher {
       if (this.client === client) this.stop();
       throw err;
     }
+    await this.detectPolicy(client);
+  }
+
+  /** A hub that answers `GET /api/v1/me/notifications` decides pushes itself (`notify.push`). */
+  private async detectPolicy(client: HubClient): Promise<void> {
+    try {
+      await client.request('GET', '/api/v1/me/notifications');
+      this.gate.mode = 'push';
+    } catch (err) {
+      // Older hub (404) or not reachable: the client's own rules, so no alert is lost.
+      this.gate.mode = 'messages';
+      this.options.log.info({ code: (err as { code?: string }).code }, 'no notification policy');
+    }
+    this.options.log.info({ mode: this.gate.mode }, 'alert source');
   }
 
   /** Closes the connection (sign-out, hub URL change, quit). Open alerts stay until cleared. */
   stop(): void {
+    this.gate.reset();
     this.client?.close();
     this.client = null;
     this.me = null;
   }
 
-  private async onMessage(m: MessageView): Promise<void> {
+  private async onMessage(m: MessageView, created: boolean): Promise<void> {
     const board = this.options.board;
     const me = this.client?.session?.userId ?? this.me;
     const mine = me !== null && m.authorId === me;
@@ -90,18 +115,69 @@ export class AlertWatcher {
       if (resolved) board.resolve(m.id);
       return;
     }
-    if (mine || resolved || !ALERT_PRIORITIES.has(m.priority)) return;
-    if ((m as { system?: unknown }).system) return;
+    if (mine || resolved || (m as { system?: unknown }).system) return;
+    if (this.gate.mode === 'push') {
+      if (created) this.gate.onMessage(m);
+      return;
+    }
+    if (!ALERT_PRIORITIES.has(m.priority)) return;
+    await this.raise({ message: m, push: null });
+  }
+
+  /**
+   * An escalation (`alert.updated`): while it is open and asks this user (now or
+   * earlier, not declined; `asksMe`) — also someone it escalated to after the
+   * message was sent — it is on the board
+   * (keyed by its message, so the message's own alert is not doubled); settled
+   * or passed on, it leaves. Critical alerts always break through the policy.
+   */
+  private async onAlert(data: unknown): Promise<void> {
+    const parsed = AlertView.safeParse(data);
+    if (!parsed.success) return;
+    const a = parsed.data;
+    const me = this.client?.session?.userId ?? this.me;
+    const board = this.options.board;
+    const asked = me !== null && asksMe(a, me);
+    if (!asked) {
+      if (board.has(a.messageId)) board.resolve(a.messageId);
+      return;
+    }
+    if (board.has(a.messageId)) return;
     const patientLabel = this.options.showPatientData()
-      ? await this.patientLabel(m.conversationId)
+      ? await this.patientLabel(a.conversationId)
       : undefined;
     board.raise({
-      id: m.id,
-      conversationId: m.conversationId,
-      priority: m.priority,
+      id: a.messageId,
+      conversationId: a.conversationId,
+      priority: a.priority,
       needsAck: true,
-      text: m.text,
       ...(patientLabel ? { patientLabel } : {}),
+      push: { sound: true, repeatUntilAck: a.priority === 'critical' },
+    });
+  }
+
+  private async raise(d: PushDecision<MessageView>): Promise<void> {
+    const m = d.message;
+    const id = m?.id ?? d.push?.messageId;
+    const conversationId = m?.conversationId ?? d.push?.conversationId;
+    const priority = m?.priority ?? d.push?.priority;
+    if (!id || !conversationId || !priority) return;
+    // Acknowledged while the push was on its way (or before this client saw it).
+    const me = this.client?.session?.userId ?? this.me;
+    if (m && (m.firstAcceptor !== null || m.acks.some((a) => a.userId === me))) return;
+    const patientLabel = this.options.showPatientData()
+      ? await this.patientLabel(conversationId)
+      : undefined;
+    this.options.board.raise({
+      id,
+      conversationId,
+      priority,
+      needsAck: m
+        ? m.kind === 'order' || ALERT_PRIORITIES.has(m.priority)
+        : ALERT_PRIORITIES.has(priority),
+      ...(m ? { text: m.text } : {}),
+      ...(patientLabel ? { patientLabel } : {}),
+      ...(d.push ? { push: { sound: d.push.sound, repeatUntilAck: d.push.repeatUntilAck } } : {}),
     });
   }
 

@@ -14,6 +14,8 @@ import './ks-patient-banner.js';
 import './ks-inbox.js';
 import './ks-settings.js';
 import './ks-duty.js';
+import './ks-alert-overlay.js';
+import './ks-metrics.js';
 
 /** The root: sign-in or the signed-in shell (navigation, patient banner, the current screen). */
 @customElement('ks-app')
@@ -220,6 +222,8 @@ export class KsApp extends KsStoreElement {
     document.title = unread > 0 ? `(${unread}) ${msg('app.title')}` : msg('app.title');
     if (!this.ready) return html`<p role="status" class="muted">${msg('conv.loading')}</p>`;
     if (!s.me) return html`<ks-sign-in .store=${s}></ks-sign-in>`;
+    // A critical alert on top is modal: the screens behind it take no focus or clicks.
+    const alertsUp = s.myAlerts().length > 0;
     const inboxCount = s.inbox().filter((i) => i.reason !== 'unread').length;
     const tab = (screen: Screen, label: string, icon: unknown, extra: unknown = nothing) => html`
       <button
@@ -231,8 +235,10 @@ export class KsApp extends KsStoreElement {
       </button>
     `;
     return html`
-      <a class="skip" href="#content" @click=${(e: Event) => this.skip(e)}>${msg('app.skip')}</a>
-      <header>
+      <a class="skip" href="#content" ?inert=${alertsUp} @click=${(e: Event) => this.skip(e)}
+        >${msg('app.skip')}</a
+      >
+      <header ?inert=${alertsUp}>
         <h1>${msg('app.title')}</h1>
         ${
           s.status === 'open'
@@ -242,7 +248,7 @@ export class KsApp extends KsStoreElement {
               >`
         }
       </header>
-      <nav aria-label=${msg('nav.label')}>
+      <nav aria-label=${msg('nav.label')} ?inert=${alertsUp}>
         ${tab('list', msg('nav.conversations'), icons.chat)}
         ${tab(
           'inbox',
@@ -254,10 +260,11 @@ export class KsApp extends KsStoreElement {
         )}
         ${tab('search', msg('nav.search'), icons.search)}
         ${tab('duty', msg('nav.duty'), icons.duty)}
+        ${s.canViewMetrics() ? tab('metrics', msg('nav.metrics'), icons.chart) : nothing}
         ${tab('settings', msg('nav.settings'), icons.settings)}
       </nav>
-      <ks-patient-banner .store=${s}></ks-patient-banner>
-      <main>
+      <ks-patient-banner .store=${s} ?inert=${alertsUp}></ks-patient-banner>
+      <main ?inert=${alertsUp}>
         ${
           this.wide && this.screen !== 'list'
             ? html`<div class="side">
@@ -270,6 +277,7 @@ export class KsApp extends KsStoreElement {
         }
         <div class="content" id="content" tabindex="-1">${this.renderScreen()}</div>
       </main>
+      <ks-alert-overlay .store=${s}></ks-alert-overlay>
     `;
   }
 
@@ -291,6 +299,8 @@ export class KsApp extends KsStoreElement {
         return html`<ks-duty .store=${s}></ks-duty>`;
       case 'settings':
         return html`<ks-settings .store=${s}></ks-settings>`;
+      case 'metrics':
+        return html`<ks-metrics .store=${s}></ks-metrics>`;
       default:
         return html`<ks-conversation-list
           .store=${s}

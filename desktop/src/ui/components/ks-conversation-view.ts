@@ -125,6 +125,8 @@ export class KsConversationView extends KsStoreElement {
       this.store.openConversation = this.conversationId;
       if (!this.store.older.has(this.conversationId))
         this.store.loadHistory(this.conversationId).catch(() => undefined);
+      // The escalation timelines of this conversation's alerts (settled ones too).
+      this.store.loadAlertsFor(this.conversationId).catch(() => undefined);
     }
     const el = this.scroller;
     if (el) this.fromBottom = el.scrollHeight - el.scrollTop;

@@ -7,6 +7,7 @@ import { formatSize, getLocale, msg } from '../i18n/translate.js';
 import { KsMessageForwardEvent, KsMessageReplyEvent } from './events.js';
 import { icons } from './icons.js';
 import { base } from './styles.js';
+import './ks-alert-timeline.js';
 import { KsStoreElement } from './base.js';
 
 const CALL_BACK_MINUTES = [5, 10, 15, 30, 60] as const;
@@ -217,7 +218,8 @@ export class KsMessage extends KsStoreElement {
           : nothing
       }
       ${this.mine ? this.resolved() : nothing} ${this.mine ? this.receipts() : nothing}
-      ${!this.mine && needsAck(m) && !myAck ? this.ackBar() : nothing}
+      ${!this.mine && needsAck(m) && !myAck && this.alertOpen() ? this.ackBar() : nothing}
+      ${this.alertTimeline()}
       ${
         m.recalledAt
           ? nothing
@@ -274,6 +276,42 @@ export class KsMessage extends KsStoreElement {
         () => undefined,
       );
     }
+  }
+
+  /** False once the message's alert is settled (someone acknowledged it: no buttons left). */
+  private alertOpen(): boolean {
+    const a = this.store.alertForMessage(this.message.id);
+    return !a || a.state === 'open';
+  }
+
+  /** ESC-2: the escalation of this message (state, read-back and every step), when it has one. */
+  private alertTimeline() {
+    const a = this.store.alertForMessage(this.message.id);
+    if (!a) return nothing;
+    return html`<div class="alert" data-testid="message-alert" data-state=${a.state}>
+      ${
+        a.acknowledgedBy
+          ? html`<div data-testid="message-alert-acked">
+              ${msg('alert.acked', {
+                name: a.acknowledgedBy.fullName,
+                response: msg(`ack.${a.acknowledgedBy.response as AckResponse}`, { m: '' }),
+              })}
+            </div>`
+          : nothing
+      }
+      ${
+        a.readBack
+          ? html`<div data-testid="message-alert-readback">
+              ${msg('alert.readBack.done', {
+                value: a.readBack.value,
+                action: a.readBack.action,
+                name: a.readBack.by.fullName,
+              })}
+            </div>`
+          : nothing
+      }
+      <ks-alert-timeline .alert=${a}></ks-alert-timeline>
+    </div>`;
   }
 
   /** RTE-1: to whom a message to a duty role went, and whether through the fallback. */

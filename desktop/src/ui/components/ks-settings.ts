@@ -1,5 +1,13 @@
 import { html, css, nothing } from 'lit';
-import { customElement } from 'lit/decorators.js';
+import { customElement, state } from 'lit/decorators.js';
+import {
+  PRIORITIES_UI,
+  allowedModes,
+  soundChoice,
+  withPreference,
+  type NotifyModeUi,
+  type PriorityUi,
+} from '../data/alert-logic.js';
 import type { DockMode } from '../../common/bridge.js';
 import type { NotifyLevel, Theme } from '../data/store.js';
 import { isLocale, msg } from '../i18n/translate.js';
@@ -37,8 +45,103 @@ export class KsSettings extends KsStoreElement {
         gap: 8px;
         align-items: center;
       }
+      .rule {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 4px 12px;
+        align-items: center;
+      }
     `,
   ];
+
+  @state() private policyState: 'loading' | 'ready' | 'unavailable' = 'loading';
+  @state() private saveError = '';
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.store
+      .loadNotifications()
+      .then(() => (this.policyState = 'ready'))
+      .catch(() => (this.policyState = 'unavailable'));
+  }
+
+  /** ESC-3: per priority, what the hospital's policy does and what the person may change. */
+  private policyFieldset() {
+    const n = this.store.notifications;
+    if (this.policyState !== 'ready' || !n)
+      return html`<fieldset data-testid="settings-policy">
+        <legend>${msg('settings.policy')}</legend>
+        <p class="muted" role="status">
+          ${msg(this.policyState === 'loading' ? 'settings.policyLoading' : 'settings.policyUnavailable')}
+        </p>
+      </fieldset>`;
+    const pick = async (priority: PriorityUi, change: { mode?: NotifyModeUi; sound?: boolean }) => {
+      this.saveError = '';
+      try {
+        await this.store.saveNotifications(
+          withPreference(n.policy, n.preferences, priority, change),
+        );
+      } catch (err) {
+        this.saveError = (err as { message?: string }).message ?? String(err);
+      }
+    };
+    return html`<fieldset data-testid="settings-policy">
+      <legend>${msg('settings.policy')}</legend>
+      <p class="muted">${msg('settings.criticalAlways')}</p>
+      ${PRIORITIES_UI.map((priority) => {
+        const rule = n.policy[priority];
+        const eff = n.effective[priority];
+        const modes = allowedModes(priority, rule);
+        const locked = modes.length < 2;
+        return html`<div class="rule" data-testid=${`settings-policy-${priority}`}>
+          <label
+            >${msg(`priority.${priority}`)}
+            <select
+              data-testid=${`settings-mode-${priority}`}
+              ?disabled=${locked}
+              aria-describedby=${locked ? `locked-${priority}` : nothing}
+              @change=${(e: Event) =>
+                void pick(priority, {
+                  mode: (e.target as HTMLSelectElement).value as NotifyModeUi,
+                })}
+            >
+              ${modes.map(
+                (m) =>
+                  html`<option value=${m} ?selected=${m === eff.mode}>
+                    ${msg(`settings.mode.${m}`)}
+                  </option>`,
+              )}
+            </select></label
+          >
+          ${
+            soundChoice(priority, rule)
+              ? html`<label
+                  ><input
+                    type="checkbox"
+                    data-testid=${`settings-policy-sound-${priority}`}
+                    .checked=${eff.sound}
+                    @change=${(e: Event) =>
+                      void pick(priority, { sound: (e.target as HTMLInputElement).checked })}
+                  />${msg('settings.policySound')}</label
+                >`
+              : nothing
+          }
+          ${
+            locked
+              ? html`<span class="muted" id=${`locked-${priority}`}
+                  >${msg('settings.policyLocked')}</span
+                >`
+              : nothing
+          }
+        </div>`;
+      })}
+      ${
+        this.saveError
+          ? html`<p role="alert">${msg('error.generic', { reason: this.saveError })}</p>`
+          : nothing
+      }
+    </fieldset>`;
+  }
 
   override render() {
     const s = this.store;
@@ -90,11 +193,16 @@ export class KsSettings extends KsStoreElement {
       </fieldset>
       <fieldset>
         <legend>${msg('settings.notifications')}</legend>
-        ${(['all', 'urgent', 'none'] as NotifyLevel[]).map((n) =>
-          radio('notify', n, p.notify, msg(`settings.notify.${n}`), (v) =>
-            s.setPrefs({ notify: v }),
-          ),
-        )}
+        ${
+          // With a hospital notification policy the hub decides per priority (below).
+          this.policyState === 'ready'
+            ? nothing
+            : (['all', 'urgent', 'none'] as NotifyLevel[]).map((n) =>
+                radio('notify', n, p.notify, msg(`settings.notify.${n}`), (v) =>
+                  s.setPrefs({ notify: v }),
+                ),
+              )
+        }
         ${
           !bridge && typeof Notification !== 'undefined' && Notification.permission === 'default'
             ? html`<div>
@@ -116,6 +224,7 @@ export class KsSettings extends KsStoreElement {
           />${msg('settings.sound')}</label
         >
       </fieldset>
+      ${this.policyFieldset()}
       <fieldset>
         <legend>${msg('settings.docking')}</legend>
         ${

@@ -1,2 +1,2 @@
 /** The app's screens. */
-export type Screen = 'list' | 'conversation' | 'search' | 'inbox' | 'settings' | 'duty';
+export type Screen = 'list' | 'conversation' | 'search' | 'inbox' | 'settings' | 'duty' | 'metrics';

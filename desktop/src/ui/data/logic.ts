@@ -52,7 +52,7 @@ export function notReadBy(m: UiMessage): string[] {
   return (m.receipts?.members ?? []).filter((x) => x.readAt === null).map((x) => x.userId);
 }
 
-export type InboxReason = 'unreadUrgent' | 'unackedOrder' | 'unread';
+export type InboxReason = 'alert' | 'unreadUrgent' | 'unackedOrder' | 'unread';
 
 export interface InboxItem {
   message: UiMessage;
@@ -68,16 +68,18 @@ const PRIORITY_RANK: Record<MessageView['priority'], number> = {
 };
 
 /**
- * INB-1: what needs the user. Unread urgent/critical messages first (critical
- * before urgent), then orders the user has not acknowledged, then the rest of
- * the unread; newest first within each group. `readSeq` is the user's read
- * watermark per conversation.
+ * INB-1: what needs the user. Messages carrying an open alert (critical results
+ * first) lead, then unread urgent/critical messages (critical before urgent),
+ * then orders the user has not acknowledged, then the rest of the unread;
+ * newest first within each group. `readSeq` is the user's read watermark per
+ * conversation; `alerts` maps a message id to its open alert's kind.
  */
 export function buildInbox(
   me: string,
   conversations: readonly ConversationView[],
   messages: ReadonlyMap<string, readonly UiMessage[]>,
   readSeq: ReadonlyMap<string, number>,
+  alerts: ReadonlyMap<string, 'message' | 'order' | 'critical_result'> = new Map(),
 ): InboxItem[] {
   const items: InboxItem[] = [];
   for (const conversation of conversations) {
@@ -88,16 +90,25 @@ export function buildInbox(
       const urgent = m.priority === 'urgent' || m.priority === 'critical';
       const acked = m.acks.some((a) => a.userId === me);
       let reason: InboxReason | null = null;
-      if (unread && urgent && !acked) reason = 'unreadUrgent';
+      if (alerts.has(m.id)) reason = 'alert';
+      else if (unread && urgent && !acked) reason = 'unreadUrgent';
       else if (m.kind === 'order' && !acked) reason = 'unackedOrder';
       else if (unread) reason = 'unread';
       if (reason) items.push({ message: m, conversation, reason });
     }
   }
-  const group: Record<InboxReason, number> = { unreadUrgent: 0, unackedOrder: 1, unread: 2 };
+  const group: Record<InboxReason, number> = {
+    alert: 0,
+    unreadUrgent: 1,
+    unackedOrder: 2,
+    unread: 3,
+  };
+  const resultFirst = (i: InboxItem) =>
+    i.reason === 'alert' && alerts.get(i.message.id) === 'critical_result' ? 0 : 1;
   return items.sort(
     (a, b) =>
       group[a.reason] - group[b.reason] ||
+      resultFirst(a) - resultFirst(b) ||
       PRIORITY_RANK[a.message.priority] - PRIORITY_RANK[b.message.priority] ||
       b.message.seq - a.message.seq,
   );

@@ -27,10 +27,23 @@ import {
   type SwapView,
   type TeamView,
   type UnitView,
+  type MetricsView,
+  type MyNotificationsView,
+  type NotifyPreferencesInput,
 } from '@konsilium/shared';
 import type { DockMode } from '../../common/bridge.js';
 import type { PatientContextUpdate } from '../../common/patient-context.js';
-import { isLocale, setLocale, type Locale } from '../i18n/translate.js';
+import { PushGate, type PushDecision } from '../../common/push-gate.js';
+import { isLocale, msg, setLocale, type Locale } from '../i18n/translate.js';
+import {
+  MUTE_MS,
+  isUiAlert,
+  newerAlert,
+  overlayAlerts,
+  soundDue,
+  type SoundState,
+  type UiAlert,
+} from './alert-logic.js';
 import { calendarUrl, can, type MePermissions, type SwapAction } from './duty-logic.js';
 import { applyReceipt, byActivity, buildInbox, type InboxItem, type UiMessage } from './logic.js';
 import { originAllowed, patientFromFrame, patientFromLocation, type PatientInput } from './patient-source.js';
@@ -99,6 +112,17 @@ export class Store extends EventTarget {
   readonly presence = new Map<string, PresenceView>();
   /** Bumped when the hub says a roster changed (screens that show on-call answers ask again). */
   rosterVersion = 0;
+  /** The notification policy as it applies to me (`GET /api/v1/me/notifications`), once loaded. */
+  notifications: MyNotificationsView | null = null;
+  /** Notify for new messages, or (hub with a notification policy) only for `notify.push`. */
+  readonly gate = new PushGate<UiMessage>();
+  /** Alerts seen this session by id (open ones from the hub at connect, then `alert.updated`). */
+  readonly alerts = new Map<string, UiAlert>();
+  /** The repeating alarm's state (see `soundDue`). */
+  sound: SoundState = { lastAt: null, mutedUntil: 0 };
+  /** Alert ids already sounded once (a new one sounds at once, even mid-repeat). */
+  private readonly heard = new Set<string>();
+  private alertTicker: ReturnType<typeof setInterval> | null = null;
   private readonly pendingUsers = new Set<string>();
 
   constructor(baseUrl: string) {
@@ -116,6 +140,15 @@ export class Store extends EventTarget {
     this.hub.on('conversation.created', (c) => this.upsertConversation(c));
     this.hub.on('conversation.updated', (c) => this.upsertConversation(c));
     this.hub.on('presence.changed', (p) => this.onPresence(p));
+    this.hub.on('alert.updated' as 'presence.changed', (a: unknown) => this.onAlert(a));
+    this.hub.on('notify.push' as 'presence.changed', (p: unknown) => {
+      const d = this.gate.onPush(p);
+      if (d) this.notify(d);
+    });
+    this.hub.on('connection', (st) => {
+      // After a reconnect the open alerts are fetched again (events may have been missed).
+      if (st === 'open' && this.me) this.loadAlerts().catch(() => undefined);
+    });
     for (const event of [
       'roster.shifts_published',
       'roster.shift_changed',
@@ -200,6 +233,11 @@ export class Store extends EventTarget {
     this.openConversation = null;
     this.roles = [];
     this.presence.clear();
+    this.alerts.clear();
+    this.heard.clear();
+    this.gate.reset();
+    this.notifications = null;
+    this.stopAlertTicker();
     await this.forgetToken();
     this.changed();
   }
@@ -212,8 +250,117 @@ export class Store extends EventTarget {
       this.loadConversations(),
       this.loadQuickReplies(),
       this.loadRoles().catch(() => undefined),
+      this.loadAlerts().catch(() => undefined),
+      this.loadNotifications().then(
+        () => (this.gate.mode = 'push'),
+        () => (this.gate.mode = 'messages'),
+      ),
       this.me ? this.loadPresence([this.me.id]).catch(() => undefined) : undefined,
     ]);
+  }
+
+  // -------------------------------------------------------------------------
+  // Alerts (escalation until acknowledged)
+
+  /** The open alerts the caller may see (`GET /api/v1/alerts?state=open`). */
+  async loadAlerts(): Promise<void> {
+    const res = await this.hub.request<{ items: unknown[] }>('GET', '/api/v1/alerts?state=open');
+    const open = new Set<string>();
+    for (const a of res.items) {
+      if (!isUiAlert(a)) continue;
+      open.add(a.id);
+      this.alerts.set(a.id, newerAlert(this.alerts.get(a.id), a));
+    }
+    // An alert we thought open but the hub no longer lists was settled while we were away.
+    for (const [id, a] of this.alerts)
+      if (a.state === 'open' && !open.has(id)) this.refreshAlert(id).catch(() => undefined);
+    this.alertsChanged();
+  }
+
+  private async refreshAlert(id: string): Promise<void> {
+    const a = await this.hub.request<unknown>('GET', `/api/v1/alerts/${id}`);
+    if (isUiAlert(a)) {
+      this.alerts.set(a.id, a);
+      this.alertsChanged();
+    }
+  }
+
+  private onAlert(data: unknown): void {
+    if (!isUiAlert(data)) return;
+    this.alerts.set(data.id, newerAlert(this.alerts.get(data.id), data));
+    this.alertsChanged();
+  }
+
+  /** The alerts asking the signed-in user now, most pressing first (the overlay). */
+  myAlerts(): UiAlert[] {
+    return this.me ? overlayAlerts(this.alerts.values(), this.me.id) : [];
+  }
+
+  /** The alert started for a message (for its timeline in the conversation). */
+  alertForMessage(messageId: string): UiAlert | undefined {
+    for (const a of this.alerts.values()) if (a.messageId === messageId) return a;
+    return undefined;
+  }
+
+  /** Loads the alert of a message shown in a conversation, if it has one the caller may see. */
+  async loadAlertsFor(conversationId: string): Promise<void> {
+    const res = await this.hub.request<{ items: unknown[] }>('GET', '/api/v1/alerts?state=all');
+    for (const a of res.items)
+      if (isUiAlert(a) && a.conversationId === conversationId)
+        this.alerts.set(a.id, newerAlert(this.alerts.get(a.id), a));
+    this.changed();
+  }
+
+  /** «Принял / Иду / Перезвоню / Не моё» on an alert; read-back for critical results. */
+  async ackAlert(
+    id: string,
+    body: {
+      response: AckResponse;
+      minutes?: number;
+      note?: string;
+      readBack?: { value: string; action: string };
+    },
+  ): Promise<UiAlert> {
+    const a = await this.hub.request<unknown>('POST', `/api/v1/alerts/${id}/ack`, body);
+    if (!isUiAlert(a)) throw new HubError('client.bad_response', 'Unexpected alert');
+    this.alerts.set(a.id, a);
+    this.alertsChanged();
+    return a;
+  }
+
+  /** Silences the repeating alarm for a short time (the alert stays on screen). */
+  muteAlerts(nowMs = Date.now()): void {
+    this.sound = { ...this.sound, mutedUntil: nowMs + MUTE_MS };
+    this.changed();
+  }
+
+  /** Called every second while alerts ask the user: sounds when due, re-renders the countdown. */
+  tickAlerts(nowMs = Date.now()): void {
+    const mine = this.myAlerts();
+    if (mine.length === 0) {
+      this.stopAlertTicker();
+      return;
+    }
+    const fresh = mine.some((a) => !this.heard.has(a.id));
+    if (this.prefs.sound && soundDue(this.sound, nowMs, true, fresh)) {
+      for (const a of mine) this.heard.add(a.id);
+      this.sound = { ...this.sound, lastAt: nowMs };
+      beep(mine.some((a) => a.priority === 'critical') ? 3 : 1);
+    }
+    this.changed();
+  }
+
+  private alertsChanged(): void {
+    if (this.myAlerts().length > 0) {
+      if (!this.alertTicker) this.alertTicker = setInterval(() => this.tickAlerts(), 1000);
+      this.tickAlerts();
+    } else this.stopAlertTicker();
+    this.changed();
+  }
+
+  private stopAlertTicker(): void {
+    if (this.alertTicker) clearInterval(this.alertTicker);
+    this.alertTicker = null;
   }
 
   // -------------------------------------------------------------------------
@@ -344,7 +491,9 @@ export class Store extends EventTarget {
 
   inbox(): InboxItem[] {
     if (!this.me) return [];
-    return buildInbox(this.me.id, this.conversations, this.messages, this.readSeq);
+    const open = new Map<string, UiAlert['kind']>();
+    for (const a of this.alerts.values()) if (a.state === 'open') open.set(a.messageId, a.kind);
+    return buildInbox(this.me.id, this.conversations, this.messages, this.readSeq, open);
   }
 
   // -------------------------------------------------------------------------
@@ -469,6 +618,37 @@ export class Store extends EventTarget {
   /** Whether the signed-in user holds a permission (as `/api/v1/me` listed them). */
   can(permission: string): boolean {
     return can(this.me, permission);
+  }
+
+  /** Whether the signed-in person may see the communication metrics (`metrics.view`, ADM-1). */
+  canViewMetrics(): boolean {
+    return this.can('metrics.view');
+  }
+
+  /** ADM-1: `GET /api/v1/admin/metrics` over a window (ISO times). */
+  metrics(from: string, to: string, unitId?: string): Promise<MetricsView> {
+    const q = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${unitId ? `&unitId=${unitId}` : ''}`;
+    return this.hub.request<MetricsView>('GET', `/api/v1/admin/metrics?${q}`);
+  }
+
+  /** ESC-3: the hospital's notification rules for me and my preferences within them. */
+  async loadNotifications(): Promise<MyNotificationsView> {
+    this.notifications = await this.hub.request<MyNotificationsView>(
+      'GET',
+      '/api/v1/me/notifications',
+    );
+    this.changed();
+    return this.notifications;
+  }
+
+  async saveNotifications(body: NotifyPreferencesInput): Promise<MyNotificationsView> {
+    this.notifications = await this.hub.request<MyNotificationsView>(
+      'PUT',
+      '/api/v1/me/notifications',
+      body,
+    );
+    this.changed();
+    return this.notifications;
   }
 
   /** Whether the signed-in person plans rosters (`rosters.manage`). */
@@ -747,7 +927,8 @@ export class Store extends EventTarget {
       if (this.hub.status === 'open') {
         this.hub.call('message.delivered', { messageId: m.id }).catch(() => undefined);
       }
-      this.notify(m);
+      const d = this.gate.onMessage(m);
+      if (d) this.notify(d);
     }
     if (m.authorId === this.me?.id) {
       this.readSeq.set(m.conversationId, Math.max(this.readSeq.get(m.conversationId) ?? 0, m.seq));
@@ -769,19 +950,33 @@ export class Store extends EventTarget {
     this.changed();
   }
 
-  private notify(m: UiMessage): void {
+  /**
+   * A notification for a new message: by the user's own level (`messages` mode)
+   * or as the hub's notification policy decided (`notify.push`).
+   */
+  private notify(d: PushDecision<UiMessage>): void {
     const bridge = globalThis.konsilium;
+    const m = d.message;
+    const id = m?.id ?? d.push?.messageId ?? '';
+    const priority = m?.priority ?? d.push?.priority ?? 'normal';
+    const conversationId = m?.conversationId ?? d.push?.conversationId ?? '';
+    const title = m ? this.userName(m.authorId) : msg(`priority.${priority}`);
     const level = this.prefs.notify;
-    const important = m.priority === 'urgent' || m.priority === 'critical';
-    if (m.priority !== 'critical' && (level === 'none' || (level === 'urgent' && !important)))
+    const important = priority === 'urgent' || priority === 'critical';
+    if (
+      !d.push &&
+      priority !== 'critical' &&
+      (level === 'none' || (level === 'urgent' && !important))
+    )
       return;
+    const sound = d.push ? d.push.sound : important && this.prefs.sound;
     if (!bridge) {
-      // Browser: a short tone for urgent/critical, and a system notification when the
-      // user allowed them. Neither carries the message text (it may name a patient).
-      if (important && this.prefs.sound) beep(m.priority === 'critical' ? 3 : 1);
+      // Browser: a short tone, and a system notification when the user allowed them.
+      // Neither carries the message text (it may name a patient).
+      if (sound) beep(priority === 'critical' ? 3 : 1);
       if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
         try {
-          new Notification(this.userName(m.authorId), { tag: m.id, body: '' });
+          new Notification(title, { tag: id, body: '' });
         } catch {
           /* some browsers allow notifications only from a service worker */
         }
@@ -791,11 +986,11 @@ export class Store extends EventTarget {
     // The text stays out of OS notifications: the shell applies the hospital's policy.
     bridge
       .notify({
-        id: m.id,
-        priority: m.priority,
-        title: this.userName(m.authorId),
+        id,
+        priority,
+        title,
         body: '',
-        conversationId: m.conversationId,
+        conversationId,
       })
       .catch(() => undefined);
     const total = this.conversations.reduce((n, c) => n + this.unread(c.id), 0);

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,8 +18,21 @@ export interface RunningHub {
   stop(): Promise<void>;
 }
 
+/** A free TCP port (the demo's MLLP listener would otherwise take 2575 and clash). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 export async function startDemoHub(): Promise<RunningHub> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ks-desktop-hub-'));
+  const mllpPort = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
     [join(ROOT, 'hub', 'dist', 'src', 'main.js'), '--demo'],
@@ -28,6 +42,7 @@ export async function startDemoHub(): Promise<RunningHub> {
         KONSILIUM_PORT: '0',
         KONSILIUM_HOST: '127.0.0.1',
         KONSILIUM_DATA_DIR: dataDir,
+        KONSILIUM_MLLP_PORT: String(mllpPort),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

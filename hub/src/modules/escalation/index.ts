@@ -16,6 +16,7 @@ import type {
   EscalationRoles,
 } from './escalation.ports.js';
 import { escalationRoutes } from './escalation.routes.js';
+import { escalationSummary } from './escalation.metrics.js';
 
 export { ESCALATION_ENTITIES } from './escalation.entity.js';
 export { STEP_TIMER, normaliseValue } from './escalation.engine.js';
@@ -89,5 +90,8 @@ export function createEscalation(deps: EscalationDeps) {
     setSubjects: (s: AlertSubjects | null) => engine.setSubjects(s),
     /** Settles when pending after-commit work is done (tests). */
     settled: () => engine.settled(),
+    /** Escalation numbers of a window for the metrics endpoint (ADM-1). */
+    metricsSummary: (q: { from: string; to: string; unitIds: string[] | null }) =>
+      escalationSummary(deps.db, q),
   };
 }

@@ -22,8 +22,10 @@ import type { EventBus } from '../../platform/events.js';
 import { registerMessagingRealtime } from './messaging.realtime.js';
 import { messagingRoutes } from './messaging.routes.js';
 import { StreamWriter } from './messaging.stream.js';
+import { metricsWindow } from './messaging.metrics.js';
 
 export { MESSAGING_ENTITIES } from './messaging.entity.js';
+export type { MetricsMessage } from './messaging.metrics.js';
 export type {
   MessagingAttachments,
   MessagingOnCall,
@@ -110,10 +112,21 @@ export function createMessaging(deps: MessagingDeps) {
   const isMember = async (userId: string, conversationId: string) =>
     (await deps.db.manager.countBy(MemberEntity, { conversationId, userId, leftSeq: IsNull() })) >
     0;
+  /** Messages of [from, to) with receipt and acknowledgement times (metrics, ADM-1). */
+  const window = (from: string, to: string) => metricsWindow(deps.db, from, to);
   /** The conversation's unit and duty role (escalation picks its policy by unit). */
   const conversationScope = async (conversationId: string) => {
     const c = await deps.db.manager.findOneBy(ConversationEntity, { id: conversationId });
     return c ? { unitId: c.unitId, roleId: c.roleId ?? null } : null;
   };
-  return { module, conversations, messages, reads, isMember, roleEvents, conversationScope };
+  return {
+    module,
+    conversations,
+    messages,
+    reads,
+    isMember,
+    roleEvents,
+    conversationScope,
+    window,
+  };
 }

@@ -64,6 +64,11 @@ declare module '../../platform/events.js' {
      * e.g. escalation's `alert.updated`. Written in a stream transaction of its own.
      */
     'messaging.user_event': { userIds: string[]; event: string; data: unknown };
+    /**
+     * Per-user stream events that differ per person, in one stream transaction
+     * (the notification policy's `notify.push` / `notify.digest`).
+     */
+    'messaging.user_events': { items: { userId: string; event: string; data: unknown }[] };
     /** A recipient acknowledged a message with a typed response (MSG-5); `decline` is «Не моё». */
     'messaging.acknowledged': {
       messageId: string;

@@ -58,6 +58,7 @@ export class RoleEvents {
     this.off.push(
       bus.on('rosters.shift_changed', (e) => this.track(this.handOff(e))),
       bus.on('rosters.notify', (e) => this.track(this.notify(e.userIds, e.event, e.data))),
+      bus.on('messaging.user_events', (e) => this.track(this.userEvents(e.items))),
       bus.on('messaging.user_event', (e) => this.track(this.notify(e.userIds, e.event, e.data))),
     );
   }
@@ -85,6 +86,16 @@ export class RoleEvents {
     if (to.length === 0) return;
     await this.stream.submit(async (s) => {
       for (const u of to) s.emit(s.next(), { userId: u }, event, data, [u]);
+    });
+  }
+
+  /** Per-user stream events asked for by other modules, in one batch. */
+  private async userEvents(
+    items: { userId: string; event: string; data: unknown }[],
+  ): Promise<void> {
+    if (items.length === 0) return;
+    await this.stream.submit(async (s) => {
+      for (const i of items) s.emit(s.next(), { userId: i.userId }, i.event, i.data, [i.userId]);
     });
   }
 

@@ -116,6 +116,23 @@ export function createRosters(deps: RostersDeps) {
     /** The same, and `watcherId` now watches exactly these people (`presence.changed` is pushed). */
     watchPresence: (watcherId: string, userIds: readonly string[]): Promise<PresenceView[]> =>
       presence.watch(watcherId, userIds),
+    /** The published shift the person works at `at`, or null. */
+    shiftOf: async (
+      userId: string,
+      at: Date,
+    ): Promise<{ id: string; startAt: string; endAt: string } | null> => {
+      const rows = await shifts.rows({
+        userId,
+        from: at.toISOString(),
+        to: new Date(at.getTime() + 1).toISOString(),
+        states: ['published'],
+      });
+      const r = rows[0];
+      return r ? { id: r.id, startAt: r.startAt, endAt: r.endAt } : null;
+    },
+    /** Names of the duty roles by id. */
+    roleNames: async (): Promise<Map<string, string>> =>
+      new Map([...(await roles.all())].map(([id, r]) => [id, r.name])),
     /** For tools and tests: the services. */
     internals: {
       index,

@@ -26,6 +26,8 @@ declare module '../../platform/events.js' {
      * into a per-user realtime event with a `seq`.
      */
     'rosters.notify': { userIds: string[]; event: string; data: unknown };
+    /** A person's own status was set or cleared (do-not-disturb holds are released on it). */
+    'rosters.presence_changed': { userId: string; status: string; until: string | null };
     /** The on-call answer of these roles may have changed. */
     'rosters.changed': { roleIds: string[] };
     /**

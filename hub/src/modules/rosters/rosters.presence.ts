@@ -204,6 +204,11 @@ export class PresenceService {
    */
   async notifyWatchers(userId: string): Promise<PresenceView> {
     const [view] = await this.views([userId]);
+    this.rc.bus.emit('rosters.presence_changed', {
+      userId,
+      status: view!.status,
+      until: view!.until,
+    });
     const to = [...(this.watchers.get(userId) ?? [])];
     if (to.length > 0)
       this.rc.bus.emit('rosters.notify', { userIds: to, event: 'presence.changed', data: view });

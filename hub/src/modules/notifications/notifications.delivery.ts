@@ -1,0 +1,393 @@
+import { randomUUID } from 'node:crypto';
+import { In, type EntityManager } from 'typeorm';
+import { z } from 'zod';
+import type { NotifyDigestEvent, NotifyPushEvent, Priority, PushReason } from '@konsilium/shared';
+import { iso, type Clock } from '../../platform/clock.js';
+import type { Database } from '../../platform/db/database.js';
+import type { EventBus } from '../../platform/events.js';
+import type { Logger } from '../../platform/log/logger.js';
+import type { DurableTimers } from '../../platform/timers/index.js';
+import {
+  NotifyInterruptionEntity,
+  NotifyPendingEntity,
+  type NotifyPendingRow,
+} from './notifications.entity.js';
+import type { PolicyService } from './notifications.policy.js';
+import type { NotifyRosters } from './notifications.ports.js';
+
+export const RELEASE_TIMER = 'notifications.release';
+export const DIGEST_TIMER = 'notifications.digest';
+const UserPayload = z.object({ userId: z.string().min(1).max(36) }).strict();
+
+/** What happens to one message for one recipient. */
+export type Decision =
+  | {
+      action: 'push';
+      reason: PushReason;
+      sound: boolean;
+      repeatUntilAck: boolean;
+      breakThrough: boolean;
+    }
+  | {
+      action: 'hold';
+      sound: boolean;
+      repeatUntilAck: boolean;
+      until: string | null;
+      maxHoldSeconds: number;
+    }
+  | { action: 'digest'; intervalSeconds: number }
+  | { action: 'feed'; why: 'policy' | 'off_duty' };
+
+interface Shift {
+  key: string;
+  start: string;
+  end: string | null;
+}
+
+interface UserEvent {
+  userId: string;
+  event: string;
+  data: unknown;
+}
+
+interface Sent {
+  messageId: string;
+  conversationId: string;
+  priority: Priority;
+  recipientIds: string[];
+  at: string;
+}
+
+/**
+ * The per-recipient half of delivery (ESC-3, ESC-4; ADR 0023). A message is
+ * stored once and fans out through the stream; here each recipient's policy
+ * and presence decide whether it also raises an OS notification now
+ * (`notify.push`), waits for do-not-disturb to end (a durable timer bounded by
+ * the maximum hold), joins a digest (`notify.digest`) or stays in the feed.
+ * The events go out as per-user stream events through messaging.
+ */
+export class Delivery {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly off: (() => void)[] = [];
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly bus: EventBus,
+    private readonly timers: DurableTimers,
+    private readonly policy: PolicyService,
+    private readonly rosters: NotifyRosters,
+    private readonly log: Logger,
+  ) {
+    timers.register(RELEASE_TIMER, UserPayload, (p, tx) => this.onRelease(p.userId, tx));
+    timers.register(DIGEST_TIMER, UserPayload, (p, tx) => this.onDigest(p.userId, tx));
+  }
+
+  subscribe(): void {
+    this.off.push(
+      this.bus.on('messaging.sent', (e) => this.track(this.serial(() => this.onSent(e)))),
+      this.bus.on('rosters.presence_changed', (e) => {
+        if (e.status !== 'dnd') this.track(this.serial(() => this.release(e.userId)));
+      }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.off.splice(0)) off();
+    await this.settled();
+  }
+
+  /** Settles when everything received so far is decided and written (tests wait on it). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size) await Promise.all([...this.inFlight]);
+  }
+
+  /** One decision batch at a time: pushes keep the order of sends and the pool stays free. */
+  private queue: Promise<void> = Promise.resolve();
+  private serial(work: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private track(p: Promise<void>): void {
+    const run = p.catch((err: unknown) => this.log.error({ err }, 'notification not delivered'));
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+  }
+
+  /** The decision for one recipient now (exported for the README's table and tests). */
+  async decide(userId: string, priority: Priority): Promise<Decision> {
+    const applied = await this.policy.applied(userId);
+    const rule = applied.effective[priority];
+    const presence = await this.rosters.presence(userId);
+    const dnd = presence.status === 'dnd';
+    const offDuty = presence.status === 'off_duty';
+    if (priority === 'critical' && !(offDuty && !rule.offDuty)) {
+      return {
+        action: 'push',
+        reason: dnd || offDuty ? 'break_through' : 'policy',
+        sound: rule.sound,
+        repeatUntilAck: rule.repeatUntilAck,
+        breakThrough: dnd || offDuty,
+      };
+    }
+    if (offDuty && !rule.offDuty) return { action: 'feed', why: 'off_duty' };
+    if (rule.mode === 'feed') return { action: 'feed', why: 'policy' };
+    if (rule.mode === 'digest')
+      return { action: 'digest', intervalSeconds: applied.digestIntervalSeconds };
+    if (dnd)
+      return {
+        action: 'hold',
+        sound: rule.sound,
+        repeatUntilAck: rule.repeatUntilAck,
+        until: presence.until,
+        maxHoldSeconds: applied.dndMaxHoldSeconds,
+      };
+    return {
+      action: 'push',
+      reason: offDuty ? 'off_duty_allowed' : 'policy',
+      sound: rule.sound,
+      repeatUntilAck: rule.repeatUntilAck,
+      breakThrough: false,
+    };
+  }
+
+  private async onSent(e: Sent): Promise<void> {
+    if (e.recipientIds.length === 0) return;
+    const decided: [string, Decision][] = [];
+    for (const u of new Set(e.recipientIds)) decided.push([u, await this.decide(u, e.priority)]);
+    if (decided.every(([, d]) => d.action === 'feed')) return;
+    const now = this.clock.now();
+    // Holds and digests count from when the message was sent, not from when it was decided.
+    const sentAt = Date.parse(e.at);
+    const events: UserEvent[] = [];
+    // Reads happen before the transaction: no pool connection is held while waiting for another.
+    const shifts = new Map<string, Shift>();
+    for (const [u, d] of decided)
+      if (d.action === 'push') shifts.set(u, await this.shiftFor(u, now));
+    await this.db.transaction(async (tx) => {
+      for (const [userId, d] of decided) {
+        if (d.action === 'push') {
+          const data: NotifyPushEvent = {
+            messageId: e.messageId,
+            conversationId: e.conversationId,
+            priority: e.priority,
+            sound: d.sound,
+            repeatUntilAck: d.repeatUntilAck,
+            reason: d.reason,
+          };
+          events.push({ userId, event: 'notify.push', data });
+          await this.count(
+            tx,
+            shifts.get(userId)!,
+            userId,
+            now,
+            e.priority,
+            'push',
+            d.breakThrough,
+            e.messageId,
+          );
+        } else if (d.action === 'hold') {
+          const first = await this.addPending(tx, userId, e, 'hold', d.sound, d.repeatUntilAck);
+          if (first) {
+            const cap = sentAt + d.maxHoldSeconds * 1000;
+            const until = d.until ? Date.parse(d.until) : cap;
+            await this.timers.schedule(tx, {
+              kind: RELEASE_TIMER,
+              key: userId,
+              dueAt: new Date(Math.min(cap, until)),
+              payload: { userId },
+            });
+          }
+        } else if (d.action === 'digest') {
+          const first = await this.addPending(tx, userId, e, 'digest', false, false);
+          if (first)
+            await this.timers.schedule(tx, {
+              kind: DIGEST_TIMER,
+              key: userId,
+              dueAt: new Date(sentAt + d.intervalSeconds * 1000),
+              payload: { userId },
+            });
+        }
+      }
+    });
+    this.publish(events);
+  }
+
+  /** Stores a waiting push; true when it is the person's first of that kind (a timer is needed). */
+  private async addPending(
+    tx: EntityManager,
+    userId: string,
+    e: Sent,
+    reason: 'hold' | 'digest',
+    sound: boolean,
+    repeatUntilAck: boolean,
+  ): Promise<boolean> {
+    const before = await tx.countBy(NotifyPendingEntity, { userId, reason });
+    await tx.delete(NotifyPendingEntity, { userId, messageId: e.messageId });
+    await tx.insert(NotifyPendingEntity, {
+      userId,
+      messageId: e.messageId,
+      conversationId: e.conversationId,
+      priority: e.priority,
+      reason,
+      sound,
+      repeatUntilAck,
+      createdAt: iso(new Date(e.at)),
+    });
+    return before === 0;
+  }
+
+  /** The person is available again: every held push goes out now. */
+  private async release(userId: string): Promise<void> {
+    const shift = await this.shiftFor(userId, this.clock.now());
+    const events = await this.db.transaction(async (tx) => {
+      await this.timers.cancel(tx, { kind: RELEASE_TIMER, key: userId });
+      const held = await tx.findBy(NotifyPendingEntity, { userId, reason: 'hold' });
+      return this.pushHeld(tx, shift, userId, held, 'dnd_ended');
+    });
+    this.publish(events);
+  }
+
+  /** The hold timer: do-not-disturb ended, or the oldest hold reached the maximum. */
+  private async onRelease(userId: string, tx: EntityManager): Promise<void> {
+    const held = await tx.findBy(NotifyPendingEntity, { userId, reason: 'hold' });
+    if (held.length === 0) return;
+    const now = this.clock.now().getTime();
+    const presence = await this.rosters.presence(userId);
+    const shift = await this.shiftFor(userId, this.clock.now());
+    const events: UserEvent[] = [];
+    if (presence.status !== 'dnd') {
+      events.push(...(await this.pushHeld(tx, shift, userId, held, 'dnd_ended')));
+    } else {
+      const maxMs = (await this.policy.applied(userId)).dndMaxHoldSeconds * 1000;
+      const due = held.filter((h) => Date.parse(h.createdAt) + maxMs <= now);
+      const rest = held.filter((h) => Date.parse(h.createdAt) + maxMs > now);
+      events.push(...(await this.pushHeld(tx, shift, userId, due, 'max_hold')));
+      if (rest.length > 0) {
+        const oldest = Math.min(...rest.map((h) => Date.parse(h.createdAt)));
+        const until = presence.until ? Date.parse(presence.until) : Infinity;
+        await this.timers.schedule(tx, {
+          kind: RELEASE_TIMER,
+          key: userId,
+          dueAt: new Date(Math.max(now, Math.min(oldest + maxMs, until))),
+          payload: { userId },
+        });
+      }
+    }
+    // Handed to the stream after the handler's writes; the stream writes them in its own transaction.
+    this.publish(events);
+  }
+
+  private async pushHeld(
+    tx: EntityManager,
+    shift: Shift,
+    userId: string,
+    held: NotifyPendingRow[],
+    reason: PushReason,
+  ): Promise<UserEvent[]> {
+    const now = this.clock.now();
+    const events: UserEvent[] = [];
+    for (const h of held.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
+      const res = await tx.delete(NotifyPendingEntity, { userId, messageId: h.messageId });
+      if (!res.affected) continue;
+      const data: NotifyPushEvent = {
+        messageId: h.messageId,
+        conversationId: h.conversationId,
+        priority: h.priority as Priority,
+        sound: h.sound,
+        repeatUntilAck: h.repeatUntilAck,
+        reason,
+      };
+      events.push({ userId, event: 'notify.push', data });
+      await this.count(tx, shift, userId, now, h.priority, 'push', false, h.messageId);
+    }
+    return events;
+  }
+
+  /** The digest timer: one `notify.digest` with everything collected (held while do-not-disturb). */
+  private async onDigest(userId: string, tx: EntityManager): Promise<void> {
+    const items = await tx.findBy(NotifyPendingEntity, { userId, reason: 'digest' });
+    if (items.length === 0) return;
+    items.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    const now = this.clock.now();
+    const presence = await this.rosters.presence(userId);
+    if (presence.status === 'dnd') {
+      const maxMs = (await this.policy.applied(userId)).dndMaxHoldSeconds * 1000;
+      const cap = Date.parse(items[0]!.createdAt) + maxMs;
+      if (cap > now.getTime()) {
+        const until = presence.until ? Date.parse(presence.until) : cap;
+        await this.timers.schedule(tx, {
+          kind: DIGEST_TIMER,
+          key: userId,
+          dueAt: new Date(Math.min(cap, until)),
+          payload: { userId },
+        });
+        return;
+      }
+    }
+    await tx.delete(NotifyPendingEntity, {
+      userId,
+      messageId: In(items.map((i) => i.messageId)),
+    });
+    const data: NotifyDigestEvent = {
+      count: items.length,
+      since: items[0]!.createdAt,
+      items: items.map((i) => ({
+        messageId: i.messageId,
+        conversationId: i.conversationId,
+        priority: i.priority as Priority,
+        at: i.createdAt,
+      })),
+    };
+    await this.count(
+      tx,
+      await this.shiftFor(userId, now),
+      userId,
+      now,
+      'low',
+      'digest',
+      false,
+      null,
+    );
+    this.publish([{ userId, event: 'notify.digest', data }]);
+  }
+
+  /** The person's shift at `at`, or their UTC day when they are not on one. */
+  private async shiftFor(userId: string, at: Date): Promise<Shift> {
+    const shift = await this.rosters.shiftOf(userId, at);
+    if (shift) return { key: shift.id, start: shift.startAt, end: shift.endAt };
+    const day = iso(at).slice(0, 10);
+    return { key: `day:${day}`, start: `${day}T00:00:00.000Z`, end: null };
+  }
+
+  /** Records one interruption against the person's shift (fatigue metric). */
+  private async count(
+    tx: EntityManager,
+    shift: Shift,
+    userId: string,
+    at: Date,
+    priority: string,
+    kind: 'push' | 'digest',
+    breakThrough: boolean,
+    messageId: string | null,
+  ): Promise<void> {
+    await tx.insert(NotifyInterruptionEntity, {
+      id: randomUUID(),
+      userId,
+      shiftKey: shift.key,
+      shiftStart: shift.start,
+      shiftEnd: shift.end,
+      at: iso(at),
+      priority,
+      kind,
+      breakThrough,
+      messageId,
+    });
+  }
+
+  private publish(items: UserEvent[]): void {
+    if (items.length > 0) this.bus.emit('messaging.user_events', { items });
+  }
+}

@@ -36,7 +36,7 @@ const rule = (r: Partial<NotifyRule> & { mode: NotifyMode }): NotifyRule => ({
 export const DEFAULT_POLICY = {
   rules: {
     low: rule({ mode: 'feed', userMayQuiet: true }),
-    normal: rule({ mode: 'push', userMayQuiet: true }),
+    normal: rule({ mode: 'feed', userMayQuiet: true }),
     urgent: rule({ mode: 'push', sound: true }),
     critical: rule({ mode: 'push', sound: true, repeatUntilAck: true, offDuty: true }),
   } satisfies Rules,

@@ -147,9 +147,7 @@ eachDatabase('messaging over WebSocket', (kind) => {
     for (let i = 0; i < 5; i++) {
       await t.api.post(
         `/api/v1/conversations/${conv}/messages`,
-        // Low priority stays in the feed under the default notification policy, so
-        // the stream carries the messages alone (no per-user notify.push events).
-        { id: randomUUID(), text: `пропущено ${i}`, priority: 'low' },
+        { id: randomUUID(), text: `пропущено ${i}` },
         { token: a.token },
       );
     }
@@ -179,7 +177,7 @@ eachDatabase('messaging over WebSocket', (kind) => {
     const from = live.reply.data.head as number;
     await t.api.post(
       `/api/v1/conversations/${conv}/messages`,
-      { id: randomUUID(), text: 'до удаления', priority: 'low' },
+      { id: randomUUID(), text: 'до удаления' },
       { token: a.token },
     );
     const removed = await t.api.delete(`/api/v1/conversations/${conv}/members/${b.id}`, {

@@ -50,6 +50,7 @@ export function createNotifications(deps: NotificationsDeps) {
     deps.rosters,
     log,
   );
+  policy.onChange = (userId) => delivery.forget(userId);
   const metrics = new MetricsService(
     deps.db,
     deps.clock,

@@ -10,9 +10,10 @@ import type { DurableTimers } from '../../platform/timers/index.js';
 import {
   NotifyInterruptionEntity,
   NotifyPendingEntity,
+  type NotifyInterruptionRow,
   type NotifyPendingRow,
 } from './notifications.entity.js';
-import type { PolicyService } from './notifications.policy.js';
+import type { Applied, PolicyService } from './notifications.policy.js';
 import type { NotifyRosters } from './notifications.ports.js';
 
 export const RELEASE_TIMER = 'notifications.release';
@@ -42,6 +43,40 @@ interface Shift {
   key: string;
   start: string;
   end: string | null;
+}
+
+/** How long a person's policy, presence and shift are reused between sends (injected clock). */
+const INPUT_TTL_MS = 30_000;
+const INPUT_CACHE_MAX = 50_000;
+
+interface Inputs {
+  applied: Applied;
+  presence: { status: string; until: string | null };
+  shift: Shift;
+  at: number;
+}
+
+function interruption(
+  shift: Shift,
+  userId: string,
+  at: Date,
+  priority: string,
+  kind: 'push' | 'digest',
+  breakThrough: boolean,
+  messageId: string | null,
+): NotifyInterruptionRow {
+  return {
+    id: randomUUID(),
+    userId,
+    shiftKey: shift.key,
+    shiftStart: shift.start,
+    shiftEnd: shift.end,
+    at: iso(at),
+    priority,
+    kind,
+    breakThrough,
+    messageId,
+  };
 }
 
 interface UserEvent {
@@ -85,10 +120,17 @@ export class Delivery {
 
   subscribe(): void {
     this.off.push(
-      this.bus.on('messaging.sent', (e) => this.track(this.serial(() => this.onSent(e)))),
+      this.bus.on('messaging.sent', (e) => {
+        if (e.recipientIds.length === 0) return;
+        this.incoming.push(e);
+        this.track(this.serial(() => this.drainSent()));
+      }),
       this.bus.on('rosters.presence_changed', (e) => {
+        this.forget(e.userId);
         if (e.status !== 'dnd') this.track(this.serial(() => this.release(e.userId)));
       }),
+      this.bus.on('rosters.changed', () => this.forget(null)),
+      this.bus.on('rosters.shift_changed', () => this.forget(null)),
     );
   }
 
@@ -118,9 +160,8 @@ export class Delivery {
 
   /** The decision for one recipient now (exported for the README's table and tests). */
   async decide(userId: string, priority: Priority): Promise<Decision> {
-    const applied = await this.policy.applied(userId);
+    const { applied, presence } = await this.inputsOf(userId);
     const rule = applied.effective[priority];
-    const presence = await this.rosters.presence(userId);
     const dnd = presence.status === 'dnd';
     const offDuty = presence.status === 'off_duty';
     if (priority === 'critical' && !(offDuty && !rule.offDuty)) {
@@ -153,21 +194,59 @@ export class Delivery {
     };
   }
 
-  private async onSent(e: Sent): Promise<void> {
-    if (e.recipientIds.length === 0) return;
-    const decided: [string, Decision][] = [];
-    for (const u of new Set(e.recipientIds)) decided.push([u, await this.decide(u, e.priority)]);
-    if (decided.every(([, d]) => d.action === 'feed')) return;
+  /** Sends announced since the last drain (decided together, written in one transaction). */
+  private readonly incoming: Sent[] = [];
+  /** Policy, presence and shift per person, for {@link INPUT_TTL_MS} (see {@link forget}). */
+  private readonly inputs = new Map<string, Inputs>();
+
+  /** Drops cached inputs of one person, or of everyone (`null`). */
+  forget(userId: string | null): void {
+    if (userId === null) this.inputs.clear();
+    else this.inputs.delete(userId);
+  }
+
+  private async inputsOf(userId: string): Promise<Inputs> {
     const now = this.clock.now();
-    // Holds and digests count from when the message was sent, not from when it was decided.
-    const sentAt = Date.parse(e.at);
+    const t = now.getTime();
+    const c = this.inputs.get(userId);
+    if (
+      c &&
+      t - c.at < INPUT_TTL_MS &&
+      t >= c.at &&
+      (!c.presence.until || t < Date.parse(c.presence.until)) &&
+      (c.shift.end ? t < Date.parse(c.shift.end) : iso(now).startsWith(c.shift.start.slice(0, 10)))
+    )
+      return c;
+    const fresh: Inputs = {
+      applied: await this.policy.applied(userId),
+      presence: await this.rosters.presence(userId),
+      shift: await this.shiftFor(userId, now),
+      at: t,
+    };
+    if (this.inputs.size >= INPUT_CACHE_MAX) this.inputs.clear();
+    this.inputs.set(userId, fresh);
+    return fresh;
+  }
+
+  private async drainSent(): Promise<void> {
+    const batch = this.incoming.splice(0);
+    if (batch.length === 0) return;
+    const now = this.clock.now();
+    const work: { e: Sent; userId: string; d: Decision; shift: Shift }[] = [];
+    // Every read happens before the transaction: no pool connection is held while waiting for another.
+    for (const e of batch)
+      for (const u of new Set(e.recipientIds)) {
+        const d = await this.decide(u, e.priority);
+        if (d.action !== 'feed')
+          work.push({ e, userId: u, d, shift: (await this.inputsOf(u)).shift });
+      }
+    if (work.length === 0) return;
     const events: UserEvent[] = [];
-    // Reads happen before the transaction: no pool connection is held while waiting for another.
-    const shifts = new Map<string, Shift>();
-    for (const [u, d] of decided)
-      if (d.action === 'push') shifts.set(u, await this.shiftFor(u, now));
+    const counted: NotifyInterruptionRow[] = [];
     await this.db.transaction(async (tx) => {
-      for (const [userId, d] of decided) {
+      for (const { e, userId, d, shift } of work) {
+        // Holds and digests count from when the message was sent, not from when it was decided.
+        const sentAt = Date.parse(e.at);
         if (d.action === 'push') {
           const data: NotifyPushEvent = {
             messageId: e.messageId,
@@ -178,15 +257,8 @@ export class Delivery {
             reason: d.reason,
           };
           events.push({ userId, event: 'notify.push', data });
-          await this.count(
-            tx,
-            shifts.get(userId)!,
-            userId,
-            now,
-            e.priority,
-            'push',
-            d.breakThrough,
-            e.messageId,
+          counted.push(
+            interruption(shift, userId, now, e.priority, 'push', d.breakThrough, e.messageId),
           );
         } else if (d.action === 'hold') {
           const first = await this.addPending(tx, userId, e, 'hold', d.sound, d.repeatUntilAck);
@@ -211,6 +283,8 @@ export class Delivery {
             });
         }
       }
+      for (let i = 0; i < counted.length; i += 500)
+        await tx.insert(NotifyInterruptionEntity, counted.slice(i, i + 500));
     });
     this.publish(events);
   }
@@ -373,18 +447,10 @@ export class Delivery {
     breakThrough: boolean,
     messageId: string | null,
   ): Promise<void> {
-    await tx.insert(NotifyInterruptionEntity, {
-      id: randomUUID(),
-      userId,
-      shiftKey: shift.key,
-      shiftStart: shift.start,
-      shiftEnd: shift.end,
-      at: iso(at),
-      priority,
-      kind,
-      breakThrough,
-      messageId,
-    });
+    await tx.insert(
+      NotifyInterruptionEntity,
+      interruption(shift, userId, at, priority, kind, breakThrough, messageId),
+    );
   }
 
   private publish(items: UserEvent[]): void {

@@ -36,7 +36,7 @@ const rule = (r: Partial<NotifyRule> & { mode: NotifyMode }): NotifyRule => ({
 export const DEFAULT_POLICY = {
   rules: {
     low: rule({ mode: 'feed', userMayQuiet: true }),
-    normal: rule({ mode: 'push', userMayQuiet: true }),
+    normal: rule({ mode: 'feed', userMayQuiet: true }),
     urgent: rule({ mode: 'push', sound: true }),
     critical: rule({ mode: 'push', sound: true, repeatUntilAck: true, offDuty: true }),
   } satisfies Rules,
@@ -109,6 +109,9 @@ export function applyPreference(p: Priority, r: NotifyRule, pref?: NotifyPrefere
  * tree from the person's unit wins, wholesale) and personal preferences.
  */
 export class PolicyService {
+  /** Told when a policy (`null`: any person may be affected) or a person's preferences change. */
+  onChange: (userId: string | null) => void = () => undefined;
+
   constructor(
     private readonly db: Database,
     private readonly audit: AuditLog,
@@ -156,6 +159,7 @@ export class PolicyService {
         },
       );
     });
+    this.onChange(null);
     return view(row, names.get(unitId) ?? '');
   }
 
@@ -165,6 +169,7 @@ export class PolicyService {
       if (!res.affected) throw new AppError('notifications.policy_not_found', { field: 'unitId' });
       await this.audited(tx, ctx, 'notifications.policy.delete', unitId, {});
     });
+    this.onChange(null);
   }
 
   /** The policy, preferences and effective rules of one person. */
@@ -221,6 +226,7 @@ export class PolicyService {
         ),
       });
     });
+    this.onChange(userId);
     return this.applied(userId);
   }
 

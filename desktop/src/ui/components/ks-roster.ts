@@ -153,7 +153,13 @@ export class KsRoster extends KsStoreElement {
   @state() private mode: 'assign' | 'substitute' | 'takeover' = 'assign';
   @state() private target: { shift?: ShiftView; roleId?: string } = {};
   @state() private pattern: (PatternForm & { userName: string }) | null = null;
-  @state() private calendar: { roleId: string; url: string } | null = null;
+  /** The open calendar-link box: a role's (issued at once) or a colleague's (issued on request). */
+  @state() private calendar: {
+    roleId?: string;
+    userId?: string;
+    url: string;
+    issuedAt?: string | null;
+  } | null = null;
   @state() private preset: ShiftPreset = 'day24';
   @state() private query = '';
   @state() private found: UserView[] = [];
@@ -404,6 +410,14 @@ export class KsRoster extends KsStoreElement {
           : nothing
       }
       <button
+        data-testid="roster-person-calendar"
+        aria-label=${msg('calendar.person', { name: this.store.userName(s.userId) })}
+        title=${msg('calendar.person', { name: this.store.userName(s.userId) })}
+        @click=${() => void this.personCalendar(s.userId)}
+      >
+        📅
+      </button>
+      <button
         data-testid="roster-remove"
         aria-label=${msg('roster.remove', { name: label })}
         @click=${() => void this.cancel(s.id)}
@@ -556,25 +570,85 @@ export class KsRoster extends KsStoreElement {
     }
   }
 
+  private async personCalendar(userId: string): Promise<void> {
+    try {
+      const st = await this.store.calendarStatus(userId);
+      this.calendar = { userId, url: '', issuedAt: st.issuedAt };
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
+  private async issuePersonCalendar(): Promise<void> {
+    const c = this.calendar;
+    if (!c?.userId) return;
+    try {
+      const url = await this.store.issueCalendar({ userId: c.userId });
+      this.calendar = { ...c, url, issuedAt: new Date().toISOString() };
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
   private calendarBox() {
     const c = this.calendar!;
-    const name = this.store.role(c.roleId)?.name ?? '';
-    return html`<section class="assign" data-testid="roster-calendar-box">
-      <h3>${msg('calendar.role', { role: name })}</h3>
+    const title = c.userId
+      ? msg('calendar.person', { name: this.store.userName(c.userId) })
+      : msg('calendar.role', { role: this.store.role(c.roleId ?? '')?.name ?? '' });
+    return html`<section
+      class="assign"
+      data-testid="roster-calendar-box"
+      data-subject=${c.userId ? 'person' : 'role'}
+      aria-labelledby="calendar-h"
+    >
+      <h3 id="calendar-h">${title}</h3>
+      ${
+        c.userId && !c.url
+          ? html`<p data-testid="roster-calendar-state" data-active=${c.issuedAt ? 'yes' : 'no'}>
+              ${
+                c.issuedAt
+                  ? msg('calendar.activeSince', {
+                      time: `${c.issuedAt.slice(0, 10)} ${localTime(c.issuedAt, this.zone())}`,
+                    })
+                  : msg('calendar.none')
+              }
+            </p>`
+          : nothing
+      }
       <div class="bar">
-        <input
-          class="link"
-          readonly
-          data-testid="roster-calendar-link"
-          aria-label=${msg('calendar.role', { role: name })}
-          .value=${c.url}
-        />
-        <button data-testid="roster-calendar-copy" @click=${() => void this.copyLink(c.url)}>
-          ${msg('calendar.copy')}
-        </button>
-        <button data-testid="roster-calendar-revoke" @click=${() => void this.revokeCalendar()}>
-          ${msg('calendar.revoke')}
-        </button>
+        ${
+          c.url
+            ? html`<input
+                  class="link"
+                  readonly
+                  data-testid="roster-calendar-link"
+                  aria-label=${title}
+                  .value=${c.url}
+                />
+                <button
+                  data-testid="roster-calendar-copy"
+                  @click=${() => void this.copyLink(c.url)}
+                >
+                  ${msg('calendar.copy')}
+                </button>`
+            : html`<button
+                class="primary"
+                data-testid="roster-calendar-issue"
+                @click=${() => void this.issuePersonCalendar()}
+              >
+                ${msg(c.issuedAt ? 'calendar.reissue' : 'calendar.issue')}
+              </button>`
+        }
+        ${
+          c.url || c.issuedAt
+            ? html`<button
+                data-testid="roster-calendar-revoke"
+                @click=${() => void this.revokeCalendar()}
+              >
+                ${msg('calendar.revoke')}
+              </button>`
+            : nothing
+        }
         <button @click=${() => (this.calendar = null)}>${msg('msg.cancel')}</button>
       </div>
       <p class="muted">${msg('calendar.hint')}</p>
@@ -594,7 +668,7 @@ export class KsRoster extends KsStoreElement {
     const c = this.calendar;
     if (!c) return;
     try {
-      await this.store.revokeCalendar({ roleId: c.roleId });
+      await this.store.revokeCalendar(c.userId ? { userId: c.userId } : { roleId: c.roleId ?? '' });
       this.calendar = null;
       this.status = msg('calendar.revoked');
     } catch (err) {

@@ -339,6 +339,24 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
     });
     assert.match(await presence.getText(), /На операции.*Дежурит: Дежурный врач кардиологии/s);
     await shot(A, 'r10-search-presence');
+
+    // Her profile card: the status with its end and delegate, the current duty, and
+    // a way to message the role; Escape closes it and gives the focus back.
+    await found.$('[data-testid="search-profile"]').click();
+    const card = byId(A, 'profile', '[data-login="ivanova"]');
+    await card.waitForDisplayed({ timeout: 15_000 });
+    assert.equal(await byId(A, 'profile-presence').getAttribute('data-status'), 'dnd');
+    assert.match(await text(A, 'profile-until'), /до \d\d:\d\d/);
+    await A.waitUntil(async () => /Замещает: Петров/.test(await text(A, 'profile-delegate')), {
+      timeout: 15_000,
+      timeoutMsg: 'the delegate is not named on the profile',
+    });
+    const duty = byId(A, 'profile-duty', `[data-role="${role.id}"]`);
+    assert.match(await duty.getText(), /Дежурный врач кардиологии \(палаты\).*до \d\d:\d\d/s);
+    assert.ok(await duty.$('[data-testid="profile-message-role"]').isExisting());
+    await shot(A, 'r10b-profile');
+    await A.keys('Escape');
+    await card.waitForDisplayed({ timeout: 5_000, reverse: true });
   });
 
   it('a swap request is accepted by the colleague and approved by a coordinator; a coordinator assigns an emergency take-over from now', async () => {

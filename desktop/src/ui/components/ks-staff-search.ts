@@ -238,7 +238,8 @@ export class KsStaffSearch extends KsStoreElement {
 
   private profileCard(u: UserView) {
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    const p = profilePresence(u.presence ?? this.store.presence.get(u.id));
+    // Pushed changes (the store) win over the profile's answer when it was read.
+    const p = profilePresence(this.store.presence.get(u.id) ?? u.presence);
     const contacts = profileContacts(u);
     const delegate = p?.delegateId ? this.store.userName(p.delegateId) : '';
     return html`<section
@@ -343,7 +344,9 @@ export class KsStaffSearch extends KsStoreElement {
   private async openProfile(userId: string, opener: HTMLElement): Promise<void> {
     this.opener = opener;
     try {
-      this.profile = await this.store.profileOf(userId);
+      const u = await this.store.profileOf(userId);
+      if (u.presence?.delegateId) this.store.ensureUsers([u.presence.delegateId]);
+      this.profile = u;
       await this.updateComplete;
       this.renderRoot.querySelector<HTMLElement>('[data-testid="profile"]')?.focus();
     } catch (err) {

@@ -273,6 +273,12 @@ export const en: Catalogue<'en'> = {
   'calendar.revoked': 'Link revoked',
   'calendar.hint':
     'Subscribe to the link in your phone or Outlook calendar. Do not forward it: it shows the schedule.',
+  'roster.swap': 'Swap the shift: {name}',
+  'roster.swapTitle': 'Swap shifts: {name}',
+  'roster.swapCounter': 'The shift {name} gives in return',
+  'roster.swapNone': '{name} has no shifts in the coming month',
+  'roster.swapApply': 'Swap',
+  'roster.swapped': 'Shifts swapped: {from} ⇆ {to}',
   'roster.substitute': 'Substitute: {name}',
   'roster.substituteTitle': 'Substitute on the shift: {name}',
   'roster.substituted': 'Substituted: {name}',

@@ -320,6 +320,12 @@ export const ru = {
   'calendar.revoked': 'Ссылка отозвана',
   'calendar.hint':
     'Подпишитесь на ссылку в календаре телефона или Outlook. Не пересылайте её: по ней видно расписание.',
+  'roster.swap': 'Обменять смену: {name}',
+  'roster.swapTitle': 'Обмен сменами: {name}',
+  'roster.swapCounter': 'Смена, которую отдаёт {name}',
+  'roster.swapNone': 'У {name} нет смен на ближайший месяц',
+  'roster.swapApply': 'Обменять',
+  'roster.swapped': 'Смены обменены: {from} ⇆ {to}',
   'roster.substitute': 'Заменить: {name}',
   'roster.substituteTitle': 'Замена на смене: {name}',
   'roster.substituted': 'Замена выполнена: {name}',

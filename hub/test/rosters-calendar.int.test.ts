@@ -123,6 +123,73 @@ eachDatabase('rosters: calendars and imports', (kind) => {
     assert.equal((await auditActions(t, 'rosters.calendar.revoke')).length, 1);
   });
 
+  it("a coordinator issues, checks and revokes another person's feed", async () => {
+    const w = await people();
+    const c = w.coordinator.token;
+    const role = await makeRole(t, c, { name: 'Дежурный хирург', unitId: w.unit.id });
+    await makeShift(t, c, {
+      roleId: role.id,
+      userId: w.ivanov.id,
+      start: '2026-12-03T08:00:00+05:00',
+      end: '2026-12-04T08:00:00+05:00',
+    });
+    const base = `/api/v1/rosters/people/${w.ivanov.id}/calendar`;
+    const none = await t.api.get(base, { token: c });
+    assert.equal(none.status, 200, JSON.stringify(none.body));
+    assert.deepEqual(none.body, { active: false, issuedAt: null });
+    // The person's own link is replaced by the coordinator's.
+    const own = await t.api.post('/api/v1/rosters/me/calendar', undefined, {
+      token: w.ivanov.token,
+    });
+    const issued = await t.api.post(base, undefined, { token: c });
+    assert.equal(issued.status, 201, JSON.stringify(issued.body));
+    assert.equal((await t.api.get(own.body.path as string)).status, 404);
+    const feed = await t.api.get(issued.body.path as string);
+    assert.equal(feed.status, 200);
+    const events = Object.values(ical.sync.parseICS(feed.body as string)).filter(
+      (e): e is ical.VEvent => e?.type === 'VEVENT',
+    );
+    assert.deepEqual(
+      events.map((e) => [e.start.toISOString(), e.summary]),
+      [['2026-12-03T03:00:00.000Z', 'Дежурный хирург']],
+    );
+    const live = await t.api.get(base, { token: c });
+    assert.equal(live.body.active, true);
+    assert.match(live.body.issuedAt as string, /^\d{4}-\d\d-\d\dT.*Z$/);
+    assert.equal(JSON.stringify(live.body).includes(issued.body.token as string), false);
+    // A clinician cannot manage a colleague's feed; nothing changes.
+    for (const [method, path] of [
+      ['GET', base],
+      ['POST', base],
+      ['DELETE', base],
+    ] as const) {
+      const no = await t.api.request(method, path, { token: w.petrov.token });
+      assert.equal(no.status, 403, `${method} ${path}`);
+    }
+    assert.equal((await t.api.get(issued.body.path as string)).status, 200);
+    // Unknown people and malformed ids are refused with stable codes, and audit nothing.
+    const before = (await auditActions(t, 'rosters.calendar.issue')).length;
+    const ghost = await t.api.post(
+      '/api/v1/rosters/people/00000000-0000-4000-8000-000000000000/calendar',
+      undefined,
+      { token: c },
+    );
+    assert.equal(ghost.status, 400);
+    assert.equal(ghost.body.error.code, 'rosters.user_not_found');
+    const bad = await t.api.delete('/api/v1/rosters/people/not-an-id/calendar', { token: c });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, 'validation.invalid');
+    assert.equal((await auditActions(t, 'rosters.calendar.issue')).length, before);
+    const del = await t.api.delete(base, { token: c });
+    assert.equal(del.status, 204);
+    assert.equal((await t.api.get(issued.body.path as string)).status, 404);
+    assert.deepEqual((await t.api.get(base, { token: c })).body, { active: false, issuedAt: null });
+    const revokes = await auditActions(t, 'rosters.calendar.revoke');
+    assert.equal(revokes.length, 1);
+    assert.equal(revokes[0]!.targetId, w.ivanov.id);
+    assert.equal(revokes[0]!.actorId, w.coordinator.id);
+  });
+
   it('imports a Google-style calendar: RRULE, EXDATE, TZID and a RECURRENCE-ID override', async () => {
     const w = await people();
     const c = w.coordinator.token;

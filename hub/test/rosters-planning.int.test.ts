@@ -199,6 +199,62 @@ eachDatabase('rosters: patterns, swaps and coverage', (kind) => {
     assert.equal(twice.body.error.code, 'rosters.swap_conflict');
   });
 
+  it('a coordinator sets up a two-way swap on behalf: both shifts move at once, even where approval is required', async () => {
+    const w = await rosterWorld(t);
+    const c = w.coordinator.token;
+    const role = await makeRole(t, c, {
+      name: 'Дежурный невролог',
+      unitId: w.unit.id,
+      swapApproval: true,
+    });
+    const mine = await makeShift(t, c, {
+      roleId: role.id,
+      userId: w.ivanov.id,
+      start: '2026-12-01T08:00:00+03:00',
+      end: '2026-12-01T20:00:00+03:00',
+    });
+    const theirs = await makeShift(t, c, {
+      roleId: role.id,
+      userId: w.petrov.id,
+      start: '2026-12-02T08:00:00+03:00',
+      end: '2026-12-02T20:00:00+03:00',
+    });
+    const other = await makeShift(t, c, {
+      roleId: role.id,
+      userId: w.sidorov.id,
+      start: '2026-12-03T08:00:00+03:00',
+      end: '2026-12-03T20:00:00+03:00',
+    });
+    // A counter shift that is not the colleague's is refused; nothing moves or is audited.
+    const wrong = await t.api.post(
+      '/api/v1/rosters/swaps',
+      { kind: 'swap', shiftId: mine.id, toUserId: w.petrov.id, counterShiftId: other.id },
+      { token: c },
+    );
+    assert.equal(wrong.status, 409);
+    assert.equal(wrong.body.error.code, 'rosters.swap_conflict');
+    assert.equal(wrong.body.error.field, 'counterShiftId');
+    assert.equal((await auditActions(t, 'rosters.swap.request')).length, 0);
+    const done = await t.api.post(
+      '/api/v1/rosters/swaps',
+      { kind: 'swap', shiftId: mine.id, toUserId: w.petrov.id, counterShiftId: theirs.id },
+      { token: c },
+    );
+    assert.equal(done.status, 201, JSON.stringify(done.body));
+    assert.equal(done.body.state, 'applied');
+    assert.equal(done.body.decidedBy, w.coordinator.id);
+    const who = async (at: string) =>
+      (await onCall(t, w.sidorov.token, role.id, at)).people.map((x) => x.id);
+    assert.deepEqual(await who('2026-12-01T12:00:00+03:00'), [w.petrov.id]);
+    assert.deepEqual(await who('2026-12-02T12:00:00+03:00'), [w.ivanov.id]);
+    assert.deepEqual(await who('2026-12-03T12:00:00+03:00'), [w.sidorov.id]);
+    const requested = await auditActions(t, 'rosters.swap.request');
+    assert.equal(requested.length, 1);
+    assert.equal(requested[0]!.actorId, w.coordinator.id);
+    assert.equal(requested[0]!.details.onBehalf, true);
+    assert.equal(requested[0]!.details.counterShiftId, theirs.id);
+  });
+
   it('a give-away without approval applies on acceptance; a coordinator can act on behalf', async () => {
     const w = await rosterWorld(t);
     const c = w.coordinator.token;

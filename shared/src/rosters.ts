@@ -351,6 +351,13 @@ export interface CalendarTokenView {
   path: string;
 }
 
+/** `GET /api/v1/rosters/people/{id}/calendar`: whether a live link exists (the token is never kept). */
+export interface CalendarLinkStatus {
+  active: boolean;
+  /** When the live link was issued; null when there is none. */
+  issuedAt: string | null;
+}
+
 /** `POST /api/v1/rosters/roles/{id}/import?format=&dryRun=`; the body is the file. */
 export const RosterImportQuery = z
   .object({

@@ -339,6 +339,24 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
     });
     assert.match(await presence.getText(), /На операции.*Дежурит: Дежурный врач кардиологии/s);
     await shot(A, 'r10-search-presence');
+
+    // Her profile card: the status with its end and delegate, the current duty, and
+    // a way to message the role; Escape closes it and gives the focus back.
+    await found.$('[data-testid="search-profile"]').click();
+    const card = byId(A, 'profile', '[data-login="ivanova"]');
+    await card.waitForDisplayed({ timeout: 15_000 });
+    assert.equal(await byId(A, 'profile-presence').getAttribute('data-status'), 'dnd');
+    assert.match(await text(A, 'profile-until'), /до \d\d:\d\d/);
+    await A.waitUntil(async () => /Замещает: Петров/.test(await text(A, 'profile-delegate')), {
+      timeout: 15_000,
+      timeoutMsg: 'the delegate is not named on the profile',
+    });
+    const duty = byId(A, 'profile-duty', `[data-role="${role.id}"]`);
+    assert.match(await duty.getText(), /Дежурный врач кардиологии \(палаты\).*до \d\d:\d\d/s);
+    assert.ok(await duty.$('[data-testid="profile-message-role"]').isExisting());
+    await shot(A, 'r10b-profile');
+    await A.keys('Escape');
+    await card.waitForDisplayed({ timeout: 5_000, reverse: true });
   });
 
   it('a swap request is accepted by the colleague and approved by a coordinator; a coordinator assigns an emergency take-over from now', async () => {
@@ -571,5 +589,66 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
       },
     );
     assert.ok((await fetch(feedUrl)).status >= 400, 'a revoked link no longer answers');
+
+    // A two-way swap on the people's behalf: petrov's shift (from the swap above) goes
+    // back to ivanova in exchange for hers, at once.
+    const editorRow = byId(A, 'roster-row', `[data-role="${role.id}"]`);
+    const chipOf = (userId: string) =>
+      editorRow.$(
+        `[data-testid="roster-shift"][data-user="${userId}"][data-state="published"] [data-testid="roster-swap"]`,
+      );
+    if (!(await chipOf(petrov.id).isExisting())) {
+      await byId(A, 'roster-next').click();
+      await chipOf(petrov.id).waitForExist({ timeout: 15_000 });
+    }
+    await chipOf(petrov.id).scrollIntoView();
+    await chipOf(petrov.id).click();
+    const swapForm = byId(A, 'roster-assign', '[data-mode="swap"]');
+    await swapForm.waitForDisplayed({ timeout: 15_000 });
+    await byId(A, 'roster-search').setValue('ива');
+    const pickIvanova = byId(A, 'roster-pick', '[data-login="ivanova"]');
+    await pickIvanova.waitForDisplayed({ timeout: 15_000 });
+    await pickIvanova.scrollIntoView();
+    await pickIvanova.click();
+    await byId(A, 'roster-swap-counter').waitForDisplayed({ timeout: 15_000 });
+    await byId(A, 'roster-swap-counter').selectByAttribute('value', theirs.id);
+    await byId(A, 'roster-swap-apply').scrollIntoView();
+    await byId(A, 'roster-swap-apply').click();
+    await A.waitUntil(async () => /Смены обменены/.test(await byId(A, 'roster-status').getText()), {
+      timeout: 15_000,
+      timeoutMsg: 'the swap on behalf was not confirmed',
+    });
+    await shot(A, 'r18-swap-on-behalf');
+    assert.equal((await after(mine.id)).userId, ivanova.id);
+    assert.equal((await after(theirs.id)).userId, petrov.id);
+
+    // Ivanova's personal calendar link, issued and revoked by the coordinator.
+    const ivanovaChip = editorRow.$(
+      `[data-testid="roster-shift"][data-user="${ivanova.id}"] [data-testid="roster-person-calendar"]`,
+    );
+    await ivanovaChip.waitForExist({ timeout: 15_000 });
+    await ivanovaChip.scrollIntoView();
+    await ivanovaChip.click();
+    const box = byId(A, 'roster-calendar-box', '[data-subject="person"]');
+    await box.waitForDisplayed({ timeout: 15_000 });
+    assert.equal(await byId(A, 'roster-calendar-state').getAttribute('data-active'), 'no');
+    await byId(A, 'roster-calendar-issue').click();
+    const personLink = byId(A, 'roster-calendar-link');
+    await personLink.waitForDisplayed({ timeout: 15_000 });
+    const personUrl = await personLink.getValue();
+    assert.match(
+      personUrl,
+      new RegExp(`/api/v1/rosters/people/${ivanova.id}/calendar\\.ics\\?token=`),
+    );
+    const personFeed = await fetch(personUrl);
+    assert.equal(personFeed.status, 200);
+    assert.match(await personFeed.text(), /BEGIN:VCALENDAR/);
+    await shot(A, 'r19-person-calendar');
+    await byId(A, 'roster-calendar-revoke').click();
+    await A.waitUntil(
+      async () => /Ссылка отозвана/.test(await byId(A, 'roster-status').getText()),
+      { timeout: 15_000, timeoutMsg: 'the person link was not revoked' },
+    );
+    assert.ok((await fetch(personUrl)).status >= 400, 'a revoked person link no longer answers');
   });
 });

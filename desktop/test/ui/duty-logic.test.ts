@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import type { SwapView } from '@konsilium/shared';
+import type { PresenceView, SwapView } from '@konsilium/shared';
 import {
+  calendarPath,
   calendarUrl,
+  profileContacts,
+  profilePresence,
   can,
   parseDates,
   patternRequest,
@@ -133,5 +136,53 @@ describe('ui duty logic', () => {
       calendarUrl('http://127.0.0.1:8080/', '/api/v1/rosters/roles/r/calendar.ics?token=t'),
       'http://127.0.0.1:8080/api/v1/rosters/roles/r/calendar.ics?token=t',
     );
+  });
+});
+
+describe('duty logic: colleague calendars and profile cards', () => {
+  it("picks the hub path of the own, a role's and a colleague's calendar link", () => {
+    assert.equal(calendarPath('me'), '/api/v1/rosters/me/calendar');
+    assert.equal(calendarPath({ roleId: 'r1' }), '/api/v1/rosters/roles/r1/calendar');
+    assert.equal(calendarPath({ userId: 'u1' }), '/api/v1/rosters/people/u1/calendar');
+  });
+
+  it('shows the end, delegate and note of a manual status only, and duties by their end', () => {
+    const base: PresenceView = {
+      userId: A,
+      status: 'busy',
+      source: 'manual',
+      until: '2026-12-01T12:00:00.000Z',
+      delegateId: B,
+      note: 'в операционной',
+      duties: [
+        { roleId: 'r2', roleName: 'Хирург', until: '2026-12-02T08:00:00.000Z' },
+        { roleId: 'r1', roleName: 'Кардиолог', until: '2026-12-01T20:00:00.000Z' },
+      ],
+    };
+    const manual = profilePresence(base)!;
+    assert.equal(manual.until, '2026-12-01T12:00:00.000Z');
+    assert.equal(manual.delegateId, B);
+    assert.equal(manual.note, 'в операционной');
+    assert.deepEqual(
+      manual.duties.map((d) => d.roleName),
+      ['Кардиолог', 'Хирург'],
+    );
+    const roster = profilePresence({ ...base, status: 'available', source: 'roster' })!;
+    assert.equal(roster.until, null);
+    assert.equal(roster.delegateId, null);
+    assert.equal(roster.note, null);
+    assert.equal(profilePresence(undefined), null);
+  });
+
+  it('lists contacts in a stable order with dialable and mail links, skipping empty ones', () => {
+    assert.deepEqual(
+      profileContacts({ phone: '+7 (343) 123-45-67', extension: ' 2101 ', email: 'a@b.ru' }),
+      [
+        { kind: 'phone', value: '+7 (343) 123-45-67', href: 'tel:+73431234567' },
+        { kind: 'extension', value: '2101', href: null },
+        { kind: 'email', value: 'a@b.ru', href: 'mailto:a@b.ru' },
+      ],
+    );
+    assert.deepEqual(profileContacts({ phone: ' ', extension: null, email: null }), []);
   });
 });

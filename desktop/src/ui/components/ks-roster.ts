@@ -150,10 +150,18 @@ export class KsRoster extends KsStoreElement {
   @state() private report: CoverageReport | null = null;
   @state() private cell: { roleId: string; date: string } | null = null;
   /** What picking a person does: assign a draft in `cell`, substitute on `shift`, or take `roleId` over now. */
-  @state() private mode: 'assign' | 'substitute' | 'takeover' = 'assign';
+  @state() private mode: 'assign' | 'substitute' | 'swap' | 'takeover' = 'assign';
   @state() private target: { shift?: ShiftView; roleId?: string } = {};
+  /** Two-way swap on someone's behalf: the colleague picked and their shifts to trade. */
+  @state() private partner: { user: UserView; shifts: ShiftView[]; counter: string } | null = null;
   @state() private pattern: (PatternForm & { userName: string }) | null = null;
-  @state() private calendar: { roleId: string; url: string } | null = null;
+  /** The open calendar-link box: a role's (issued at once) or a colleague's (issued on request). */
+  @state() private calendar: {
+    roleId?: string;
+    userId?: string;
+    url: string;
+    issuedAt?: string | null;
+  } | null = null;
   @state() private preset: ShiftPreset = 'day24';
   @state() private query = '';
   @state() private found: UserView[] = [];
@@ -394,15 +402,31 @@ export class KsRoster extends KsStoreElement {
       ${
         s.state === 'published' && Date.parse(s.end) > Date.now()
           ? html`<button
-              data-testid="roster-substitute"
-              aria-label=${msg('roster.substitute', { name: label })}
-              title=${msg('roster.substitute', { name: label })}
-              @click=${() => this.openSubstitute(s)}
-            >
-              ⇄
-            </button>`
+                data-testid="roster-substitute"
+                aria-label=${msg('roster.substitute', { name: label })}
+                title=${msg('roster.substitute', { name: label })}
+                @click=${() => this.openSubstitute(s)}
+              >
+                ⇄
+              </button>
+              <button
+                data-testid="roster-swap"
+                aria-label=${msg('roster.swap', { name: label })}
+                title=${msg('roster.swap', { name: label })}
+                @click=${() => this.openSwap(s)}
+              >
+                ⇆
+              </button>`
           : nothing
       }
+      <button
+        data-testid="roster-person-calendar"
+        aria-label=${msg('calendar.person', { name: this.store.userName(s.userId) })}
+        title=${msg('calendar.person', { name: this.store.userName(s.userId) })}
+        @click=${() => void this.personCalendar(s.userId)}
+      >
+        📅
+      </button>
       <button
         data-testid="roster-remove"
         aria-label=${msg('roster.remove', { name: label })}
@@ -417,18 +441,22 @@ export class KsRoster extends KsStoreElement {
     const presets: ShiftPreset[] = ['day', 'night', 'day24'];
     const shift = this.target.shift;
     const title =
-      this.mode === 'substitute' && shift
-        ? msg('roster.substituteTitle', {
+      this.mode === 'swap' && shift
+        ? msg('roster.swapTitle', {
             name: `${this.store.userName(shift.userId)} ${localTime(shift.start, this.zone())}–${localTime(shift.end, this.zone())}`,
           })
-        : this.mode === 'takeover'
-          ? msg('roster.takeoverTitle', {
-              role: this.store.role(this.target.roleId ?? '')?.name ?? '',
+        : this.mode === 'substitute' && shift
+          ? msg('roster.substituteTitle', {
+              name: `${this.store.userName(shift.userId)} ${localTime(shift.start, this.zone())}–${localTime(shift.end, this.zone())}`,
             })
-          : msg('roster.assignTitle', {
-              role: this.store.role(this.cell?.roleId ?? '')?.name ?? '',
-              date: this.cell?.date ?? '',
-            });
+          : this.mode === 'takeover'
+            ? msg('roster.takeoverTitle', {
+                role: this.store.role(this.target.roleId ?? '')?.name ?? '',
+              })
+            : msg('roster.assignTitle', {
+                role: this.store.role(this.cell?.roleId ?? '')?.name ?? '',
+                date: this.cell?.date ?? '',
+              });
     return html`<section
       class="assign"
       data-testid="roster-assign"
@@ -437,6 +465,7 @@ export class KsRoster extends KsStoreElement {
     >
       <h3 id="assign-h">${title}</h3>
       ${this.mode === 'assign' ? this.presetChoice(presets) : nothing} ${this.personSearch()}
+      ${this.mode === 'swap' && this.partner ? this.counterChoice(this.partner) : nothing}
       <div class="bar">
         <button data-testid="roster-assign-cancel" @click=${() => this.closeForm()}>
           ${msg('msg.cancel')}
@@ -489,7 +518,73 @@ export class KsRoster extends KsStoreElement {
       </ul>`;
   }
 
+  private counterChoice(p: { user: UserView; shifts: ShiftView[]; counter: string }) {
+    const zone = this.zone();
+    if (p.shifts.length === 0)
+      return html`<p class="muted" data-testid="roster-swap-none">
+        ${msg('roster.swapNone', { name: p.user.shortName })}
+      </p>`;
+    return html`<label for="roster-counter"
+        >${msg('roster.swapCounter', { name: p.user.shortName })}</label
+      >
+      <select
+        id="roster-counter"
+        data-testid="roster-swap-counter"
+        @change=${(e: Event) =>
+          (this.partner = { ...p, counter: (e.target as HTMLSelectElement).value })}
+      >
+        ${p.shifts.map(
+          (s) =>
+            html`<option value=${s.id} ?selected=${s.id === p.counter}>
+              ${this.store.role(s.roleId)?.name ?? ''} · ${s.start.slice(0, 10)}
+              ${localTime(s.start, zone)}–${localTime(s.end, zone)}
+            </option>`,
+        )}
+      </select>
+      <button
+        class="primary"
+        data-testid="roster-swap-apply"
+        ?disabled=${!p.counter}
+        @click=${() => void this.applySwap()}
+      >
+        ${msg('roster.swapApply')}
+      </button>`;
+  }
+
+  private openSwap(shift: ShiftView): void {
+    this.cell = null;
+    this.pattern = null;
+    this.partner = null;
+    this.mode = 'swap';
+    this.target = { shift };
+    this.focusSearch();
+  }
+
+  /** A coordinator trades the two shifts at once (the hub applies it on their behalf). */
+  private async applySwap(): Promise<void> {
+    const shift = this.target.shift;
+    const p = this.partner;
+    if (!shift || !p?.counter) return;
+    try {
+      await this.store.createSwap({
+        kind: 'swap',
+        shiftId: shift.id,
+        toUserId: p.user.id,
+        counterShiftId: p.counter,
+      });
+      this.status = msg('roster.swapped', {
+        from: this.store.userName(shift.userId),
+        to: p.user.shortName,
+      });
+      this.closeForm();
+      await this.reload();
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
   private closeForm(): void {
+    this.partner = null;
     this.cell = null;
     this.mode = 'assign';
     this.target = {};
@@ -528,6 +623,19 @@ export class KsRoster extends KsStoreElement {
       return;
     }
     if (this.mode === 'assign') return this.assign(u.id);
+    if (this.mode === 'swap') {
+      try {
+        const shifts = (await this.store.shiftsOf(u.id)).filter(
+          (x) => x.id !== this.target.shift?.id,
+        );
+        this.partner = { user: u, shifts, counter: shifts[0]?.id ?? '' };
+        this.query = u.fullName;
+        this.found = [];
+      } catch (err) {
+        this.error = msg('error.generic', { reason: (err as Error).message });
+      }
+      return;
+    }
     try {
       if (this.mode === 'substitute' && this.target.shift) {
         await this.store.createSwap({
@@ -556,25 +664,85 @@ export class KsRoster extends KsStoreElement {
     }
   }
 
+  private async personCalendar(userId: string): Promise<void> {
+    try {
+      const st = await this.store.calendarStatus(userId);
+      this.calendar = { userId, url: '', issuedAt: st.issuedAt };
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
+  private async issuePersonCalendar(): Promise<void> {
+    const c = this.calendar;
+    if (!c?.userId) return;
+    try {
+      const url = await this.store.issueCalendar({ userId: c.userId });
+      this.calendar = { ...c, url, issuedAt: new Date().toISOString() };
+    } catch (err) {
+      this.error = msg('error.generic', { reason: (err as Error).message });
+    }
+  }
+
   private calendarBox() {
     const c = this.calendar!;
-    const name = this.store.role(c.roleId)?.name ?? '';
-    return html`<section class="assign" data-testid="roster-calendar-box">
-      <h3>${msg('calendar.role', { role: name })}</h3>
+    const title = c.userId
+      ? msg('calendar.person', { name: this.store.userName(c.userId) })
+      : msg('calendar.role', { role: this.store.role(c.roleId ?? '')?.name ?? '' });
+    return html`<section
+      class="assign"
+      data-testid="roster-calendar-box"
+      data-subject=${c.userId ? 'person' : 'role'}
+      aria-labelledby="calendar-h"
+    >
+      <h3 id="calendar-h">${title}</h3>
+      ${
+        c.userId && !c.url
+          ? html`<p data-testid="roster-calendar-state" data-active=${c.issuedAt ? 'yes' : 'no'}>
+              ${
+                c.issuedAt
+                  ? msg('calendar.activeSince', {
+                      time: `${c.issuedAt.slice(0, 10)} ${localTime(c.issuedAt, this.zone())}`,
+                    })
+                  : msg('calendar.none')
+              }
+            </p>`
+          : nothing
+      }
       <div class="bar">
-        <input
-          class="link"
-          readonly
-          data-testid="roster-calendar-link"
-          aria-label=${msg('calendar.role', { role: name })}
-          .value=${c.url}
-        />
-        <button data-testid="roster-calendar-copy" @click=${() => void this.copyLink(c.url)}>
-          ${msg('calendar.copy')}
-        </button>
-        <button data-testid="roster-calendar-revoke" @click=${() => void this.revokeCalendar()}>
-          ${msg('calendar.revoke')}
-        </button>
+        ${
+          c.url
+            ? html`<input
+                  class="link"
+                  readonly
+                  data-testid="roster-calendar-link"
+                  aria-label=${title}
+                  .value=${c.url}
+                />
+                <button
+                  data-testid="roster-calendar-copy"
+                  @click=${() => void this.copyLink(c.url)}
+                >
+                  ${msg('calendar.copy')}
+                </button>`
+            : html`<button
+                class="primary"
+                data-testid="roster-calendar-issue"
+                @click=${() => void this.issuePersonCalendar()}
+              >
+                ${msg(c.issuedAt ? 'calendar.reissue' : 'calendar.issue')}
+              </button>`
+        }
+        ${
+          c.url || c.issuedAt
+            ? html`<button
+                data-testid="roster-calendar-revoke"
+                @click=${() => void this.revokeCalendar()}
+              >
+                ${msg('calendar.revoke')}
+              </button>`
+            : nothing
+        }
         <button @click=${() => (this.calendar = null)}>${msg('msg.cancel')}</button>
       </div>
       <p class="muted">${msg('calendar.hint')}</p>
@@ -594,7 +762,7 @@ export class KsRoster extends KsStoreElement {
     const c = this.calendar;
     if (!c) return;
     try {
-      await this.store.revokeCalendar({ roleId: c.roleId });
+      await this.store.revokeCalendar(c.userId ? { userId: c.userId } : { roleId: c.roleId ?? '' });
       this.calendar = null;
       this.status = msg('calendar.revoked');
     } catch (err) {

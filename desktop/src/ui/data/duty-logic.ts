@@ -3,7 +3,7 @@
  * which features the signed-in user's permissions show, the request of a
  * recurring pattern built from the editor's form, and calendar feed links.
  */
-import type { CreatePatternRequest, SwapView } from '@konsilium/shared';
+import type { CreatePatternRequest, PresenceView, SwapView } from '@konsilium/shared';
 
 export type SwapAction = 'accept' | 'decline' | 'approve' | 'reject' | 'cancel';
 
@@ -96,4 +96,49 @@ export function patternRequest(
 /** The absolute URL of a calendar feed (`path` is relative to the hub and carries the token). */
 export function calendarUrl(hubBase: string, path: string): string {
   return new URL(path, hubBase.endsWith('/') ? hubBase : `${hubBase}/`).toString();
+}
+
+/** Whose calendar link: the caller's own, a duty role's, or a colleague's (coordinators). */
+export type CalendarSubject = 'me' | { roleId: string } | { userId: string };
+
+/** The hub path that issues (POST), checks (GET, colleagues only) or revokes (DELETE) a link. */
+export function calendarPath(subject: CalendarSubject): string {
+  if (subject === 'me') return '/api/v1/rosters/me/calendar';
+  if ('roleId' in subject) return `/api/v1/rosters/roles/${subject.roleId}/calendar`;
+  return `/api/v1/rosters/people/${subject.userId}/calendar`;
+}
+
+/** What a profile card shows about presence: status, its end and delegate, and duties. */
+export interface ProfilePresence {
+  status: PresenceView['status'];
+  /** The end of a manual status (the roster's own ends are the duties' ends). */
+  until: string | null;
+  delegateId: string | null;
+  note: string | null;
+  duties: { roleId: string; roleName: string; until: string }[];
+}
+
+export function profilePresence(p: PresenceView | undefined): ProfilePresence | null {
+  if (!p) return null;
+  return {
+    status: p.status,
+    until: p.source === 'manual' ? p.until : null,
+    delegateId: p.source === 'manual' ? p.delegateId : null,
+    note: p.source === 'manual' ? p.note : null,
+    duties: [...p.duties].sort((a, b) => a.until.localeCompare(b.until)),
+  };
+}
+
+/** Contacts worth showing on a profile, in a stable order, empty ones left out. */
+export function profileContacts(u: {
+  phone: string | null;
+  extension: string | null;
+  email: string | null;
+}): { kind: 'phone' | 'extension' | 'email'; value: string; href: string | null }[] {
+  const out: { kind: 'phone' | 'extension' | 'email'; value: string; href: string | null }[] = [];
+  if (u.phone?.trim())
+    out.push({ kind: 'phone', value: u.phone.trim(), href: `tel:${u.phone.replace(/[^\d+]/g, '')}` });
+  if (u.extension?.trim()) out.push({ kind: 'extension', value: u.extension.trim(), href: null });
+  if (u.email?.trim()) out.push({ kind: 'email', value: u.email.trim(), href: `mailto:${u.email.trim()}` });
+  return out;
 }

@@ -20,6 +20,7 @@ import {
   type DutyRoleView,
   type OnCallView,
   type PresenceView,
+  type CalendarLinkStatus,
   type CalendarTokenView,
   type CreatePatternRequest,
   type PatternView,
@@ -44,7 +45,7 @@ import {
   type SoundState,
   type UiAlert,
 } from './alert-logic.js';
-import { calendarUrl, can, type MePermissions, type SwapAction } from './duty-logic.js';
+import { calendarPath, calendarUrl, can, type CalendarSubject, type MePermissions, type SwapAction } from './duty-logic.js';
 import { applyReceipt, byActivity, buildInbox, type InboxItem, type UiMessage } from './logic.js';
 import { originAllowed, patientFromFrame, patientFromLocation, type PatientInput } from './patient-source.js';
 
@@ -711,17 +712,23 @@ export class Store extends EventTarget {
   }
 
   /** Issues a new calendar link (revoking the previous one); answers the absolute URL. */
-  async issueCalendar(subject: { roleId: string } | 'me'): Promise<string> {
-    const path =
-      subject === 'me' ? '/api/v1/rosters/me/calendar' : `/api/v1/rosters/roles/${subject.roleId}/calendar`;
-    const res = await this.hub.request<CalendarTokenView>('POST', path);
+  async issueCalendar(subject: CalendarSubject): Promise<string> {
+    const res = await this.hub.request<CalendarTokenView>('POST', calendarPath(subject));
     return calendarUrl(this.baseUrl(), res.path);
   }
 
-  async revokeCalendar(subject: { roleId: string } | 'me'): Promise<void> {
-    const path =
-      subject === 'me' ? '/api/v1/rosters/me/calendar' : `/api/v1/rosters/roles/${subject.roleId}/calendar`;
-    await this.hub.request('DELETE', path);
+  async revokeCalendar(subject: CalendarSubject): Promise<void> {
+    await this.hub.request('DELETE', calendarPath(subject));
+  }
+
+  /** Whether a colleague has a live calendar link (coordinators). */
+  calendarStatus(userId: string): Promise<CalendarLinkStatus> {
+    return this.hub.request<CalendarLinkStatus>('GET', calendarPath({ userId }));
+  }
+
+  /** A colleague's profile with presence and current duties. */
+  profileOf(userId: string): Promise<UserView> {
+    return this.hub.request<UserView>('GET', `/api/v1/directory/users/${userId}`);
   }
 
   async loadUnits(): Promise<void> {

@@ -78,7 +78,7 @@ export function createRosters(deps: RostersDeps) {
     routes: [
       ...rosterCoreRoutes({ clock: deps.clock, roles, shifts, oncall }),
       ...rosterPlanningRoutes({ roles, shifts, patterns, swaps }),
-      ...rosterCalendarRoutes({ calendar, imports, maxImportBytes: deps.maxImportBytes }),
+      ...rosterCalendarRoutes({ calendar, shifts, imports, maxImportBytes: deps.maxImportBytes }),
       ...rosterTeamRoutes({ clock: deps.clock, teams, presence }),
     ],
     async start() {

@@ -4,6 +4,7 @@ import { readRawBody } from '../../platform/http/body.js';
 import { route, type Route } from '../../platform/http/routes.js';
 import type { CalendarService } from './rosters.calendar.js';
 import type { ImportService } from './rosters.import.js';
+import type { ShiftsService } from './rosters.shifts.js';
 import { BASE, IdParam, MANAGE, READ, need } from './rosters.routes.js';
 
 const ICS_HEADERS = {
@@ -14,6 +15,7 @@ const ICS_HEADERS = {
 /** Calendar feeds (token links), their issue and revocation, and roster imports. */
 export function rosterCalendarRoutes(s: {
   calendar: CalendarService;
+  shifts: ShiftsService;
   imports: ImportService;
   maxImportBytes: number;
 }): Route[] {
@@ -75,6 +77,41 @@ export function rosterCalendarRoutes(s: {
       access: READ,
       handler: async ({ actor, meta }) => {
         await s.calendar.revoke(callContext(actor, meta), 'user', need(actor).userId);
+        return { status: 204 };
+      },
+    }),
+    // A coordinator manages another person's feed (the person may not be on the hub's client).
+    route({
+      method: 'GET',
+      path: `${BASE}/people/:id/calendar`,
+      access: MANAGE,
+      params: IdParam,
+      handler: async ({ params }) => {
+        await s.shifts.activeUser(params.id, 'id');
+        return { body: await s.calendar.status('user', params.id) };
+      },
+    }),
+    route({
+      method: 'POST',
+      path: `${BASE}/people/:id/calendar`,
+      access: MANAGE,
+      params: IdParam,
+      handler: async ({ actor, meta, params }) => {
+        await s.shifts.activeUser(params.id, 'id');
+        return {
+          status: 201,
+          body: await s.calendar.issue(callContext(actor, meta), 'user', params.id),
+        };
+      },
+    }),
+    route({
+      method: 'DELETE',
+      path: `${BASE}/people/:id/calendar`,
+      access: MANAGE,
+      params: IdParam,
+      handler: async ({ actor, meta, params }) => {
+        await s.shifts.activeUser(params.id, 'id');
+        await s.calendar.revoke(callContext(actor, meta), 'user', params.id);
         return { status: 204 };
       },
     }),

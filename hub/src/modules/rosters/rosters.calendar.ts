@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import ical from 'ical-generator';
 import { IsNull } from 'typeorm';
-import { AppError, type CalendarTokenView } from '@konsilium/shared';
+import { AppError, type CalendarLinkStatus, type CalendarTokenView } from '@konsilium/shared';
 import { iso } from '../../platform/clock.js';
 import type { CallContext } from '../../platform/http/actor.js';
 import { RosterCalendarEntity, type RosterCalendarRow } from './rosters.entity.js';
@@ -81,6 +81,16 @@ export class CalendarService {
         targetId: subjectId,
       });
     });
+  }
+
+  /** Whether the subject has a live link, and since when. */
+  async status(subjectKind: 'role' | 'user', subjectId: string): Promise<CalendarLinkStatus> {
+    const row = await this.rc.db.manager.findOneBy(RosterCalendarEntity, {
+      subjectKind,
+      subjectId,
+      revokedAt: IsNull(),
+    });
+    return { active: !!row, issuedAt: row?.createdAt ?? null };
   }
 
   /** The feed, if `token` is a live link to this subject. */

@@ -77,6 +77,19 @@ describe('desktop alerts: AlertWatcher against a real hub (demo hospital)', func
   it('alerts on a critical message, repeats it, stops at the acknowledgement and wipes on remote revocation', async () => {
     const admin = await signIn('admin');
     const doctor = await signIn('kozlov');
+    // The doctor's unit pushes normal messages silently, once; low stays in the inbox.
+    const profile = await admin.client.request<{ units: { id: string }[] }>(
+      'GET',
+      `/api/v1/directory/users/${doctor.res.user.id}`,
+    );
+    await admin.client.request('PUT', `/api/v1/notifications/policies/${profile.units[0]!.id}`, {
+      rules: {
+        low: { mode: 'feed' },
+        normal: { mode: 'push' },
+        urgent: { mode: 'push', sound: true },
+        critical: { mode: 'push', sound: true, repeatUntilAck: true, offDuty: true },
+      },
+    });
     const sink = new RecordingSink();
     const clock = new ManualScheduler();
     let showPatientData = false;
@@ -116,7 +129,7 @@ describe('desktop alerts: AlertWatcher against a real hub (demo hospital)', func
         priority,
       });
 
-    // The demo hub has a notification policy: the watcher follows its `notify.push`.
+    // The hub has a notification policy: the watcher follows its `notify.push`.
     assert.equal(watcher.gate.mode, 'push');
     await send('когда будет время', 'low');
     await send('своё срочное', 'urgent', doctor.client);
@@ -144,7 +157,7 @@ describe('desktop alerts: AlertWatcher against a real hub (demo hospital)', func
     assert.equal(clock.live, 0, 'no repeats after the acknowledgement');
     assert.deepEqual(board.pending(), []);
 
-    // The policy pushes normal messages too: once, silently.
+    // The unit's policy pushes normal messages too: once, silently.
     const normal = await send('обычное сообщение', 'normal');
     await sink.until(() => sink.shown.some((s) => s.id === normal.id), 'the normal push');
     const n = sink.shown.find((s) => s.id === normal.id)!;

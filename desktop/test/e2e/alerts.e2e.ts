@@ -12,23 +12,21 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AlertView, UserView } from '@konsilium/shared';
 import {
+  requireBrowser,
+  openTwoBrowsers,
+  adminToken,
+  switchUser,
   api,
   byId,
-  CHROMEDRIVER,
-  CHROMIUM,
   freePort,
-  openBrowser,
-  PASSWORD,
-  ROOT,
   shot,
   signIn,
-  SHOTS,
   startHub,
   teardown,
   text,
@@ -94,22 +92,11 @@ describe('critical result escalation end to end (MLLP → clinician → backup; 
   let b: Browser | null = null;
 
   before(async function () {
-    if (!existsSync(CHROMIUM) || !existsSync(CHROMEDRIVER)) {
-      const message = `chromium (${CHROMIUM}) or chromedriver (${CHROMEDRIVER}) is not installed`;
-      if (process.env.KONSILIUM_TEST_REQUIRE_BROWSER === '1') throw new Error(message);
-      console.warn(`\n!!! SKIPPING the alerts browser end-to-end spec: ${message}.\n`);
-      this.skip();
-    }
-    assert.ok(
-      existsSync(join(ROOT, 'desktop', 'dist', 'web', 'index.html')),
-      'the web client is not built: run `node desktop/scripts/build-web.mjs`',
-    );
-    mkdirSync(SHOTS, { recursive: true });
+    requireBrowser(this, 'alerts browser');
     dataDir = mkdtempSync(join(tmpdir(), 'konsilium-e2e-alerts-'));
     mllpPort = await freePort();
     hub = await startHub(dataDir, { KONSILIUM_MLLP_PORT: String(mllpPort) });
-    for (let i = 0; i < 2; i++) profiles.push(mkdtempSync(join(tmpdir(), 'konsilium-chromium-')));
-    [a, b] = await Promise.all([openBrowser(profiles[0]!), openBrowser(profiles[1]!)]);
+    [a, b] = await openTwoBrowsers(profiles);
     // Both work in the docked sidebar width.
     await a.setViewport({ width: 440, height: 900 });
     await b.setViewport({ width: 440, height: 900 });
@@ -124,10 +111,7 @@ describe('critical result escalation end to end (MLLP → clinician → backup; 
 
     // Setup through the API: the clinician (ordering, by MIS id) and the backup,
     // and a short escalation policy for critical results.
-    const admin = await api<{ token: string }>(url, '/api/v1/auth/login', null, {
-      login: 'admin',
-      password: PASSWORD,
-    });
+    const admin = { token: await adminToken(url) };
     const find = async (q: string, login: string) => {
       const res = await api<{ items: UserView[] }>(
         url,
@@ -242,9 +226,7 @@ describe('critical result escalation end to end (MLLP → clinician → backup; 
     await shot(A, 'e04-clinician-timeline');
 
     // ADM-1: an administrator's metrics view counts the escalation and its acknowledgement.
-    await byId(A, 'nav-settings').click();
-    await byId(A, 'settings-signout').click();
-    await signIn(A, url, 'admin');
+    await switchUser(A, url, 'admin');
     await byId(A, 'nav-metrics').click();
     assert.equal(await text(A, 'metrics-esc-started'), '1');
     assert.equal(await text(A, 'metrics-esc-acked'), '1');

@@ -13,20 +13,18 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  requireBrowser,
+  openTwoBrowsers,
+  adminToken,
+  switchUser,
   api,
   byId,
-  CHROMEDRIVER,
-  CHROMIUM,
-  openBrowser,
-  PASSWORD,
-  ROOT,
   shot,
   signIn,
-  SHOTS,
   startHub,
   teardown,
   text,
@@ -78,21 +76,10 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
   let b: Browser | null = null;
 
   before(async function () {
-    if (!existsSync(CHROMIUM) || !existsSync(CHROMEDRIVER)) {
-      const message = `chromium (${CHROMIUM}) or chromedriver (${CHROMEDRIVER}) is not installed`;
-      if (process.env.KONSILIUM_TEST_REQUIRE_BROWSER === '1') throw new Error(message);
-      console.warn(`\n!!! SKIPPING the rosters browser end-to-end spec: ${message}.\n`);
-      this.skip();
-    }
-    assert.ok(
-      existsSync(join(ROOT, 'desktop', 'dist', 'web', 'index.html')),
-      'the web client is not built: run `node desktop/scripts/build-web.mjs`',
-    );
-    mkdirSync(SHOTS, { recursive: true });
+    requireBrowser(this, 'rosters browser');
     dataDir = mkdtempSync(join(tmpdir(), 'konsilium-e2e-rosters-'));
     hub = await startHub(dataDir);
-    for (let i = 0; i < 2; i++) profiles.push(mkdtempSync(join(tmpdir(), 'konsilium-chromium-')));
-    [a, b] = await Promise.all([openBrowser(profiles[0]!), openBrowser(profiles[1]!)]);
+    [a, b] = await openTwoBrowsers(profiles);
     // The coordinator plans on a wide screen; the on-call person works in the docked sidebar.
     await a.setViewport({ width: 1100, height: 900 });
     await b.setViewport({ width: 460, height: 860 });
@@ -107,10 +94,7 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
 
     // Setup through the API: a new duty role with nobody rostered (a gap, no fallback)
     // in the cardiology ward, where the coordinator (ivanov) works.
-    const admin = await api<{ token: string }>(url, '/api/v1/auth/login', null, {
-      login: 'admin',
-      password: PASSWORD,
-    });
+    const admin = { token: await adminToken(url) };
     const units = await api<{ items: Unit[] }>(url, '/api/v1/directory/units', admin.token);
     const ward = findUnit(units.items, 'card-ward');
     assert.ok(ward, 'the demo hospital has the cardiology ward');
@@ -213,9 +197,7 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
 
     // A signs out and signs in as a clinician (volkov, surgery): «Кто дежурит сейчас»,
     // without the roster editor.
-    await byId(A, 'nav-settings').click();
-    await byId(A, 'settings-signout').click();
-    await signIn(A, url, 'volkov');
+    await switchUser(A, url, 'volkov');
     await byId(A, 'nav-duty').click();
     await byId(A, 'oncall-filter').waitForDisplayed({ timeout: 15_000 });
     assert.equal(await byId(A, 'duty-roster').isExisting(), false);
@@ -363,10 +345,7 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
     const A = a!;
     const B = b!;
     const url = hub!.url;
-    const admin = await api<{ token: string }>(url, '/api/v1/auth/login', null, {
-      login: 'admin',
-      password: PASSWORD,
-    });
+    const admin = { token: await adminToken(url) };
     const units = await api<{ items: Unit[] }>(url, '/api/v1/directory/units', admin.token);
     const ward = findUnit(units.items, 'card-ward')!;
     // A role whose swaps need a coordinator's approval, with a shift tomorrow for
@@ -432,9 +411,7 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
     await shot(B, 'r11-swap-requested');
 
     // A signs in as petrov, who accepts; the request then waits for a coordinator.
-    await byId(A, 'nav-settings').click();
-    await byId(A, 'settings-signout').click();
-    await signIn(A, url, 'petrov');
+    await switchUser(A, url, 'petrov');
     await byId(A, 'nav-duty').click();
     const asked = byId(A, 'swap-request', `[data-swap="${swap.id}"]`);
     await asked.waitForDisplayed({ timeout: 20_000 });
@@ -448,9 +425,7 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
     await shot(A, 'r12-swap-accepted');
 
     // A signs in as the coordinator (ivanov), who approves it.
-    await byId(A, 'nav-settings').click();
-    await byId(A, 'settings-signout').click();
-    await signIn(A, url, 'ivanov');
+    await switchUser(A, url, 'ivanov');
     await byId(A, 'nav-duty').click();
     const pending = byId(A, 'swap-request', `[data-swap="${swap.id}"]`);
     await pending.waitForDisplayed({ timeout: 20_000 });

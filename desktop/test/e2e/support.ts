@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { remote } from 'webdriverio';
@@ -161,4 +162,45 @@ export async function api<T>(
   });
   assert.ok(res.status < 400, `${path}: ${res.status}`);
   return (await res.json()) as T;
+}
+
+/**
+ * Skips the spec loudly when Debian chromium or chromedriver is missing (fails
+ * instead with KONSILIUM_TEST_REQUIRE_BROWSER=1); checks the web client is built
+ * and makes the screenshot folder.
+ */
+export function requireBrowser(ctx: Mocha.Context, spec: string): void {
+  if (!existsSync(CHROMIUM) || !existsSync(CHROMEDRIVER)) {
+    const message = `chromium (${CHROMIUM}) or chromedriver (${CHROMEDRIVER}) is not installed`;
+    if (process.env.KONSILIUM_TEST_REQUIRE_BROWSER === '1') throw new Error(message);
+    console.warn(`\n!!! SKIPPING the ${spec} end-to-end spec: ${message}.\n`);
+    ctx.skip();
+  }
+  assert.ok(
+    existsSync(join(ROOT, 'desktop', 'dist', 'web', 'index.html')),
+    'the web client is not built: run `node desktop/scripts/build-web.mjs`',
+  );
+  mkdirSync(SHOTS, { recursive: true });
+}
+
+/** Two browsers, each with a fresh profile folder (pushed to `profiles` for teardown). */
+export async function openTwoBrowsers(profiles: string[]): Promise<[Browser, Browser]> {
+  for (let i = 0; i < 2; i++) profiles.push(mkdtempSync(join(tmpdir(), 'konsilium-chromium-')));
+  return Promise.all([openBrowser(profiles[0]!), openBrowser(profiles[1]!)]);
+}
+
+/** A session token of the demo administrator. */
+export async function adminToken(url: string): Promise<string> {
+  const admin = await api<{ token: string }>(url, '/api/v1/auth/login', null, {
+    login: 'admin',
+    password: PASSWORD,
+  });
+  return admin.token;
+}
+
+/** Signs the current user out (settings) and `login` in. */
+export async function switchUser(b: Browser, url: string, login: string): Promise<void> {
+  await byId(b, 'nav-settings').click();
+  await byId(b, 'settings-signout').click();
+  await signIn(b, url, login);
 }

@@ -8,20 +8,17 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  requireBrowser,
+  openTwoBrowsers,
   api,
   byId,
-  CHROMEDRIVER,
-  CHROMIUM,
-  openBrowser,
   PASSWORD,
-  ROOT,
   shot,
   signIn,
-  SHOTS,
   startHub,
   teardown,
   text,
@@ -47,23 +44,12 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
   let b: Browser | null = null;
 
   before(async function () {
-    if (!existsSync(CHROMIUM) || !existsSync(CHROMEDRIVER)) {
-      const message = `chromium (${CHROMIUM}) or chromedriver (${CHROMEDRIVER}) is not installed`;
-      if (process.env.KONSILIUM_TEST_REQUIRE_BROWSER === '1') throw new Error(message);
-      console.warn(`\n!!! SKIPPING the browser end-to-end spec: ${message}.\n`);
-      this.skip();
-    }
-    assert.ok(
-      existsSync(join(ROOT, 'desktop', 'dist', 'web', 'index.html')),
-      'the web client is not built: run `node desktop/scripts/build-web.mjs`',
-    );
-    mkdirSync(SHOTS, { recursive: true });
+    requireBrowser(this, 'browser');
     dataDir = mkdtempSync(join(tmpdir(), 'konsilium-e2e-'));
     png = join(dataDir, 'ecg.png');
     writeFileSync(png, Buffer.from(PNG_BASE64, 'base64'));
     hub = await startHub(dataDir);
-    for (let i = 0; i < 2; i++) profiles.push(mkdtempSync(join(tmpdir(), 'konsilium-chromium-')));
-    [a, b] = await Promise.all([openBrowser(profiles[0]!), openBrowser(profiles[1]!)]);
+    [a, b] = await openTwoBrowsers(profiles);
     // A docked sidebar: 460 px of page width (headless windows have a larger minimum).
     await Promise.all([a, b].map((x) => x.setViewport({ width: 460, height: 860 })));
   });

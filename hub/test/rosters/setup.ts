@@ -46,15 +46,19 @@ export async function makeShift(
   return r.body as { id: string; kind: string; start: string; end: string; state: string };
 }
 
-/** Creates published shifts of one role, in order: `[userId, start, end]` each. */
-export async function makeShifts(
+type Shift = Awaited<ReturnType<typeof makeShift>>;
+
+/** Creates published shifts of one role, in order: `[userId, start, end]` each; returns them in that order. */
+export async function makeShifts<const S extends readonly (readonly [string, string, string])[]>(
   t: TestHub,
   token: string,
   roleId: string,
-  shifts: [userId: string, start: string, end: string][],
-): Promise<void> {
+  shifts: S,
+): Promise<{ -readonly [K in keyof S]: Shift }> {
+  const made: Shift[] = [];
   for (const [userId, start, end] of shifts)
-    await makeShift(t, token, { roleId, userId, start, end });
+    made.push(await makeShift(t, token, { roleId, userId, start, end }));
+  return made as { -readonly [K in keyof S]: Shift };
 }
 
 /** One person's presence as `GET /api/v1/presence` answers it. */

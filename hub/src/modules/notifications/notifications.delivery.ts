@@ -437,20 +437,8 @@ export class Delivery {
   }
 
   /** Records one interruption against the person's shift (fatigue metric). */
-  private async count(
-    tx: EntityManager,
-    shift: Shift,
-    userId: string,
-    at: Date,
-    priority: string,
-    kind: 'push' | 'digest',
-    breakThrough: boolean,
-    messageId: string | null,
-  ): Promise<void> {
-    await tx.insert(
-      NotifyInterruptionEntity,
-      interruption(shift, userId, at, priority, kind, breakThrough, messageId),
-    );
+  private async count(tx: EntityManager, ...row: Parameters<typeof interruption>): Promise<void> {
+    await tx.insert(NotifyInterruptionEntity, interruption(...row));
   }
 
   private publish(items: UserEvent[]): void {

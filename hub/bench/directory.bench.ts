@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { SYSTEM } from '../src/platform/http/actor.js';
 import { person, staffCsv, utf8 } from '../test/support/csv.js';
-import { printStats, withBenchHub } from './support.js';
+import { benchAdmin, printStats, withBenchHub } from './support.js';
 
 const STAFF = Number(process.env.BENCH_STAFF ?? 20_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 3_000);
@@ -94,26 +94,8 @@ async function main(): Promise<void> {
       console.log(
         `seeded ${STAFF} staff through the CSV import in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );
-      const hash = await hub.internals.credentials.hashPassword(PASSWORD);
-      await dir.createUser(
-        SYSTEM,
-        {
-          login: 'bench.admin',
-          password: PASSWORD,
-          lastName: 'Админов',
-          firstName: 'Бенч',
-          roles: ['admin'],
-        },
-        { passwordHash: hash },
-      );
-      const login = await fetch(`${hub.url()}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ login: 'bench.admin', password: PASSWORD }),
-      });
-      const token = ((await login.json()) as { token: string }).token;
+      const headers = await benchAdmin(hub, PASSWORD);
       const list = queries(QUERIES, unitIds);
-      const headers = { authorization: `Bearer ${token}` };
       for (const q of list.slice(0, 200))
         await (await fetch(`${hub.url()}/api/v1/directory/users?${q}`, { headers })).arrayBuffer();
 

@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { SYSTEM } from '../src/platform/http/actor.js';
 import { staffCsv, utf8 } from '../test/support/csv.js';
-import { printStats, withBenchHub } from './support.js';
+import { benchAdmin, printStats, withBenchHub } from './support.js';
 
 const STAFF = Number(process.env.BENCH_STAFF ?? 5_000);
 const ROLES = Number(process.env.BENCH_ROLES ?? 500);
@@ -155,25 +155,7 @@ async function main(): Promise<void> {
       console.log(`answers by source: ${JSON.stringify(Object.fromEntries(sources))}`);
       stats('who is on call, in-process', warm);
 
-      const hash = await hub.internals.credentials.hashPassword(PASSWORD);
-      await dir.createUser(
-        SYSTEM,
-        {
-          login: 'bench.admin',
-          password: PASSWORD,
-          lastName: 'Админов',
-          firstName: 'Бенч',
-          roles: ['admin'],
-        },
-        { passwordHash: hash },
-      );
-      const login = await fetch(`${hub.url()}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ login: 'bench.admin', password: PASSWORD }),
-      });
-      const token = ((await login.json()) as { token: string }).token;
-      const headers = { authorization: `Bearer ${token}` };
+      const headers = await benchAdmin(hub, PASSWORD);
       const http: number[] = [];
       for (const [i, q] of questions.entries()) {
         const url = `${hub.url()}/api/v1/oncall?roleId=${q.roleId}&at=${encodeURIComponent(q.at.toISOString())}`;

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHub, type Hub } from '../src/hub.js';
+import { SYSTEM } from '../src/platform/http/actor.js';
 import { createPgDatabase } from '../test/support/databases.js';
 
 /** Prints `label n= p50= p95= p99= max= ms` with `digits` decimals, the label padded to `pad`. */
@@ -45,4 +46,27 @@ export async function withBenchHub(
     await pg?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Creates the `bench.admin` administrator, signs in over HTTP and returns the authorization header. */
+export async function benchAdmin(hub: Hub, password: string): Promise<{ authorization: string }> {
+  const hash = await hub.internals.credentials.hashPassword(password);
+  await hub.internals.directory.createUser(
+    SYSTEM,
+    {
+      login: 'bench.admin',
+      password,
+      lastName: 'Админов',
+      firstName: 'Бенч',
+      roles: ['admin'],
+    },
+    { passwordHash: hash },
+  );
+  const login = await fetch(`${hub.url()}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: 'bench.admin', password }),
+  });
+  const token = ((await login.json()) as { token: string }).token;
+  return { authorization: `Bearer ${token}` };
 }

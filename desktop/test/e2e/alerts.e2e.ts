@@ -11,26 +11,18 @@
  * Screenshots go to artifacts/screenshots/ (prefix `e`).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AlertView, UserView } from '@konsilium/shared';
 import {
-  requireBrowser,
-  openTwoBrowsers,
   adminToken,
-  switchUser,
   api,
   byId,
   freePort,
   shot,
   signIn,
-  startHub,
-  teardown,
+  switchUser,
   text,
-  type Browser,
+  twoBrowserSpec,
 } from './support.js';
 
 const WAIT_SECONDS = 12;
@@ -84,30 +76,24 @@ function criticalOru(misId: string, system: string, control: string): string {
 
 describe('critical result escalation end to end (MLLP → clinician → backup; real hub)', function () {
   this.timeout(180_000);
-  let hub: { url: string; child: ChildProcess } | null = null;
-  let dataDir = '';
   let mllpPort = 0;
-  const profiles: string[] = [];
-  let a: Browser | null = null;
-  let b: Browser | null = null;
 
-  before(async function () {
-    requireBrowser(this, 'alerts browser');
-    dataDir = mkdtempSync(join(tmpdir(), 'konsilium-e2e-alerts-'));
-    mllpPort = await freePort();
-    hub = await startHub(dataDir, { KONSILIUM_MLLP_PORT: String(mllpPort) });
-    [a, b] = await openTwoBrowsers(profiles);
+  const session = twoBrowserSpec({
+    spec: 'alerts browser',
+    prefix: 'konsilium-e2e-alerts-',
     // Both work in the docked sidebar width.
-    await a.setViewport({ width: 440, height: 900 });
-    await b.setViewport({ width: 440, height: 900 });
+    viewports: [
+      { width: 440, height: 900 },
+      { width: 440, height: 900 },
+    ],
+    env: async () => {
+      mllpPort = await freePort();
+      return { KONSILIUM_MLLP_PORT: String(mllpPort) };
+    },
   });
 
-  after(() => teardown([a, b], hub, [dataDir, ...profiles]));
-
   it('the ordering clinician sees the critical alert, nobody answers, it escalates to the backup who accepts with read-back; the timeline shows every step', async () => {
-    const A = a!;
-    const B = b!;
-    const url = hub!.url;
+    const { A, B, url } = session.ready();
 
     // Setup through the API: the clinician (ordering, by MIS id) and the backup,
     // and a short escalation policy for critical results.

@@ -12,23 +12,15 @@
  * artifacts/screenshots/ (prefix `r`).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
-  requireBrowser,
-  openTwoBrowsers,
   adminToken,
-  switchUser,
   api,
   byId,
   shot,
   signIn,
-  startHub,
-  teardown,
+  switchUser,
   text,
-  type Browser,
+  twoBrowserSpec,
 } from './support.js';
 
 interface Unit {
@@ -69,28 +61,19 @@ function previousDay(date: string): string {
 
 describe('rosters end to end (coordinator, clinician, on-call person; real hub)', function () {
   this.timeout(180_000);
-  let hub: { url: string; child: ChildProcess } | null = null;
-  let dataDir = '';
-  const profiles: string[] = [];
-  let a: Browser | null = null;
-  let b: Browser | null = null;
 
-  before(async function () {
-    requireBrowser(this, 'rosters browser');
-    dataDir = mkdtempSync(join(tmpdir(), 'konsilium-e2e-rosters-'));
-    hub = await startHub(dataDir);
-    [a, b] = await openTwoBrowsers(profiles);
+  const session = twoBrowserSpec({
+    spec: 'rosters browser',
+    prefix: 'konsilium-e2e-rosters-',
     // The coordinator plans on a wide screen; the on-call person works in the docked sidebar.
-    await a.setViewport({ width: 1100, height: 900 });
-    await b.setViewport({ width: 460, height: 860 });
+    viewports: [
+      { width: 1100, height: 900 },
+      { width: 460, height: 860 },
+    ],
   });
 
-  after(() => teardown([a, b], hub, [dataDir, ...profiles]));
-
   it('a coordinator assigns and publishes the shift covering tonight; a clinician writes to the role; the on-call person receives it and the sender sees to whom it went', async () => {
-    const A = a!;
-    const B = b!;
-    const url = hub!.url;
+    const { A, B, url } = session.ready();
 
     // Setup through the API: a new duty role with nobody rostered (a gap, no fallback)
     // in the cardiology ward, where the coordinator (ivanov) works.
@@ -342,9 +325,7 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
   });
 
   it('a swap request is accepted by the colleague and approved by a coordinator; a coordinator assigns an emergency take-over from now', async () => {
-    const A = a!;
-    const B = b!;
-    const url = hub!.url;
+    const { A, B, url } = session.ready();
     const admin = { token: await adminToken(url) };
     const units = await api<{ items: Unit[] }>(url, '/api/v1/directory/units', admin.token);
     const ward = findUnit(units.items, 'card-ward')!;

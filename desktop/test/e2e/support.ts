@@ -204,3 +204,44 @@ export async function switchUser(b: Browser, url: string, login: string): Promis
   await byId(b, 'settings-signout').click();
   await signIn(b, url, login);
 }
+
+export interface TwoBrowsers {
+  /** The demo hub's data directory (set once the `before` hook ran). */
+  dataDir: string;
+  /** The two browsers and the hub's URL; only inside a test. */
+  ready(): { A: Browser; B: Browser; url: string };
+}
+
+/**
+ * Registers the `before`/`after` hooks of a two-browser spec: checks the
+ * browser is there, starts a demo hub over a fresh data directory (`prepare`
+ * may put files in it first; `env` adds hub settings), opens two browsers at
+ * the given viewports; afterwards ends them, stops the hub and removes the folders.
+ */
+export function twoBrowserSpec(opts: {
+  spec: string;
+  prefix: string;
+  viewports: [{ width: number; height: number }, { width: number; height: number }];
+  prepare?: (dataDir: string) => void;
+  env?: () => Promise<Record<string, string>>;
+}): TwoBrowsers {
+  let hub: { url: string; child: ChildProcess } | null = null;
+  let a: Browser | null = null;
+  let b: Browser | null = null;
+  const profiles: string[] = [];
+  const session: TwoBrowsers = {
+    dataDir: '',
+    ready: () => ({ A: a!, B: b!, url: hub!.url }),
+  };
+  before(async function () {
+    requireBrowser(this, opts.spec);
+    session.dataDir = mkdtempSync(join(tmpdir(), opts.prefix));
+    opts.prepare?.(session.dataDir);
+    hub = await startHub(session.dataDir, opts.env ? await opts.env() : {});
+    [a, b] = await openTwoBrowsers(profiles);
+    await a.setViewport(opts.viewports[0]);
+    await b.setViewport(opts.viewports[1]);
+  });
+  after(() => teardown([a, b], hub, [session.dataDir, ...profiles]));
+  return session;
+}

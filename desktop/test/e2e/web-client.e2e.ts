@@ -6,24 +6,10 @@
  * Screenshots of each main screen go to artifacts/screenshots/.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  requireBrowser,
-  openTwoBrowsers,
-  api,
-  byId,
-  PASSWORD,
-  shot,
-  signIn,
-  startHub,
-  teardown,
-  text,
-  type Browser,
-} from './support.js';
+import { api, byId, PASSWORD, shot, signIn, text, twoBrowserSpec } from './support.js';
 
 /** A 16×8 PNG (red and white stripes) as the image attachment. */
 const PNG_BASE64 =
@@ -36,30 +22,24 @@ const PATIENT = {
 
 describe('web client end to end (two browsers, real hub, demo hospital)', function () {
   this.timeout(180_000);
-  let hub: { url: string; child: ChildProcess } | null = null;
-  let dataDir = '';
   let png = '';
-  const profiles: string[] = [];
-  let a: Browser | null = null;
-  let b: Browser | null = null;
 
-  before(async function () {
-    requireBrowser(this, 'browser');
-    dataDir = mkdtempSync(join(tmpdir(), 'konsilium-e2e-'));
-    png = join(dataDir, 'ecg.png');
-    writeFileSync(png, Buffer.from(PNG_BASE64, 'base64'));
-    hub = await startHub(dataDir);
-    [a, b] = await openTwoBrowsers(profiles);
+  const session = twoBrowserSpec({
+    spec: 'browser',
+    prefix: 'konsilium-e2e-',
     // A docked sidebar: 460 px of page width (headless windows have a larger minimum).
-    await Promise.all([a, b].map((x) => x.setViewport({ width: 460, height: 860 })));
+    viewports: [
+      { width: 460, height: 860 },
+      { width: 460, height: 860 },
+    ],
+    prepare: (dataDir) => {
+      png = join(dataDir, 'ecg.png');
+      writeFileSync(png, Buffer.from(PNG_BASE64, 'base64'));
+    },
   });
 
-  after(() => teardown([a, b], hub, [dataDir, ...profiles]));
-
   it('A writes urgently to B, B reads and answers «Принял», A sees both; patient context binds a new conversation; English after switching', async () => {
-    const A = a!;
-    const B = b!;
-    const url = hub!.url;
+    const { A, B, url } = session.ready();
 
     // Sign-in, in Russian by default.
     await A.url(url);
@@ -306,8 +286,7 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
   });
 
   it('long histories: only the visible window is rendered, older pages load on scroll up, new messages keep it at the bottom', async () => {
-    const B = b!;
-    const url = hub!.url;
+    const { B, url } = session.ready();
     const login = await api<{ token: string }>(url, '/api/v1/auth/login', null, {
       login: 'morozov',
       password: PASSWORD,

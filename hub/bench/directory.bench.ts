@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { SYSTEM } from '../src/platform/http/actor.js';
 import { person, staffCsv, utf8 } from '../test/support/csv.js';
-import { benchAdmin, printStats, withBenchHub } from './support.js';
+import { benchAdmin, benchSite, printStats, withBenchHub } from './support.js';
 
 const STAFF = Number(process.env.BENCH_STAFF ?? 20_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 3_000);
@@ -54,16 +54,7 @@ async function main(): Promise<void> {
     (kind) => `directory bench on ${kind}`,
     async (hub) => {
       const dir = hub.internals.directory;
-      const org = await dir.createUnit(SYSTEM, {
-        kind: 'organization',
-        name: 'Городская клиническая больница',
-        timeZone: 'Europe/Moscow',
-      });
-      const site = await dir.createUnit(SYSTEM, {
-        kind: 'site',
-        name: 'Главный корпус',
-        parentId: org.id,
-      });
+      const site = await benchSite(hub, 'Городская клиническая больница', 'Главный корпус');
       const unitIds: string[] = [];
       for (const [i, name] of UNITS.entries()) {
         unitIds.push(

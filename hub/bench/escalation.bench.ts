@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { AlertTimelineEntry } from '@konsilium/shared';
 import { TimelineEntity } from '../src/modules/escalation/escalation.entity.js';
 import { SYSTEM } from '../src/platform/http/actor.js';
-import { printStats, withBenchHub } from './support.js';
+import { benchSite, printStats, withBenchHub } from './support.js';
 
 const COUNT = Number(process.env.BENCH_ESCALATIONS ?? 1_000);
 const WAIT = Number(process.env.BENCH_WAIT ?? 60);
@@ -36,12 +36,7 @@ async function main(): Promise<void> {
         ).id;
       const target = await person('target');
       const backup = await person('backup');
-      const org = await dir.createUnit(SYSTEM, {
-        kind: 'organization',
-        name: 'Больница',
-        timeZone: 'Europe/Moscow',
-      });
-      const site = await dir.createUnit(SYSTEM, { kind: 'site', name: 'Корпус', parentId: org.id });
+      const site = await benchSite(hub, 'Больница', 'Корпус');
       const units: string[] = [];
       for (let i = 0; i < SPREAD; i++) {
         const u = await dir.createUnit(SYSTEM, {

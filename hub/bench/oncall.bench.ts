@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { SYSTEM } from '../src/platform/http/actor.js';
 import { staffCsv, utf8 } from '../test/support/csv.js';
-import { benchAdmin, printStats, withBenchHub } from './support.js';
+import { benchAdmin, benchSite, printStats, withBenchHub } from './support.js';
 
 const STAFF = Number(process.env.BENCH_STAFF ?? 5_000);
 const ROLES = Number(process.env.BENCH_ROLES ?? 500);
@@ -27,16 +27,7 @@ async function main(): Promise<void> {
     (kind) => `on-call bench on ${kind}`,
     async (hub) => {
       const dir = hub.internals.directory;
-      const org = await dir.createUnit(SYSTEM, {
-        kind: 'organization',
-        name: 'Городская клиническая больница',
-        timeZone: 'Europe/Moscow',
-      });
-      const site = await dir.createUnit(SYSTEM, {
-        kind: 'site',
-        name: 'Корпус 1',
-        parentId: org.id,
-      });
+      const site = await benchSite(hub, 'Городская клиническая больница', 'Корпус 1');
       const units: string[] = [];
       for (const [i, zone] of ZONES.entries())
         units.push(

@@ -70,3 +70,14 @@ export async function benchAdmin(hub: Hub, password: string): Promise<{ authoriz
   const token = ((await login.json()) as { token: string }).token;
   return { authorization: `Bearer ${token}` };
 }
+
+/** An organization (Europe/Moscow) and one site in it; returns the site. */
+export async function benchSite(hub: Hub, orgName: string, siteName: string) {
+  const dir = hub.internals.directory;
+  const org = await dir.createUnit(SYSTEM, {
+    kind: 'organization',
+    name: orgName,
+    timeZone: 'Europe/Moscow',
+  });
+  return dir.createUnit(SYSTEM, { kind: 'site', name: siteName, parentId: org.id });
+}

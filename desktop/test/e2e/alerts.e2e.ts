@@ -12,11 +12,12 @@
  */
 import assert from 'node:assert/strict';
 import { Socket } from 'node:net';
-import type { AlertView, UserView } from '@konsilium/shared';
+import type { AlertView } from '@konsilium/shared';
 import {
   adminToken,
   api,
   byId,
+  demoUser,
   freePort,
   shot,
   signIn,
@@ -98,16 +99,7 @@ describe('critical result escalation end to end (MLLP → clinician → backup; 
     // Setup through the API: the clinician (ordering, by MIS id) and the backup,
     // and a short escalation policy for critical results.
     const admin = { token: await adminToken(url) };
-    const find = async (q: string, login: string) => {
-      const res = await api<{ items: UserView[] }>(
-        url,
-        `/api/v1/directory/users?q=${encodeURIComponent(q)}&limit=10`,
-        admin.token,
-      );
-      const u = res.items.find((x) => x.login === login);
-      assert.ok(u, `the demo hospital has ${login}`);
-      return u;
-    };
+    const find = (q: string, login: string) => demoUser(url, admin.token, q, login);
     const clinician = await find('Козлов', 'kozlov');
     const backup = await find('Иванова', 'ivanova');
     const mis = clinician.externalIds[0];

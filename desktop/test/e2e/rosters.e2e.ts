@@ -16,6 +16,7 @@ import {
   adminToken,
   api,
   byId,
+  demoUser,
   shot,
   signIn,
   switchUser,
@@ -336,16 +337,7 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
       unitId: ward.id,
       swapApproval: true,
     });
-    const who = async (login: string, q: string) => {
-      const page = await api<{ items: { id: string; login: string }[] }>(
-        url,
-        `/api/v1/directory/users?q=${encodeURIComponent(q)}&limit=20`,
-        admin.token,
-      );
-      const u = page.items.find((x) => x.login === login);
-      assert.ok(u, `the demo hospital has ${login}`);
-      return u;
-    };
+    const who = (login: string, q: string) => demoUser(url, admin.token, q, login);
     const ivanova = await who('ivanova', 'Иванова');
     const petrov = await who('petrov', 'Петров');
     const volkov = await who('volkov', 'Волков');

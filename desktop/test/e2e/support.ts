@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { UserView } from '@konsilium/shared';
 import { remote } from 'webdriverio';
 
 export type Browser = WebdriverIO.Browser;
@@ -244,4 +245,21 @@ export function twoBrowserSpec(opts: {
   });
   after(() => teardown([a, b], hub, [session.dataDir, ...profiles]));
   return session;
+}
+
+/** A demo hospital user found by the directory search for `q`, by login (asserts it is there). */
+export async function demoUser(
+  url: string,
+  token: string,
+  q: string,
+  login: string,
+): Promise<UserView> {
+  const page = await api<{ items: UserView[] }>(
+    url,
+    `/api/v1/directory/users?q=${encodeURIComponent(q)}&limit=20`,
+    token,
+  );
+  const u = page.items.find((x) => x.login === login);
+  assert.ok(u, `the demo hospital has ${login}`);
+  return u;
 }

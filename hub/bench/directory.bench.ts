@@ -6,14 +6,10 @@
  * `BENCH_POSTGRES=1` the hub runs on a fresh PostgreSQL database instead
  * (`KONSILIUM_TEST_DATABASE_URL`, default the local server).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createHub } from '../src/hub.js';
 import { SYSTEM } from '../src/platform/http/actor.js';
 import { person, staffCsv, utf8 } from '../test/support/csv.js';
-import { createPgDatabase } from '../test/support/databases.js';
+import { benchAdmin, benchSite, printStats, withBenchHub } from './support.js';
 
 const STAFF = Number(process.env.BENCH_STAFF ?? 20_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 3_000);
@@ -27,13 +23,7 @@ const UNITS = [
   'Приёмное отделение',
 ];
 
-function stats(label: string, ms: number[]): void {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!.toFixed(2);
-  console.log(
-    `${label.padEnd(34)} n=${s.length}  p50=${at(50)}  p95=${at(95)}  p99=${at(99)}  max=${s[s.length - 1]!.toFixed(2)} ms`,
-  );
-}
+const stats = (label: string, ms: number[]) => printStats(label, ms, 34, 2);
 
 /** A deterministic mix: 1–3 words, prefixes of 2–5 letters of names/jobs, some with filters. */
 function queries(count: number, unitIds: string[]): string[] {
@@ -60,122 +50,83 @@ function queries(count: number, unitIds: string[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'konsilium-bench-'));
-  const pg = process.env.BENCH_POSTGRES === '1' ? await createPgDatabase() : null;
-  const hub = createHub({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
-    logLevel: 'silent',
-    ...(pg ? { databaseUrl: pg.url } : {}),
-  });
-  await hub.start();
-  console.log(`directory bench on ${hub.internals.db.kind}`);
-  try {
-    const dir = hub.internals.directory;
-    const org = await dir.createUnit(SYSTEM, {
-      kind: 'organization',
-      name: 'Городская клиническая больница',
-      timeZone: 'Europe/Moscow',
-    });
-    const site = await dir.createUnit(SYSTEM, {
-      kind: 'site',
-      name: 'Главный корпус',
-      parentId: org.id,
-    });
-    const unitIds: string[] = [];
-    for (const [i, name] of UNITS.entries()) {
-      unitIds.push(
-        (
-          await dir.createUnit(SYSTEM, {
-            kind: 'department',
-            name,
-            code: `D${i}`,
-            parentId: site.id,
-          })
-        ).id,
-      );
-    }
-    const t0 = performance.now();
-    for (let from = 0; from < STAFF; from += 5000) {
-      await dir.importCsv(
-        SYSTEM,
-        utf8(
-          staffCsv(
-            from,
-            Math.min(5000, STAFF - from),
-            UNITS.map((_, i) => `D${i}`),
-          ),
-        ),
-        { dryRun: false, encoding: 'auto' },
-      );
-    }
-    console.log(
-      `seeded ${STAFF} staff through the CSV import in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-    );
-    const hash = await hub.internals.credentials.hashPassword(PASSWORD);
-    await dir.createUser(
-      SYSTEM,
-      {
-        login: 'bench.admin',
-        password: PASSWORD,
-        lastName: 'Админов',
-        firstName: 'Бенч',
-        roles: ['admin'],
-      },
-      { passwordHash: hash },
-    );
-    const login = await fetch(`${hub.url()}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ login: 'bench.admin', password: PASSWORD }),
-    });
-    const token = ((await login.json()) as { token: string }).token;
-    const list = queries(QUERIES, unitIds);
-    const headers = { authorization: `Bearer ${token}` };
-    for (const q of list.slice(0, 200))
-      await (await fetch(`${hub.url()}/api/v1/directory/users?${q}`, { headers })).arrayBuffer();
-
-    const http: number[] = [];
-    let hits = 0;
-    for (const q of list) {
-      const s = performance.now();
-      const res = await fetch(`${hub.url()}/api/v1/directory/users?${q}`, { headers });
-      const body = (await res.json()) as { total: number };
-      http.push(performance.now() - s);
-      if (res.status !== 200) throw new Error(`search failed: ${res.status}`);
-      hits += body.total > 0 ? 1 : 0;
-    }
-    console.log(`${list.length} queries, ${hits} with results`);
-    stats('search over HTTP (incl. auth)', http);
-
-    for (const engine of ['memory', 'sql'] as const) {
-      const ms: number[] = [];
-      for (const q of list) {
-        const p = new URLSearchParams(q);
-        const s = performance.now();
-        await dir.searchUsers(
-          {
-            q: p.get('q') ?? undefined,
-            limit: 20,
-            offset: Number(p.get('offset') ?? 0),
-            category: (p.get('category') as 'physician' | null) ?? undefined,
-            unitId: p.get('unitId') ?? undefined,
-            specialty: p.get('specialty') ?? undefined,
-          },
-          { engine },
+  await withBenchHub(
+    (kind) => `directory bench on ${kind}`,
+    async (hub) => {
+      const dir = hub.internals.directory;
+      const site = await benchSite(hub, 'Городская клиническая больница', 'Главный корпус');
+      const unitIds: string[] = [];
+      for (const [i, name] of UNITS.entries()) {
+        unitIds.push(
+          (
+            await dir.createUnit(SYSTEM, {
+              kind: 'department',
+              name,
+              code: `D${i}`,
+              parentId: site.id,
+            })
+          ).id,
         );
-        ms.push(performance.now() - s);
       }
-      stats(`search in-process (${engine} engine)`, ms);
-    }
+      const t0 = performance.now();
+      for (let from = 0; from < STAFF; from += 5000) {
+        await dir.importCsv(
+          SYSTEM,
+          utf8(
+            staffCsv(
+              from,
+              Math.min(5000, STAFF - from),
+              UNITS.map((_, i) => `D${i}`),
+            ),
+          ),
+          { dryRun: false, encoding: 'auto' },
+        );
+      }
+      console.log(
+        `seeded ${STAFF} staff through the CSV import in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
+      const headers = await benchAdmin(hub, PASSWORD);
+      const list = queries(QUERIES, unitIds);
+      for (const q of list.slice(0, 200))
+        await (await fetch(`${hub.url()}/api/v1/directory/users?${q}`, { headers })).arrayBuffer();
 
-    // Login throughput is measured by login.bench.ts (run next by `npm run bench:directory`).
-  } finally {
-    await hub.stop();
-    await pg?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+      const http: number[] = [];
+      let hits = 0;
+      for (const q of list) {
+        const s = performance.now();
+        const res = await fetch(`${hub.url()}/api/v1/directory/users?${q}`, { headers });
+        const body = (await res.json()) as { total: number };
+        http.push(performance.now() - s);
+        if (res.status !== 200) throw new Error(`search failed: ${res.status}`);
+        hits += body.total > 0 ? 1 : 0;
+      }
+      console.log(`${list.length} queries, ${hits} with results`);
+      stats('search over HTTP (incl. auth)', http);
+
+      for (const engine of ['memory', 'sql'] as const) {
+        const ms: number[] = [];
+        for (const q of list) {
+          const p = new URLSearchParams(q);
+          const s = performance.now();
+          await dir.searchUsers(
+            {
+              q: p.get('q') ?? undefined,
+              limit: 20,
+              offset: Number(p.get('offset') ?? 0),
+              category: (p.get('category') as 'physician' | null) ?? undefined,
+              unitId: p.get('unitId') ?? undefined,
+              specialty: p.get('specialty') ?? undefined,
+            },
+            { engine },
+          );
+          ms.push(performance.now() - s);
+        }
+        stats(`search in-process (${engine} engine)`, ms);
+      }
+
+      // Login throughput is measured by login.bench.ts (run next by `npm run bench:directory`).
+    },
+  );
 }
 
 main().catch((err: unknown) => {

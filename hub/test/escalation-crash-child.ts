@@ -5,22 +5,11 @@
  * "started <backupId>" and waits to be killed with SIGKILL.
  */
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { createHub } from '../src/hub.js';
+import { crashChildHub } from './support/crash.js';
 import { SYSTEM } from '../src/platform/http/actor.js';
 
 const count = Number(process.env.ESCALATION_COUNT ?? '200');
-const hub = createHub(
-  {
-    port: 0,
-    host: '127.0.0.1',
-    dataDir: process.env.KONSILIUM_DATA_DIR ?? '',
-    ...(process.env.KONSILIUM_DATABASE_URL
-      ? { databaseUrl: process.env.KONSILIUM_DATABASE_URL }
-      : {}),
-  },
-  { logDestination: new Writable({ write: (_c, _e, cb) => cb() }) },
-);
+const hub = crashChildHub();
 await hub.start();
 const person = (login: string, lastName: string) =>
   hub.internals.directory.createUser(

@@ -1,98 +1,73 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { AlertTimelineEntry } from '@konsilium/shared';
-import { createHub } from '../src/hub.js';
 import { EscalationEntity, TimelineEntity } from '../src/modules/escalation/escalation.entity.js';
 import { DurableTimerEntity } from '../src/platform/timers/index.js';
 import { FakeClock } from './support/clock.js';
-import { createPgDatabase, eachDatabase } from './support/databases.js';
+import { afterCrash } from './support/crash.js';
+import { eachDatabase } from './support/databases.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'escalation-crash-child.js');
 
 eachDatabase('escalation after SIGKILL', (kind) => {
   it('200 pending escalations: after the restart each overdue step fires exactly once', async function () {
     this.timeout(180_000);
-    const dataDir = mkdtempSync(join(tmpdir(), 'konsilium-esc-'));
-    const pgDb = kind === 'postgres' ? await createPgDatabase() : null;
-    try {
-      const child = spawn(process.execPath, [CHILD], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          KONSILIUM_DATA_DIR: dataDir,
-          ESCALATION_COUNT: '200',
-          ...(pgDb ? { KONSILIUM_DATABASE_URL: pgDb.url } : {}),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      const exited = new Promise<NodeJS.Signals | null>((r) =>
-        child.on('exit', (_code, signal) => r(signal)),
-      );
-      for (let i = 0; !out.includes('started'); i++) {
-        if (i > 2400 || child.exitCode !== null) throw new Error(`child failed: ${err}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const backupId = /started (\S+)/.exec(out)![1]!;
-      child.kill('SIGKILL');
-      assert.equal(await exited, 'SIGKILL');
-
-      // Eleven minutes later by the hub's clock: every ten-minute wait is overdue.
-      const clock = new FakeClock(new Date(Date.now() + 11 * 60_000));
-      const hub = createHub(
-        { port: 0, host: '127.0.0.1', dataDir, ...(pgDb ? { databaseUrl: pgDb.url } : {}) },
-        { clock, logDestination: new Writable({ write: (_c, _e, cb) => cb() }) },
-      );
-      const m = hub.internals.db.manager;
-      const backupSteps = async () =>
-        (await m.findBy(TimelineEntity, { type: 'escalated' })).filter(
-          (r) => (JSON.parse(r.entry) as AlertTimelineEntry).stepType === 'backup',
-        );
-      const started = Date.now();
-      await hub.start();
-      try {
-        while ((await backupSteps()).length < 200) {
-          if (Date.now() - started > 30_000) {
-            throw new Error(`only ${(await backupSteps()).length} fired`);
-          }
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        await hub.internals.timers.runDue();
-        await hub.internals.escalation.settled();
-        const steps = await backupSteps();
-        assert.equal(steps.length, 200);
-        assert.equal(new Set(steps.map((s) => s.escalationId)).size, 200);
-        for (const s of steps) {
-          const e = JSON.parse(s.entry) as AlertTimelineEntry;
-          assert.deepEqual(
-            e.targets!.map((p) => p.id),
-            [backupId],
+    await afterCrash(
+      kind,
+      {
+        child: CHILD,
+        prefix: 'konsilium-esc-',
+        env: { ESCALATION_COUNT: '200' },
+        ready: 'started',
+        waitMs: 120_000,
+      },
+      async ({ out, restart }) => {
+        const backupId = /started (\S+)/.exec(out)![1]!;
+        // Eleven minutes later by the hub's clock: every ten-minute wait is overdue.
+        const clock = new FakeClock(new Date(Date.now() + 11 * 60_000));
+        const hub = restart(clock);
+        const m = hub.internals.db.manager;
+        const backupSteps = async () =>
+          (await m.findBy(TimelineEntity, { type: 'escalated' })).filter(
+            (r) => (JSON.parse(r.entry) as AlertTimelineEntry).stepType === 'backup',
           );
+        const started = Date.now();
+        await hub.start();
+        try {
+          while ((await backupSteps()).length < 200) {
+            if (Date.now() - started > 30_000) {
+              throw new Error(`only ${(await backupSteps()).length} fired`);
+            }
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          await hub.internals.timers.runDue();
+          await hub.internals.escalation.settled();
+          const steps = await backupSteps();
+          assert.equal(steps.length, 200);
+          assert.equal(new Set(steps.map((s) => s.escalationId)).size, 200);
+          for (const s of steps) {
+            const e = JSON.parse(s.entry) as AlertTimelineEntry;
+            assert.deepEqual(
+              e.targets!.map((p) => p.id),
+              [backupId],
+            );
+          }
+          const kinds = { kind: 'escalation.step' };
+          assert.equal(await m.countBy(DurableTimerEntity, { ...kinds, state: 'fired' }), 200);
+          // The next waits are pending (due ten minutes after the restart), none lost.
+          assert.equal(await m.countBy(DurableTimerEntity, { ...kinds, state: 'scheduled' }), 200);
+          const rows = await m.find(EscalationEntity);
+          assert.equal(rows.length, 200);
+          for (const r of rows) {
+            assert.equal(r.state, 'open');
+            assert.equal(r.nextAt, new Date(Date.parse(r.nextAt!)).toISOString());
+            assert.ok(Date.parse(r.nextAt) > clock.now().getTime());
+          }
+        } finally {
+          await hub.stop();
         }
-        const kinds = { kind: 'escalation.step' };
-        assert.equal(await m.countBy(DurableTimerEntity, { ...kinds, state: 'fired' }), 200);
-        // The next waits are pending (due ten minutes after the restart), none lost.
-        assert.equal(await m.countBy(DurableTimerEntity, { ...kinds, state: 'scheduled' }), 200);
-        const rows = await m.find(EscalationEntity);
-        assert.equal(rows.length, 200);
-        for (const r of rows) {
-          assert.equal(r.state, 'open');
-          assert.equal(r.nextAt, new Date(Date.parse(r.nextAt!)).toISOString());
-          assert.ok(Date.parse(r.nextAt) > clock.now().getTime());
-        }
-      } finally {
-        await hub.stop();
-      }
-    } finally {
-      await pgDb?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+      },
+    );
   });
 });

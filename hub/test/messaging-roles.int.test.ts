@@ -4,7 +4,7 @@ import { ConversationEntity, MessageEntity } from '../src/modules/messaging/mess
 import { eachDatabase } from './support/databases.js';
 import { startTestHub, type TestHub } from './support/hub.js';
 import { TestSocket } from './support/ws.js';
-import { auditActions, makeRole, makeShift, rosterWorld } from './rosters/setup.js';
+import { auditActions, makeRole, makeShift, makeShifts, rosterWorld } from './rosters/setup.js';
 
 eachDatabase('messaging: addressing a duty role', (kind) => {
   let t: TestHub;
@@ -193,18 +193,10 @@ eachDatabase('messaging: addressing a duty role', (kind) => {
   it('at shift change an unacknowledged critical message passes to the incoming person', async () => {
     const { w, role } = await staffed();
     const c = w.coordinator.token;
-    await makeShift(t, c, {
-      roleId: role.id,
-      userId: w.ivanov.id,
-      start: '2026-11-27T08:00:00+03:00',
-      end: '2026-11-27T20:00:00+03:00',
-    });
-    await makeShift(t, c, {
-      roleId: role.id,
-      userId: w.petrov.id,
-      start: '2026-11-27T20:00:00+03:00',
-      end: '2026-11-28T08:00:00+03:00',
-    });
+    await makeShifts(t, c, role.id, [
+      [w.ivanov.id, '2026-11-27T08:00:00+03:00', '2026-11-27T20:00:00+03:00'],
+      [w.petrov.id, '2026-11-27T20:00:00+03:00', '2026-11-28T08:00:00+03:00'],
+    ]);
     const conv = (await openRole(w.sidorov.token, role.id)).body.id as string;
     const critical = await send(w.sidorov.token, conv, { text: 'Остановка', priority: 'critical' });
     const acked = await send(w.sidorov.token, conv, { text: 'Давление', priority: 'critical' });

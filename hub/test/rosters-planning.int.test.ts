@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { eachDatabase } from './support/databases.js';
 import { startTestHub, type TestHub } from './support/hub.js';
-import { auditActions, makeRole, makeShift, onCall, rosterWorld } from './rosters/setup.js';
+import {
+  auditActions,
+  makeRole,
+  makeShift,
+  makeShifts,
+  onCall,
+  rosterWorld,
+} from './rosters/setup.js';
 
 eachDatabase('rosters: patterns, swaps and coverage', (kind) => {
   let t: TestHub;
@@ -207,24 +214,11 @@ eachDatabase('rosters: patterns, swaps and coverage', (kind) => {
       unitId: w.unit.id,
       swapApproval: true,
     });
-    const mine = await makeShift(t, c, {
-      roleId: role.id,
-      userId: w.ivanov.id,
-      start: '2026-12-01T08:00:00+03:00',
-      end: '2026-12-01T20:00:00+03:00',
-    });
-    const theirs = await makeShift(t, c, {
-      roleId: role.id,
-      userId: w.petrov.id,
-      start: '2026-12-02T08:00:00+03:00',
-      end: '2026-12-02T20:00:00+03:00',
-    });
-    const other = await makeShift(t, c, {
-      roleId: role.id,
-      userId: w.sidorov.id,
-      start: '2026-12-03T08:00:00+03:00',
-      end: '2026-12-03T20:00:00+03:00',
-    });
+    const [mine, theirs, other] = await makeShifts(t, c, role.id, [
+      [w.ivanov.id, '2026-12-01T08:00:00+03:00', '2026-12-01T20:00:00+03:00'],
+      [w.petrov.id, '2026-12-02T08:00:00+03:00', '2026-12-02T20:00:00+03:00'],
+      [w.sidorov.id, '2026-12-03T08:00:00+03:00', '2026-12-03T20:00:00+03:00'],
+    ]);
     // A counter shift that is not the colleague's is refused; nothing moves or is audited.
     const wrong = await t.api.post(
       '/api/v1/rosters/swaps',
@@ -259,18 +253,10 @@ eachDatabase('rosters: patterns, swaps and coverage', (kind) => {
     const w = await rosterWorld(t);
     const c = w.coordinator.token;
     const role = await makeRole(t, c, { name: 'Дежурный терапевт', unitId: w.unit.id });
-    const s1 = await makeShift(t, c, {
-      roleId: role.id,
-      userId: w.ivanov.id,
-      start: '2026-11-28T08:00:00+03:00',
-      end: '2026-11-28T20:00:00+03:00',
-    });
-    const s2 = await makeShift(t, c, {
-      roleId: role.id,
-      userId: w.ivanov.id,
-      start: '2026-11-29T08:00:00+03:00',
-      end: '2026-11-29T20:00:00+03:00',
-    });
+    const [s1, s2] = await makeShifts(t, c, role.id, [
+      [w.ivanov.id, '2026-11-28T08:00:00+03:00', '2026-11-28T20:00:00+03:00'],
+      [w.ivanov.id, '2026-11-29T08:00:00+03:00', '2026-11-29T20:00:00+03:00'],
+    ]);
     const notOwner = await t.api.post(
       '/api/v1/rosters/swaps',
       { kind: 'giveaway', shiftId: s1.id, toUserId: w.sidorov.id },

@@ -2,15 +2,14 @@ import assert from 'node:assert/strict';
 import { eachDatabase } from './support/databases.js';
 import { startTestHub, type TestHub } from './support/hub.js';
 import { TestSocket } from './support/ws.js';
-import { makeRole, makeShift, rosterWorld } from './rosters/setup.js';
-
-type Presence = {
-  userId: string;
-  status: string;
-  source: string;
-  until: string | null;
-  duties: { roleId: string; roleName: string; until: string }[];
-};
+import {
+  makeRole,
+  makeShift,
+  makeShifts,
+  presenceOf,
+  rosterWorld,
+  type Presence,
+} from './rosters/setup.js';
 
 eachDatabase('rosters: presence from connections, search results and profiles', (kind) => {
   let t: TestHub;
@@ -27,11 +26,7 @@ eachDatabase('rosters: presence from connections, search results and profiles', 
     sockets.push(socket);
     return socket;
   };
-  const presence = async (token: string, ids: string[]) => {
-    const r = await t.api.get(`/api/v1/presence?userIds=${ids.join(',')}`, { token });
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-    return r.body.items as Presence[];
-  };
+  const presence = (token: string, ids: string[]) => presenceOf(t, token, ids);
   /** Polls until `check` holds (a socket close reaches the hub asynchronously). */
   const eventually = async (check: () => Promise<boolean>, what: string) => {
     const deadline = Date.now() + 5000;
@@ -46,18 +41,10 @@ eachDatabase('rosters: presence from connections, search results and profiles', 
     const c = w.coordinator.token;
     const role = await makeRole(t, c, { name: 'Кардиолог', unitId: w.unit.id });
     // The clock stands at 12:00 Moscow: Иванов is on shift, Петров only tomorrow.
-    await makeShift(t, c, {
-      roleId: role.id,
-      userId: w.ivanov.id,
-      start: '2026-11-27T08:00:00+03:00',
-      end: '2026-11-27T20:00:00+03:00',
-    });
-    await makeShift(t, c, {
-      roleId: role.id,
-      userId: w.petrov.id,
-      start: '2026-11-28T08:00:00+03:00',
-      end: '2026-11-28T20:00:00+03:00',
-    });
+    await makeShifts(t, c, role.id, [
+      [w.ivanov.id, '2026-11-27T08:00:00+03:00', '2026-11-27T20:00:00+03:00'],
+      [w.petrov.id, '2026-11-28T08:00:00+03:00', '2026-11-28T20:00:00+03:00'],
+    ]);
     const ids = [w.ivanov.id, w.petrov.id, w.sidorov.id];
     const asked = await presence(c, ids);
     assert.deepEqual(

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { eachDatabase } from './support/databases.js';
 import { startTestHub, type TestHub } from './support/hub.js';
 import { TestSocket } from './support/ws.js';
-import { auditActions, makeRole, makeShift, rosterWorld } from './rosters/setup.js';
+import {
+  auditActions,
+  makeRole,
+  makeShift,
+  makeShifts,
+  presenceOf,
+  rosterWorld,
+} from './rosters/setup.js';
 
 eachDatabase('rosters: teams, presence and shift changes', (kind) => {
   let t: TestHub;
@@ -128,26 +135,11 @@ eachDatabase('rosters: teams, presence and shift changes', (kind) => {
     const w = await rosterWorld(t);
     const c = w.coordinator.token;
     const role = await makeRole(t, c, { name: 'Кардиолог', unitId: w.unit.id });
-    await makeShift(t, c, {
-      roleId: role.id,
-      userId: w.ivanov.id,
-      start: '2026-11-27T08:00:00+03:00',
-      end: '2026-11-27T20:00:00+03:00',
-    });
-    await makeShift(t, c, {
-      roleId: role.id,
-      userId: w.petrov.id,
-      start: '2026-11-28T08:00:00+03:00',
-      end: '2026-11-28T20:00:00+03:00',
-    });
-    const get = async (token: string, ids: string[]) =>
-      (await t.api.get(`/api/v1/presence?userIds=${ids.join(',')}`, { token })).body.items as {
-        userId: string;
-        status: string;
-        source: string;
-        until: string | null;
-        duties: { roleId: string }[];
-      }[];
+    await makeShifts(t, c, role.id, [
+      [w.ivanov.id, '2026-11-27T08:00:00+03:00', '2026-11-27T20:00:00+03:00'],
+      [w.petrov.id, '2026-11-28T08:00:00+03:00', '2026-11-28T20:00:00+03:00'],
+    ]);
+    const get = (token: string, ids: string[]) => presenceOf(t, token, ids);
     // Иванов and Сидоров have the app open; Петров does not.
     const ivSocket = (await TestSocket.authed(t.hub.url(), w.ivanov.token)).socket;
     const siSocket = (await TestSocket.authed(t.hub.url(), w.sidorov.token)).socket;
@@ -262,18 +254,10 @@ eachDatabase('rosters: teams, presence and shift changes', (kind) => {
     const c = w.coordinator.token;
     const role = await makeRole(t, c, { name: 'Кардиолог', unitId: w.unit.id });
     // The clock starts at 12:00 Moscow; Иванов until 20:00, then Петров for the night.
-    await makeShift(t, c, {
-      roleId: role.id,
-      userId: w.ivanov.id,
-      start: '2026-11-27T08:00:00+03:00',
-      end: '2026-11-27T20:00:00+03:00',
-    });
-    await makeShift(t, c, {
-      roleId: role.id,
-      userId: w.petrov.id,
-      start: '2026-11-27T20:00:00+03:00',
-      end: '2026-11-28T08:00:00+03:00',
-    });
+    await makeShifts(t, c, role.id, [
+      [w.ivanov.id, '2026-11-27T08:00:00+03:00', '2026-11-27T20:00:00+03:00'],
+      [w.petrov.id, '2026-11-27T20:00:00+03:00', '2026-11-28T08:00:00+03:00'],
+    ]);
     const changes: unknown[] = [];
     t.hub.internals.bus.on('rosters.shift_changed', (e) => changes.push(e));
     const watcher = t.hub.internals.rosters.internals.changes;

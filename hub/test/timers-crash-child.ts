@@ -3,22 +3,11 @@
  * data directory or database, schedules TIMER_COUNT timers due in ten minutes,
  * prints "scheduled" and waits to be killed with SIGKILL.
  */
-import { Writable } from 'node:stream';
 import { z } from 'zod';
-import { createHub } from '../src/hub.js';
+import { crashChildHub } from './support/crash.js';
 
 const count = Number(process.env.TIMER_COUNT ?? '200');
-const hub = createHub(
-  {
-    port: 0,
-    host: '127.0.0.1',
-    dataDir: process.env.KONSILIUM_DATA_DIR ?? '',
-    ...(process.env.KONSILIUM_DATABASE_URL
-      ? { databaseUrl: process.env.KONSILIUM_DATABASE_URL }
-      : {}),
-  },
-  { logDestination: new Writable({ write: (_c, _e, cb) => cb() }) },
-);
+const hub = crashChildHub();
 hub.internals.timers.register('crash.tick', z.object({ n: z.number().int() }), () =>
   Promise.reject(new Error('must not fire before the crash')),
 );

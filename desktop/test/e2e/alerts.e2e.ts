@@ -11,28 +11,19 @@
  * Screenshots go to artifacts/screenshots/ (prefix `e`).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { AlertView, UserView } from '@konsilium/shared';
+import type { AlertView } from '@konsilium/shared';
 import {
+  adminToken,
   api,
   byId,
-  CHROMEDRIVER,
-  CHROMIUM,
+  demoUser,
   freePort,
-  openBrowser,
-  PASSWORD,
-  ROOT,
   shot,
   signIn,
-  SHOTS,
-  startHub,
-  teardown,
+  switchUser,
   text,
-  type Browser,
+  twoBrowserSpec,
 } from './support.js';
 
 const WAIT_SECONDS = 12;
@@ -86,58 +77,29 @@ function criticalOru(misId: string, system: string, control: string): string {
 
 describe('critical result escalation end to end (MLLP → clinician → backup; real hub)', function () {
   this.timeout(180_000);
-  let hub: { url: string; child: ChildProcess } | null = null;
-  let dataDir = '';
   let mllpPort = 0;
-  const profiles: string[] = [];
-  let a: Browser | null = null;
-  let b: Browser | null = null;
 
-  before(async function () {
-    if (!existsSync(CHROMIUM) || !existsSync(CHROMEDRIVER)) {
-      const message = `chromium (${CHROMIUM}) or chromedriver (${CHROMEDRIVER}) is not installed`;
-      if (process.env.KONSILIUM_TEST_REQUIRE_BROWSER === '1') throw new Error(message);
-      console.warn(`\n!!! SKIPPING the alerts browser end-to-end spec: ${message}.\n`);
-      this.skip();
-    }
-    assert.ok(
-      existsSync(join(ROOT, 'desktop', 'dist', 'web', 'index.html')),
-      'the web client is not built: run `node desktop/scripts/build-web.mjs`',
-    );
-    mkdirSync(SHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'konsilium-e2e-alerts-'));
-    mllpPort = await freePort();
-    hub = await startHub(dataDir, { KONSILIUM_MLLP_PORT: String(mllpPort) });
-    for (let i = 0; i < 2; i++) profiles.push(mkdtempSync(join(tmpdir(), 'konsilium-chromium-')));
-    [a, b] = await Promise.all([openBrowser(profiles[0]!), openBrowser(profiles[1]!)]);
+  const session = twoBrowserSpec({
+    spec: 'alerts browser',
+    prefix: 'konsilium-e2e-alerts-',
     // Both work in the docked sidebar width.
-    await a.setViewport({ width: 440, height: 900 });
-    await b.setViewport({ width: 440, height: 900 });
+    viewports: [
+      { width: 440, height: 900 },
+      { width: 440, height: 900 },
+    ],
+    env: async () => {
+      mllpPort = await freePort();
+      return { KONSILIUM_MLLP_PORT: String(mllpPort) };
+    },
   });
 
-  after(() => teardown([a, b], hub, [dataDir, ...profiles]));
-
   it('the ordering clinician sees the critical alert, nobody answers, it escalates to the backup who accepts with read-back; the timeline shows every step', async () => {
-    const A = a!;
-    const B = b!;
-    const url = hub!.url;
+    const { A, B, url } = session.ready();
 
     // Setup through the API: the clinician (ordering, by MIS id) and the backup,
     // and a short escalation policy for critical results.
-    const admin = await api<{ token: string }>(url, '/api/v1/auth/login', null, {
-      login: 'admin',
-      password: PASSWORD,
-    });
-    const find = async (q: string, login: string) => {
-      const res = await api<{ items: UserView[] }>(
-        url,
-        `/api/v1/directory/users?q=${encodeURIComponent(q)}&limit=10`,
-        admin.token,
-      );
-      const u = res.items.find((x) => x.login === login);
-      assert.ok(u, `the demo hospital has ${login}`);
-      return u;
-    };
+    const admin = { token: await adminToken(url) };
+    const find = (q: string, login: string) => demoUser(url, admin.token, q, login);
     const clinician = await find('Козлов', 'kozlov');
     const backup = await find('Иванова', 'ivanova');
     const mis = clinician.externalIds[0];
@@ -242,9 +204,7 @@ describe('critical result escalation end to end (MLLP → clinician → backup; 
     await shot(A, 'e04-clinician-timeline');
 
     // ADM-1: an administrator's metrics view counts the escalation and its acknowledgement.
-    await byId(A, 'nav-settings').click();
-    await byId(A, 'settings-signout').click();
-    await signIn(A, url, 'admin');
+    await switchUser(A, url, 'admin');
     await byId(A, 'nav-metrics').click();
     assert.equal(await text(A, 'metrics-esc-started'), '1');
     assert.equal(await text(A, 'metrics-esc-acked'), '1');

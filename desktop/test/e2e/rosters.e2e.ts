@@ -12,25 +12,16 @@
  * artifacts/screenshots/ (prefix `r`).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
+  adminToken,
   api,
   byId,
-  CHROMEDRIVER,
-  CHROMIUM,
-  openBrowser,
-  PASSWORD,
-  ROOT,
+  demoUser,
   shot,
   signIn,
-  SHOTS,
-  startHub,
-  teardown,
+  switchUser,
   text,
-  type Browser,
+  twoBrowserSpec,
 } from './support.js';
 
 interface Unit {
@@ -71,46 +62,23 @@ function previousDay(date: string): string {
 
 describe('rosters end to end (coordinator, clinician, on-call person; real hub)', function () {
   this.timeout(180_000);
-  let hub: { url: string; child: ChildProcess } | null = null;
-  let dataDir = '';
-  const profiles: string[] = [];
-  let a: Browser | null = null;
-  let b: Browser | null = null;
 
-  before(async function () {
-    if (!existsSync(CHROMIUM) || !existsSync(CHROMEDRIVER)) {
-      const message = `chromium (${CHROMIUM}) or chromedriver (${CHROMEDRIVER}) is not installed`;
-      if (process.env.KONSILIUM_TEST_REQUIRE_BROWSER === '1') throw new Error(message);
-      console.warn(`\n!!! SKIPPING the rosters browser end-to-end spec: ${message}.\n`);
-      this.skip();
-    }
-    assert.ok(
-      existsSync(join(ROOT, 'desktop', 'dist', 'web', 'index.html')),
-      'the web client is not built: run `node desktop/scripts/build-web.mjs`',
-    );
-    mkdirSync(SHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'konsilium-e2e-rosters-'));
-    hub = await startHub(dataDir);
-    for (let i = 0; i < 2; i++) profiles.push(mkdtempSync(join(tmpdir(), 'konsilium-chromium-')));
-    [a, b] = await Promise.all([openBrowser(profiles[0]!), openBrowser(profiles[1]!)]);
+  const session = twoBrowserSpec({
+    spec: 'rosters browser',
+    prefix: 'konsilium-e2e-rosters-',
     // The coordinator plans on a wide screen; the on-call person works in the docked sidebar.
-    await a.setViewport({ width: 1100, height: 900 });
-    await b.setViewport({ width: 460, height: 860 });
+    viewports: [
+      { width: 1100, height: 900 },
+      { width: 460, height: 860 },
+    ],
   });
 
-  after(() => teardown([a, b], hub, [dataDir, ...profiles]));
-
   it('a coordinator assigns and publishes the shift covering tonight; a clinician writes to the role; the on-call person receives it and the sender sees to whom it went', async () => {
-    const A = a!;
-    const B = b!;
-    const url = hub!.url;
+    const { A, B, url } = session.ready();
 
     // Setup through the API: a new duty role with nobody rostered (a gap, no fallback)
     // in the cardiology ward, where the coordinator (ivanov) works.
-    const admin = await api<{ token: string }>(url, '/api/v1/auth/login', null, {
-      login: 'admin',
-      password: PASSWORD,
-    });
+    const admin = { token: await adminToken(url) };
     const units = await api<{ items: Unit[] }>(url, '/api/v1/directory/units', admin.token);
     const ward = findUnit(units.items, 'card-ward');
     assert.ok(ward, 'the demo hospital has the cardiology ward');
@@ -213,9 +181,7 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
 
     // A signs out and signs in as a clinician (volkov, surgery): «Кто дежурит сейчас»,
     // without the roster editor.
-    await byId(A, 'nav-settings').click();
-    await byId(A, 'settings-signout').click();
-    await signIn(A, url, 'volkov');
+    await switchUser(A, url, 'volkov');
     await byId(A, 'nav-duty').click();
     await byId(A, 'oncall-filter').waitForDisplayed({ timeout: 15_000 });
     assert.equal(await byId(A, 'duty-roster').isExisting(), false);
@@ -360,13 +326,8 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
   });
 
   it('a swap request is accepted by the colleague and approved by a coordinator; a coordinator assigns an emergency take-over from now', async () => {
-    const A = a!;
-    const B = b!;
-    const url = hub!.url;
-    const admin = await api<{ token: string }>(url, '/api/v1/auth/login', null, {
-      login: 'admin',
-      password: PASSWORD,
-    });
+    const { A, B, url } = session.ready();
+    const admin = { token: await adminToken(url) };
     const units = await api<{ items: Unit[] }>(url, '/api/v1/directory/units', admin.token);
     const ward = findUnit(units.items, 'card-ward')!;
     // A role whose swaps need a coordinator's approval, with a shift tomorrow for
@@ -376,16 +337,7 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
       unitId: ward.id,
       swapApproval: true,
     });
-    const who = async (login: string, q: string) => {
-      const page = await api<{ items: { id: string; login: string }[] }>(
-        url,
-        `/api/v1/directory/users?q=${encodeURIComponent(q)}&limit=20`,
-        admin.token,
-      );
-      const u = page.items.find((x) => x.login === login);
-      assert.ok(u, `the demo hospital has ${login}`);
-      return u;
-    };
+    const who = (login: string, q: string) => demoUser(url, admin.token, q, login);
     const ivanova = await who('ivanova', 'Иванова');
     const petrov = await who('petrov', 'Петров');
     const volkov = await who('volkov', 'Волков');
@@ -432,9 +384,7 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
     await shot(B, 'r11-swap-requested');
 
     // A signs in as petrov, who accepts; the request then waits for a coordinator.
-    await byId(A, 'nav-settings').click();
-    await byId(A, 'settings-signout').click();
-    await signIn(A, url, 'petrov');
+    await switchUser(A, url, 'petrov');
     await byId(A, 'nav-duty').click();
     const asked = byId(A, 'swap-request', `[data-swap="${swap.id}"]`);
     await asked.waitForDisplayed({ timeout: 20_000 });
@@ -448,9 +398,7 @@ describe('rosters end to end (coordinator, clinician, on-call person; real hub)'
     await shot(A, 'r12-swap-accepted');
 
     // A signs in as the coordinator (ivanov), who approves it.
-    await byId(A, 'nav-settings').click();
-    await byId(A, 'settings-signout').click();
-    await signIn(A, url, 'ivanov');
+    await switchUser(A, url, 'ivanov');
     await byId(A, 'nav-duty').click();
     const pending = byId(A, 'swap-request', `[data-swap="${swap.id}"]`);
     await pending.waitForDisplayed({ timeout: 20_000 });

@@ -6,10 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { UserView } from '@konsilium/shared';
 import { remote } from 'webdriverio';
 
 export type Browser = WebdriverIO.Browser;
@@ -161,4 +163,103 @@ export async function api<T>(
   });
   assert.ok(res.status < 400, `${path}: ${res.status}`);
   return (await res.json()) as T;
+}
+
+/**
+ * Skips the spec loudly when Debian chromium or chromedriver is missing (fails
+ * instead with KONSILIUM_TEST_REQUIRE_BROWSER=1); checks the web client is built
+ * and makes the screenshot folder.
+ */
+export function requireBrowser(ctx: Mocha.Context, spec: string): void {
+  if (!existsSync(CHROMIUM) || !existsSync(CHROMEDRIVER)) {
+    const message = `chromium (${CHROMIUM}) or chromedriver (${CHROMEDRIVER}) is not installed`;
+    if (process.env.KONSILIUM_TEST_REQUIRE_BROWSER === '1') throw new Error(message);
+    console.warn(`\n!!! SKIPPING the ${spec} end-to-end spec: ${message}.\n`);
+    ctx.skip();
+  }
+  assert.ok(
+    existsSync(join(ROOT, 'desktop', 'dist', 'web', 'index.html')),
+    'the web client is not built: run `node desktop/scripts/build-web.mjs`',
+  );
+  mkdirSync(SHOTS, { recursive: true });
+}
+
+/** Two browsers, each with a fresh profile folder (pushed to `profiles` for teardown). */
+export async function openTwoBrowsers(profiles: string[]): Promise<[Browser, Browser]> {
+  for (let i = 0; i < 2; i++) profiles.push(mkdtempSync(join(tmpdir(), 'konsilium-chromium-')));
+  return Promise.all([openBrowser(profiles[0]!), openBrowser(profiles[1]!)]);
+}
+
+/** A session token of the demo administrator. */
+export async function adminToken(url: string): Promise<string> {
+  const admin = await api<{ token: string }>(url, '/api/v1/auth/login', null, {
+    login: 'admin',
+    password: PASSWORD,
+  });
+  return admin.token;
+}
+
+/** Signs the current user out (settings) and `login` in. */
+export async function switchUser(b: Browser, url: string, login: string): Promise<void> {
+  await byId(b, 'nav-settings').click();
+  await byId(b, 'settings-signout').click();
+  await signIn(b, url, login);
+}
+
+export interface TwoBrowsers {
+  /** The demo hub's data directory (set once the `before` hook ran). */
+  dataDir: string;
+  /** The two browsers and the hub's URL; only inside a test. */
+  ready(): { A: Browser; B: Browser; url: string };
+}
+
+/**
+ * Registers the `before`/`after` hooks of a two-browser spec: checks the
+ * browser is there, starts a demo hub over a fresh data directory (`prepare`
+ * may put files in it first; `env` adds hub settings), opens two browsers at
+ * the given viewports; afterwards ends them, stops the hub and removes the folders.
+ */
+export function twoBrowserSpec(opts: {
+  spec: string;
+  prefix: string;
+  viewports: [{ width: number; height: number }, { width: number; height: number }];
+  prepare?: (dataDir: string) => void;
+  env?: () => Promise<Record<string, string>>;
+}): TwoBrowsers {
+  let hub: { url: string; child: ChildProcess } | null = null;
+  let a: Browser | null = null;
+  let b: Browser | null = null;
+  const profiles: string[] = [];
+  const session: TwoBrowsers = {
+    dataDir: '',
+    ready: () => ({ A: a!, B: b!, url: hub!.url }),
+  };
+  before(async function () {
+    requireBrowser(this, opts.spec);
+    session.dataDir = mkdtempSync(join(tmpdir(), opts.prefix));
+    opts.prepare?.(session.dataDir);
+    hub = await startHub(session.dataDir, opts.env ? await opts.env() : {});
+    [a, b] = await openTwoBrowsers(profiles);
+    await a.setViewport(opts.viewports[0]);
+    await b.setViewport(opts.viewports[1]);
+  });
+  after(() => teardown([a, b], hub, [session.dataDir, ...profiles]));
+  return session;
+}
+
+/** A demo hospital user found by the directory search for `q`, by login (asserts it is there). */
+export async function demoUser(
+  url: string,
+  token: string,
+  q: string,
+  login: string,
+): Promise<UserView> {
+  const page = await api<{ items: UserView[] }>(
+    url,
+    `/api/v1/directory/users?q=${encodeURIComponent(q)}&limit=20`,
+    token,
+  );
+  const u = page.items.find((x) => x.login === login);
+  assert.ok(u, `the demo hospital has ${login}`);
+  return u;
 }

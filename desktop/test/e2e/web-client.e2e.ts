@@ -6,27 +6,10 @@
  * Screenshots of each main screen go to artifacts/screenshots/.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  api,
-  byId,
-  CHROMEDRIVER,
-  CHROMIUM,
-  openBrowser,
-  PASSWORD,
-  ROOT,
-  shot,
-  signIn,
-  SHOTS,
-  startHub,
-  teardown,
-  text,
-  type Browser,
-} from './support.js';
+import { api, byId, PASSWORD, shot, signIn, text, twoBrowserSpec } from './support.js';
 
 /** A 16×8 PNG (red and white stripes) as the image attachment. */
 const PNG_BASE64 =
@@ -39,41 +22,24 @@ const PATIENT = {
 
 describe('web client end to end (two browsers, real hub, demo hospital)', function () {
   this.timeout(180_000);
-  let hub: { url: string; child: ChildProcess } | null = null;
-  let dataDir = '';
   let png = '';
-  const profiles: string[] = [];
-  let a: Browser | null = null;
-  let b: Browser | null = null;
 
-  before(async function () {
-    if (!existsSync(CHROMIUM) || !existsSync(CHROMEDRIVER)) {
-      const message = `chromium (${CHROMIUM}) or chromedriver (${CHROMEDRIVER}) is not installed`;
-      if (process.env.KONSILIUM_TEST_REQUIRE_BROWSER === '1') throw new Error(message);
-      console.warn(`\n!!! SKIPPING the browser end-to-end spec: ${message}.\n`);
-      this.skip();
-    }
-    assert.ok(
-      existsSync(join(ROOT, 'desktop', 'dist', 'web', 'index.html')),
-      'the web client is not built: run `node desktop/scripts/build-web.mjs`',
-    );
-    mkdirSync(SHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'konsilium-e2e-'));
-    png = join(dataDir, 'ecg.png');
-    writeFileSync(png, Buffer.from(PNG_BASE64, 'base64'));
-    hub = await startHub(dataDir);
-    for (let i = 0; i < 2; i++) profiles.push(mkdtempSync(join(tmpdir(), 'konsilium-chromium-')));
-    [a, b] = await Promise.all([openBrowser(profiles[0]!), openBrowser(profiles[1]!)]);
+  const session = twoBrowserSpec({
+    spec: 'browser',
+    prefix: 'konsilium-e2e-',
     // A docked sidebar: 460 px of page width (headless windows have a larger minimum).
-    await Promise.all([a, b].map((x) => x.setViewport({ width: 460, height: 860 })));
+    viewports: [
+      { width: 460, height: 860 },
+      { width: 460, height: 860 },
+    ],
+    prepare: (dataDir) => {
+      png = join(dataDir, 'ecg.png');
+      writeFileSync(png, Buffer.from(PNG_BASE64, 'base64'));
+    },
   });
 
-  after(() => teardown([a, b], hub, [dataDir, ...profiles]));
-
   it('A writes urgently to B, B reads and answers «Принял», A sees both; patient context binds a new conversation; English after switching', async () => {
-    const A = a!;
-    const B = b!;
-    const url = hub!.url;
+    const { A, B, url } = session.ready();
 
     // Sign-in, in Russian by default.
     await A.url(url);
@@ -320,8 +286,7 @@ describe('web client end to end (two browsers, real hub, demo hospital)', functi
   });
 
   it('long histories: only the visible window is rendered, older pages load on scroll up, new messages keep it at the bottom', async () => {
-    const B = b!;
-    const url = hub!.url;
+    const { B, url } = session.ready();
     const login = await api<{ token: string }>(url, '/api/v1/auth/login', null, {
       login: 'morozov',
       password: PASSWORD,

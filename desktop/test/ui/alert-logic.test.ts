@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ConversationView } from '@konsilium/shared';
+import { ALERT_TIMELINE_TYPES } from '@konsilium/shared';
 import {
   allowedModes,
   asksMe,
@@ -24,6 +24,7 @@ import {
 import { buildInbox, type UiMessage } from '../../src/ui/data/logic.js';
 import { en } from '../../src/ui/i18n/en.js';
 import { ru } from '../../src/ui/i18n/ru.js';
+import { groupConversation, uiMessage } from './fixtures.js';
 
 const ME = 'u-me';
 const BACKUP = 'u-backup';
@@ -199,20 +200,7 @@ describe('ui: alerts on screen', () => {
       assert.ok(ru[key] && en[key], key);
     }
     // Every timeline type has wording in both catalogues.
-    for (const type of [
-      'started',
-      'notified',
-      'repeated',
-      'escalated',
-      'retargeted',
-      'external_sent',
-      'external_failed',
-      'declined',
-      'acknowledged',
-      'cancelled',
-      'fail_safe',
-      'read_back',
-    ] as const) {
+    for (const type of ALERT_TIMELINE_TYPES) {
       const key = timelineKey({ at: e.at, type });
       assert.ok(ru[key], key);
       assert.ok(en[key], key);
@@ -268,38 +256,9 @@ describe('ui: inbox with alerts', () => {
   let seq = 0;
   function message(id: string, over: Partial<UiMessage> = {}): UiMessage {
     seq += 1;
-    return {
-      id,
-      conversationId: 'c1',
-      seq,
-      authorId: 'other',
-      text: 't',
-      priority: 'normal',
-      kind: 'informal',
-      replyTo: null,
-      forwardedFrom: null,
-      createdAt: '2026-11-27T09:00:00.000Z',
-      editedAt: null,
-      recalledAt: null,
-      acks: [],
-      firstAcceptor: null,
-      reactions: [],
-      attachments: [],
-      ...over,
-    };
+    return uiMessage(seq, { id, text: 't', ...over });
   }
-  const conv: ConversationView = {
-    id: 'c1',
-    kind: 'group',
-    title: 'c1',
-    topic: null,
-    unitId: null,
-    patient: null,
-    createdBy: ME,
-    createdAt: '2026-11-27T09:00:00.000Z',
-    members: [{ userId: ME, role: 'member' }],
-    lastSeq: 0,
-  };
+  const conv = groupConversation('c1', ME, 'member');
 
   it('puts critical results and other open alerts before unread urgent messages', () => {
     const result = message('m-result', { priority: 'critical' });

@@ -9,46 +9,18 @@ import {
   virtualWindow,
   type UiMessage,
 } from '../../src/ui/data/logic.js';
+import { groupConversation, uiMessage } from './fixtures.js';
 
 const ME = 'me';
 let seq = 100;
 
 function message(over: Partial<UiMessage> = {}): UiMessage {
   seq += 1;
-  return {
-    id: `m${seq}`,
-    conversationId: 'c1',
-    seq,
-    authorId: 'other',
-    text: 'текст',
-    priority: 'normal',
-    kind: 'informal',
-    replyTo: null,
-    forwardedFrom: null,
-    createdAt: '2026-11-27T09:00:00.000Z',
-    editedAt: null,
-    recalledAt: null,
-    acks: [],
-    firstAcceptor: null,
-    reactions: [],
-    attachments: [],
-    ...over,
-  };
+  return uiMessage(seq, over);
 }
 
 function conversation(id: string): ConversationView {
-  return {
-    id,
-    kind: 'group',
-    title: id,
-    topic: null,
-    unitId: null,
-    patient: null,
-    createdBy: ME,
-    createdAt: '2026-11-27T09:00:00.000Z',
-    members: [{ userId: ME, role: 'admin' }],
-    lastSeq: 0,
-  };
+  return groupConversation(id, ME, 'admin');
 }
 
 describe('ui: receipts', () => {

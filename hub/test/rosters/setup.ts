@@ -46,6 +46,37 @@ export async function makeShift(
   return r.body as { id: string; kind: string; start: string; end: string; state: string };
 }
 
+type Shift = Awaited<ReturnType<typeof makeShift>>;
+
+/** Creates published shifts of one role, in order: `[userId, start, end]` each; returns them in that order. */
+export async function makeShifts<const S extends readonly (readonly [string, string, string])[]>(
+  t: TestHub,
+  token: string,
+  roleId: string,
+  shifts: S,
+): Promise<{ -readonly [K in keyof S]: Shift }> {
+  const made: Shift[] = [];
+  for (const [userId, start, end] of shifts)
+    made.push(await makeShift(t, token, { roleId, userId, start, end }));
+  return made as { -readonly [K in keyof S]: Shift };
+}
+
+/** One person's presence as `GET /api/v1/presence` answers it. */
+export type Presence = {
+  userId: string;
+  status: string;
+  source: string;
+  until: string | null;
+  duties: { roleId: string; roleName: string; until: string }[];
+};
+
+/** `GET /api/v1/presence` for `ids` as `token`. */
+export async function presenceOf(t: TestHub, token: string, ids: string[]): Promise<Presence[]> {
+  const r = await t.api.get(`/api/v1/presence?userIds=${ids.join(',')}`, { token });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body.items as Presence[];
+}
+
 /** `GET /api/v1/oncall` as `token`. */
 export async function onCall(t: TestHub, token: string, roleId: string, at?: string) {
   const q = new URLSearchParams({ roleId, ...(at ? { at } : {}) });

@@ -13,6 +13,7 @@ import {
 import { ACK_BUTTONS } from '../data/logic.js';
 import { getLocale, msg } from '../i18n/translate.js';
 import { KsStoreElement } from './base.js';
+import { callBackMinutes } from './call-back.js';
 import { icons } from './icons.js';
 import { base } from './styles.js';
 import './ks-alert-timeline.js';
@@ -286,15 +287,7 @@ export class KsAlertOverlay extends KsStoreElement {
               >
                 ${msg('ack.call_back', { m: this.minutes })}
               </button>
-              <select
-                aria-label=${msg('ack.minutes')}
-                data-testid="alert-minutes"
-                @change=${(e: Event) => (this.minutes = Number((e.target as HTMLSelectElement).value))}
-              >
-                ${CALL_BACK_MINUTES.map(
-                  (n) => html`<option value=${n} ?selected=${n === this.minutes}>${n}</option>`,
-                )}
-              </select>
+              ${callBackMinutes(CALL_BACK_MINUTES, this.minutes, (n) => (this.minutes = n), 'alert-minutes')}
             </span>`
           : html`<button
               class=${r === 'accepted' ? 'primary' : ''}

@@ -4,13 +4,14 @@ import { msg } from '../i18n/translate.js';
 import { KsStoreElement } from './base.js';
 import { KsConversationOpenEvent } from './events.js';
 import { icons } from './icons.js';
-import { base } from './styles.js';
+import { base, stackedList } from './styles.js';
 
 /** INB-1: one list of what needs the user, unread urgent/critical and unacknowledged orders first. */
 @customElement('ks-inbox')
 export class KsInbox extends KsStoreElement {
   static override styles = [
     base,
+    stackedList,
     css`
       :host {
         display: flex;
@@ -18,14 +19,6 @@ export class KsInbox extends KsStoreElement {
         overflow: auto;
         padding: 10px 12px;
         gap: 8px;
-      }
-      ul {
-        list-style: none;
-        margin: 0;
-        padding: 0;
-        display: flex;
-        flex-direction: column;
-        gap: 6px;
       }
       li button {
         width: 100%;

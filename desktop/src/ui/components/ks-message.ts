@@ -5,6 +5,7 @@ import { ACK_BUTTONS, needsAck, notReadBy, type UiMessage } from '../data/logic.
 import { localTime, shortName } from '../data/roster-logic.js';
 import { formatSize, getLocale, msg } from '../i18n/translate.js';
 import { KsMessageForwardEvent, KsMessageReplyEvent } from './events.js';
+import { callBackMinutes } from './call-back.js';
 import { icons } from './icons.js';
 import { base } from './styles.js';
 import './ks-alert-timeline.js';
@@ -366,14 +367,7 @@ export class KsMessage extends KsStoreElement {
               <button data-testid="ack-call_back" @click=${() => void this.ack(r)}>
                 ${msg('ack.call_back', { m: this.minutes })}
               </button>
-              <select
-                aria-label=${msg('ack.minutes')}
-                @change=${(e: Event) => (this.minutes = Number((e.target as HTMLSelectElement).value))}
-              >
-                ${CALL_BACK_MINUTES.map(
-                  (n) => html`<option value=${n} ?selected=${n === this.minutes}>${n}</option>`,
-                )}
-              </select>
+              ${callBackMinutes(CALL_BACK_MINUTES, this.minutes, (n) => (this.minutes = n))}
             </span>`
           : html`<button
               class=${r === 'accepted' ? 'primary' : ''}

@@ -6,7 +6,7 @@ import { msg } from '../i18n/translate.js';
 import { KsStoreElement } from './base.js';
 import { KsConversationOpenEvent } from './events.js';
 import { icons } from './icons.js';
-import { base } from './styles.js';
+import { base, stackedList } from './styles.js';
 
 /**
  * «Кто дежурит сейчас» (ROS-3): the duty roles of the clinician's units first
@@ -17,19 +17,12 @@ import { base } from './styles.js';
 export class KsOnCall extends KsStoreElement {
   static override styles = [
     base,
+    stackedList,
     css`
       :host {
         display: flex;
         flex-direction: column;
         gap: 8px;
-      }
-      ul {
-        list-style: none;
-        margin: 0;
-        padding: 0;
-        display: flex;
-        flex-direction: column;
-        gap: 6px;
       }
       li {
         display: flex;

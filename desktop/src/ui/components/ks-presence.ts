@@ -58,7 +58,6 @@ export class KsPresence extends KsStoreElement {
   @state() private saved = '';
   /** The hub asked for a delegate (the person is on duty now). */
   @state() private delegateAsked = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -182,16 +181,13 @@ export class KsPresence extends KsStoreElement {
 
   private onQuery(e: Event): void {
     this.query = (e.target as HTMLInputElement).value;
-    clearTimeout(this.timer);
-    if (this.query.trim().length < 2) return;
-    this.timer = setTimeout(() => {
-      this.store
-        .searchStaff(this.query.trim())
-        .then(
-          (page) => (this.found = page.items.filter((u) => u.id !== this.store.me?.id).slice(0, 6)),
-        )
-        .catch(() => undefined);
-    }, 200);
+    this.lookUpStaff(
+      this.query,
+      (items) => {
+        if (items) this.found = items.filter((u) => u.id !== this.store.me?.id).slice(0, 6);
+      },
+      () => undefined,
+    );
   }
 
   /** The next instant at the chosen local clock time (today, else tomorrow). */

@@ -167,7 +167,6 @@ export class KsRoster extends KsStoreElement {
   @state() private found: UserView[] = [];
   @state() private status = '';
   @state() private error = '';
-  private timer: ReturnType<typeof setTimeout> | undefined;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -941,17 +940,11 @@ export class KsRoster extends KsStoreElement {
 
   private onQuery(e: Event): void {
     this.query = (e.target as HTMLInputElement).value;
-    clearTimeout(this.timer);
-    if (this.query.trim().length < 2) {
-      this.found = [];
-      return;
-    }
-    this.timer = setTimeout(() => {
-      this.store
-        .searchStaff(this.query.trim())
-        .then((page) => (this.found = page.items.slice(0, 8)))
-        .catch((err: Error) => (this.error = msg('error.generic', { reason: err.message })));
-    }, 200);
+    this.lookUpStaff(
+      this.query,
+      (items) => (this.found = (items ?? []).slice(0, 8)),
+      (err) => (this.error = msg('error.generic', { reason: err.message })),
+    );
   }
 
   private async assign(userId: string): Promise<void> {

@@ -7,7 +7,7 @@ import { msg } from '../i18n/translate.js';
 import { KsStoreElement } from './base.js';
 import { KsConversationOpenEvent } from './events.js';
 import { icons } from './icons.js';
-import { base } from './styles.js';
+import { base, stackedList } from './styles.js';
 
 /**
  * Staff search by name, position, specialty or unit. `direct` mode starts a
@@ -18,6 +18,7 @@ import { base } from './styles.js';
 export class KsStaffSearch extends KsStoreElement {
   static override styles = [
     base,
+    stackedList,
     css`
       :host {
         display: flex;
@@ -28,14 +29,6 @@ export class KsStaffSearch extends KsStoreElement {
       }
       input[type='search'] {
         width: 100%;
-      }
-      ul {
-        list-style: none;
-        margin: 0;
-        padding: 0;
-        display: flex;
-        flex-direction: column;
-        gap: 6px;
       }
       li {
         display: flex;

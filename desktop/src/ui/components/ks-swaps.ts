@@ -5,7 +5,7 @@ import { swapActions, type SwapAction } from '../data/duty-logic.js';
 import { localDate, localTime } from '../data/roster-logic.js';
 import { msg } from '../i18n/translate.js';
 import { KsStoreElement } from './base.js';
-import { base } from './styles.js';
+import { base, stackedList } from './styles.js';
 
 type Kind = 'giveaway' | 'substitution' | 'swap';
 
@@ -19,19 +19,12 @@ type Kind = 'giveaway' | 'substitution' | 'swap';
 export class KsSwaps extends KsStoreElement {
   static override styles = [
     base,
+    stackedList,
     css`
       :host {
         display: flex;
         flex-direction: column;
         gap: 8px;
-      }
-      ul {
-        list-style: none;
-        margin: 0;
-        padding: 0;
-        display: flex;
-        flex-direction: column;
-        gap: 6px;
       }
       li,
       .form {
@@ -81,7 +74,6 @@ export class KsSwaps extends KsStoreElement {
   @state() private link = '';
   @state() private status = '';
   @state() private error = '';
-  private timer: ReturnType<typeof setTimeout> | undefined;
   private seenVersion = -1;
 
   override connectedCallback(): void {
@@ -301,19 +293,11 @@ export class KsSwaps extends KsStoreElement {
   private onQuery(e: Event): void {
     this.query = (e.target as HTMLInputElement).value;
     this.colleague = null;
-    clearTimeout(this.timer);
-    if (this.query.trim().length < 2) {
-      this.found = [];
-      return;
-    }
-    this.timer = setTimeout(() => {
-      this.store
-        .searchStaff(this.query.trim())
-        .then(
-          (page) => (this.found = page.items.filter((u) => u.id !== this.store.me?.id).slice(0, 8)),
-        )
-        .catch((err: Error) => (this.error = msg('error.generic', { reason: err.message })));
-    }, 200);
+    this.lookUpStaff(
+      this.query,
+      (items) => (this.found = (items ?? []).filter((u) => u.id !== this.store.me?.id).slice(0, 8)),
+      (err) => (this.error = msg('error.generic', { reason: err.message })),
+    );
   }
 
   private async pick(u: UserView): Promise<void> {

@@ -118,3 +118,15 @@ export const base = css`
     font-size: 1.1em;
   }
 `;
+
+/** A bare list stacked in a column (its items style themselves). */
+export const stackedList = css`
+  ul {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    display: flex;
+    flex-direction: column;
+    gap: 6px;
+  }
+`;

@@ -265,22 +265,11 @@ export class Delivery {
           if (first) {
             const cap = sentAt + d.maxHoldSeconds * 1000;
             const until = d.until ? Date.parse(d.until) : cap;
-            await this.timers.schedule(tx, {
-              kind: RELEASE_TIMER,
-              key: userId,
-              dueAt: new Date(Math.min(cap, until)),
-              payload: { userId },
-            });
+            await this.wake(tx, RELEASE_TIMER, userId, Math.min(cap, until));
           }
         } else if (d.action === 'digest') {
           const first = await this.addPending(tx, userId, e, 'digest', false, false);
-          if (first)
-            await this.timers.schedule(tx, {
-              kind: DIGEST_TIMER,
-              key: userId,
-              dueAt: new Date(sentAt + d.intervalSeconds * 1000),
-              payload: { userId },
-            });
+          if (first) await this.wake(tx, DIGEST_TIMER, userId, sentAt + d.intervalSeconds * 1000);
         }
       }
       for (let i = 0; i < counted.length; i += 500)
@@ -342,12 +331,7 @@ export class Delivery {
       if (rest.length > 0) {
         const oldest = Math.min(...rest.map((h) => Date.parse(h.createdAt)));
         const until = presence.until ? Date.parse(presence.until) : Infinity;
-        await this.timers.schedule(tx, {
-          kind: RELEASE_TIMER,
-          key: userId,
-          dueAt: new Date(Math.max(now, Math.min(oldest + maxMs, until))),
-          payload: { userId },
-        });
+        await this.wake(tx, RELEASE_TIMER, userId, Math.max(now, Math.min(oldest + maxMs, until)));
       }
     }
     // Handed to the stream after the handler's writes; the stream writes them in its own transaction.
@@ -392,12 +376,7 @@ export class Delivery {
       const cap = Date.parse(items[0]!.createdAt) + maxMs;
       if (cap > now.getTime()) {
         const until = presence.until ? Date.parse(presence.until) : cap;
-        await this.timers.schedule(tx, {
-          kind: DIGEST_TIMER,
-          key: userId,
-          dueAt: new Date(Math.min(cap, until)),
-          payload: { userId },
-        });
+        await this.wake(tx, DIGEST_TIMER, userId, Math.min(cap, until));
         return;
       }
     }
@@ -428,6 +407,11 @@ export class Delivery {
     this.publish([{ userId, event: 'notify.digest', data }]);
   }
 
+  /** Schedules the person's `kind` timer (one per person) for `at` (epoch ms). */
+  private async wake(tx: EntityManager, kind: string, userId: string, at: number): Promise<void> {
+    await this.timers.schedule(tx, { kind, key: userId, dueAt: new Date(at), payload: { userId } });
+  }
+
   /** The person's shift at `at`, or their UTC day when they are not on one. */
   private async shiftFor(userId: string, at: Date): Promise<Shift> {
     const shift = await this.rosters.shiftOf(userId, at);
@@ -437,20 +421,8 @@ export class Delivery {
   }
 
   /** Records one interruption against the person's shift (fatigue metric). */
-  private async count(
-    tx: EntityManager,
-    shift: Shift,
-    userId: string,
-    at: Date,
-    priority: string,
-    kind: 'push' | 'digest',
-    breakThrough: boolean,
-    messageId: string | null,
-  ): Promise<void> {
-    await tx.insert(
-      NotifyInterruptionEntity,
-      interruption(shift, userId, at, priority, kind, breakThrough, messageId),
-    );
+  private async count(tx: EntityManager, ...row: Parameters<typeof interruption>): Promise<void> {
+    await tx.insert(NotifyInterruptionEntity, interruption(...row));
   }
 
   private publish(items: UserEvent[]): void {

@@ -35,7 +35,7 @@ const LAB_ACTOR: Actor = {
  * group-committed by messaging and by our records, so more at once is faster;
  * on PostgreSQL fewer, to leave the pool (10) to ingest, messaging and escalation.
  */
-const CONCURRENCY = { sqlite: 16, postgres: 4 } as const;
+const CONCURRENCY = { sqlite: 256, postgres: 64 } as const;
 /** The start-up sweep looks this far behind the newest result that has an alert row. */
 const SWEEP_MARGIN_MS = 60 * 60 * 1000;
 /** Pending alerts (routing or sending failed) are retried this often. */

@@ -18,7 +18,7 @@ import type { EventBus } from '../../platform/events.js';
 import { SYSTEM, type CallContext } from '../../platform/http/actor.js';
 import type { Logger } from '../../platform/log/logger.js';
 import type { DurableTimers, FiredTimer } from '../../platform/timers/index.js';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditEntry, AuditLog } from '../audit/index.js';
 import {
   EscalationEntity,
   TargetEntity,
@@ -77,6 +77,28 @@ interface Effects {
     people: AlertPerson[];
   }[];
 }
+/** A start waiting for its group commit (plan and names resolved before). */
+interface PendingStart {
+  input: StartInput;
+  plan: Plan;
+  original: Group;
+  resolve: (r: { alertId: string | null }) => void;
+  reject: (err: unknown) => void;
+}
+
+interface StartInput {
+  messageId: string;
+  conversationId: string;
+  unitId: string | null;
+  priority: AlertPriority;
+  kind: AlertKind;
+  targets: string[];
+  roleId?: string;
+  subject?: AlertSubject;
+  authorId?: string;
+  onlyWithPolicy?: boolean;
+}
+
 const noEffects = (): Effects => ({ escalationIds: new Set(), members: [], external: [] });
 
 /** Normalised form of a value for the read-back check: case, spaces, decimal comma. */
@@ -190,18 +212,7 @@ export class EscalationEngine {
    * matching policy a critical item gets the built-in plan; anything else
    * (only when `onlyWithPolicy`) is left alone and `alertId` is null.
    */
-  async startForMessage(input: {
-    messageId: string;
-    conversationId: string;
-    unitId: string | null;
-    priority: AlertPriority;
-    kind: AlertKind;
-    targets: string[];
-    roleId?: string;
-    subject?: AlertSubject;
-    authorId?: string;
-    onlyWithPolicy?: boolean;
-  }): Promise<{ alertId: string | null }> {
+  async startForMessage(input: StartInput): Promise<{ alertId: string | null }> {
     const existing = await this.d.db.manager.findOneBy(EscalationEntity, {
       messageId: input.messageId,
     });
@@ -211,19 +222,102 @@ export class EscalationEngine {
       if (input.onlyWithPolicy) return { alertId: null };
       throw new Error('no plan'); // unreachable: choose() always has one for critical
     }
-    const now = this.d.clock.now();
     const names = await this.names(input.targets);
     const original: Group = {
       people: input.targets.map((id) => ({ id, fullName: names.get(id) ?? '' })),
       roleId: input.roleId ?? null,
     };
+    return new Promise<{ alertId: string | null }>((resolve, reject) => {
+      this.starts.push({ input, plan, original, resolve, reject });
+      if (!this.startScheduled) {
+        this.startScheduled = true;
+        setImmediate(() => this.track(this.flushStarts()));
+      }
+    });
+  }
+
+  private starts: PendingStart[] = [];
+  /** Audit rows of a batch of starts, appended at once at its end (keyed by its transaction). */
+  private readonly auditBuffers = new WeakMap<EntityManager, AuditEntry[]>();
+  /** Last timeline seq of escalations created in this transaction (no MAX query for them). */
+  private readonly seqs = new WeakMap<EntityManager, Map<string, number>>();
+  private startScheduled = false;
+  private startRunning = false;
+
+  /**
+   * Group commit of starts: every start asked for while the previous batch
+   * commits is written in the next transaction (rows, first steps, timers,
+   * timeline, audit). If a batch fails (e.g. a start racing a duplicate),
+   * each of its starts runs again alone, so one bad start fails only itself.
+   */
+  private async flushStarts(): Promise<void> {
+    this.startScheduled = false;
+    if (this.startRunning) return;
+    this.startRunning = true;
+    try {
+      while (this.starts.length > 0) {
+        const batch = this.starts.splice(0, 200);
+        const fx = noEffects();
+        let ids: string[] | null = null;
+        try {
+          ids = await this.d.db.transaction(async (tx) => {
+            const audits: AuditEntry[] = [];
+            this.auditBuffers.set(tx, audits);
+            const out: string[] = [];
+            try {
+              for (const b of batch) out.push(await this.insertStart(tx, b, fx));
+            } finally {
+              this.auditBuffers.delete(tx);
+            }
+            await this.d.audit.appendMany(tx, audits);
+            return out;
+          });
+        } catch {
+          ids = null;
+        }
+        if (ids) {
+          this.track(this.apply(fx));
+          batch.forEach((b, i) => b.resolve({ alertId: ids[i]! }));
+          continue;
+        }
+        for (const b of batch) {
+          const one = noEffects();
+          try {
+            const id = await this.d.db.transaction((tx) => this.insertStart(tx, b, one));
+            this.track(this.apply(one));
+            b.resolve({ alertId: id });
+          } catch (err) {
+            const again = await this.d.db.manager
+              .findOneBy(EscalationEntity, { messageId: b.input.messageId })
+              .catch(() => null);
+            if (again) b.resolve({ alertId: again.id });
+            else b.reject(err);
+          }
+        }
+      }
+    } finally {
+      this.startRunning = false;
+      if (this.starts.length > 0 && !this.startScheduled) {
+        this.startScheduled = true;
+        setImmediate(() => this.track(this.flushStarts()));
+      }
+    }
+  }
+
+  /**
+   * Writes one escalation and runs its first steps inside `tx`; the row is
+   * written with the run state those steps leave (targets, step, next time).
+   */
+  private async insertStart(tx: EntityManager, b: PendingStart, fx: Effects): Promise<string> {
+    const { input, plan } = b;
+    const now = this.d.clock.now();
     const id = randomUUID();
     const run: RunState = {
       index: 0,
       stepType: plan.steps[0]?.type ?? 'fail_safe',
       repeatsDone: 0,
       chains: {},
-      original,
+      original: b.original,
       targets: { people: [], roleId: null },
       authorId: input.authorId ?? input.targets[0] ?? '',
     };
@@ -247,36 +341,27 @@ export class EscalationEngine {
       createdAt: iso(now),
       updatedAt: iso(now),
     };
-    const fx = noEffects();
-    try {
-      await this.d.db.transaction(async (tx) => {
-        await tx.insert(EscalationEntity, row);
-        await this.timeline(tx, id, { at: iso(now), type: 'started', note: plan.policyName });
-        await this.d.audit.append(tx, {
-          ...SYSTEM,
-          action: 'escalation.start',
-          targetType: 'escalation',
-          targetId: id,
-          details: {
-            messageId: input.messageId,
-            policyId: plan.policyId,
-            kind: input.kind,
-            priority: input.priority,
-            targets: input.targets.length,
-          },
-        });
-        await this.advance(tx, row, plan, run, 0, now, fx);
-        await this.save(tx, row, run);
-      });
-    } catch (err) {
-      const again = await this.d.db.manager.findOneBy(EscalationEntity, {
+    await tx.insert(EscalationEntity, { ...row });
+    let seqs = this.seqs.get(tx);
+    if (!seqs) this.seqs.set(tx, (seqs = new Map<string, number>()));
+    seqs.set(id, 0);
+    await this.timeline(tx, id, { at: iso(now), type: 'started', note: plan.policyName });
+    await this.appendAudit(tx, {
+      ...SYSTEM,
+      action: 'escalation.start',
+      targetType: 'escalation',
+      targetId: id,
+      details: {
         messageId: input.messageId,
-      });
-      if (again) return { alertId: again.id };
-      throw err;
-    }
-    this.track(this.apply(fx));
-    return { alertId: id };
+        policyId: plan.policyId,
+        kind: input.kind,
+        priority: input.priority,
+        targets: input.targets.length,
+      },
+    });
+    await this.advance(tx, row, plan, run, 0, now, fx);
+    await this.save(tx, row, run);
+    return id;
   }
 
   /** The fail-safe people of the plan that would apply to such an item. */
@@ -901,7 +986,7 @@ export class EscalationEngine {
     ctx: CallContext = SYSTEM,
   ): Promise<void> {
     await this.timeline(tx, row.id, entry);
-    await this.d.audit.append(tx, {
+    await this.appendAudit(tx, {
       ...ctx,
       action: `escalation.${entry.type}`,
       targetType: 'escalation',
@@ -923,7 +1008,7 @@ export class EscalationEngine {
     details: Record<string, unknown>,
     outcome: 'success' | 'failure' = 'success',
   ): Promise<void> {
-    await this.d.audit.append(tx, {
+    await this.appendAudit(tx, {
       ...SYSTEM,
       action,
       outcome,
@@ -933,7 +1018,28 @@ export class EscalationEngine {
     });
   }
 
+  /** Appends an audit row now, or at the end of the batch of starts `tx` belongs to. */
+  private async appendAudit(tx: EntityManager, entry: AuditEntry): Promise<void> {
+    const buffer = this.auditBuffers.get(tx);
+    if (buffer) buffer.push(entry);
+    else await this.d.audit.append(tx, entry);
+  }
+
   private async timeline(tx: EntityManager, escalationId: string, entry: AlertTimelineEntry) {
+    const known = this.seqs.get(tx);
+    const cached = known?.get(escalationId);
+    if (known && cached !== undefined) {
+      known.set(escalationId, cached + 1);
+      await tx.insert(TimelineEntity, {
+        id: randomUUID(),
+        escalationId,
+        seq: cached + 1,
+        at: entry.at,
+        type: entry.type,
+        entry: JSON.stringify(entry),
+      });
+      return;
+    }
     const last = await tx
       .createQueryBuilder(TimelineEntity, 't')
       .select('MAX(t.seq)', 'max')

@@ -24,6 +24,8 @@ import {
   TargetEntity,
   TimelineEntity,
   type EscalationRow,
+  type TargetRow,
+  type TimelineRow,
 } from './escalation.entity.js';
 import type {
   AlertSubject,
@@ -77,6 +79,16 @@ interface Effects {
     people: AlertPerson[];
   }[];
 }
+/** The writes of a batch of starts, buffered until its end (multi-row inserts). */
+interface StartBatch {
+  rows: EscalationRow[];
+  timeline: TimelineRow[];
+  targets: TargetRow[];
+  audits: AuditEntry[];
+  /** Last timeline seq of each escalation started in the batch. */
+  seqs: Map<string, number>;
+}
+
 /** A start waiting for its group commit (plan and names resolved before). */
 interface PendingStart {
   input: StartInput;
@@ -237,10 +249,8 @@ export class EscalationEngine {
   }
 
   private starts: PendingStart[] = [];
-  /** Audit rows of a batch of starts, appended at once at its end (keyed by its transaction). */
-  private readonly auditBuffers = new WeakMap<EntityManager, AuditEntry[]>();
-  /** Last timeline seq of escalations created in this transaction (no MAX query for them). */
-  private readonly seqs = new WeakMap<EntityManager, Map<string, number>>();
+  /** The writes of a batch of starts, made at once at its end (keyed by its transaction). */
+  private readonly startBatches = new WeakMap<EntityManager, StartBatch>();
   private startScheduled = false;
   private startRunning = false;
 
@@ -260,18 +270,7 @@ export class EscalationEngine {
         const fx = noEffects();
         let ids: string[] | null = null;
         try {
-          ids = await this.d.db.transaction(async (tx) => {
-            const audits: AuditEntry[] = [];
-            this.auditBuffers.set(tx, audits);
-            const out: string[] = [];
-            try {
-              for (const b of batch) out.push(await this.insertStart(tx, b, fx));
-            } finally {
-              this.auditBuffers.delete(tx);
-            }
-            await this.d.audit.appendMany(tx, audits);
-            return out;
-          });
+          ids = await this.d.db.transaction((tx) => this.writeStarts(tx, batch, fx));
         } catch {
           ids = null;
         }
@@ -283,9 +282,9 @@ export class EscalationEngine {
         for (const b of batch) {
           const one = noEffects();
           try {
-            const id = await this.d.db.transaction((tx) => this.insertStart(tx, b, one));
+            const [id] = await this.d.db.transaction((tx) => this.writeStarts(tx, [b], one));
             this.track(this.apply(one));
-            b.resolve({ alertId: id });
+            b.resolve({ alertId: id! });
           } catch (err) {
             const again = await this.d.db.manager
               .findOneBy(EscalationEntity, { messageId: b.input.messageId })
@@ -308,6 +307,29 @@ export class EscalationEngine {
    * Writes one escalation and runs its first steps inside `tx`; the row is
    * written with the run state those steps leave (targets, step, next time).
    */
+  private async writeStarts(
+    tx: EntityManager,
+    items: readonly PendingStart[],
+    fx: Effects,
+  ): Promise<string[]> {
+    const batch: StartBatch = { rows: [], timeline: [], targets: [], audits: [], seqs: new Map() };
+    this.startBatches.set(tx, batch);
+    const ids: string[] = [];
+    try {
+      for (const b of items) ids.push(await this.insertStart(tx, b, fx));
+    } finally {
+      this.startBatches.delete(tx);
+    }
+    for (let k = 0; k < batch.rows.length; k += 50)
+      await tx.insert(EscalationEntity, batch.rows.slice(k, k + 50));
+    for (let k = 0; k < batch.timeline.length; k += 100)
+      await tx.insert(TimelineEntity, batch.timeline.slice(k, k + 100));
+    for (let k = 0; k < batch.targets.length; k += 200)
+      await tx.insert(TargetEntity, batch.targets.slice(k, k + 200));
+    await this.d.audit.appendMany(tx, batch.audits);
+    return ids;
+  }
+
   private async insertStart(tx: EntityManager, b: PendingStart, fx: Effects): Promise<string> {
     const { input, plan } = b;
     const now = this.d.clock.now();
@@ -341,10 +363,8 @@ export class EscalationEngine {
       createdAt: iso(now),
       updatedAt: iso(now),
     };
-    await tx.insert(EscalationEntity, { ...row });
-    let seqs = this.seqs.get(tx);
-    if (!seqs) this.seqs.set(tx, (seqs = new Map<string, number>()));
-    seqs.set(id, 0);
+    const batch = this.startBatches.get(tx)!;
+    batch.seqs.set(id, 0);
     await this.timeline(tx, id, { at: iso(now), type: 'started', note: plan.policyName });
     await this.appendAudit(tx, {
       ...SYSTEM,
@@ -359,8 +379,17 @@ export class EscalationEngine {
         targets: input.targets.length,
       },
     });
+    const from = fx.members.length;
     await this.advance(tx, row, plan, run, 0, now, fx);
-    await this.save(tx, row, run);
+    // The message's recipients are members of its conversation already: no join for them.
+    const members = new Set(input.targets);
+    const joins = fx.members
+      .splice(from)
+      .map((m) => ({ ...m, userIds: m.userIds.filter((u) => !members.has(u)) }))
+      .filter((m) => m.userIds.length > 0);
+    fx.members.push(...joins);
+    // Written once, with the state its first steps left (targets, step, next time).
+    batch.rows.push({ ...row, run: JSON.stringify(run) });
     return id;
   }
 
@@ -527,6 +556,22 @@ export class EscalationEngine {
     run.targets = { people: g.people, roleId: g.roleId };
     const ids = g.people.map((p) => p.id);
     if (ids.length === 0) return;
+    const batch = this.startBatches.get(tx);
+    if (batch?.seqs.has(row.id)) {
+      // A start of this batch: its targets so far are in the batch, not yet in the table.
+      const had = new Set(
+        batch.targets.filter((t) => t.escalationId === row.id).map((t) => t.userId),
+      );
+      const fresh = ids.filter((u) => !had.has(u));
+      for (const userId of fresh) batch.targets.push({ escalationId: row.id, userId });
+      if (fresh.length)
+        fx.members.push({
+          conversationId: row.conversationId,
+          userIds: fresh,
+          authorId: run.authorId,
+        });
+      return;
+    }
     const known = new Set(
       (await tx.findBy(TargetEntity, { escalationId: row.id, userId: In(ids) })).map(
         (r) => r.userId,
@@ -1020,32 +1065,32 @@ export class EscalationEngine {
 
   /** Appends an audit row now, or at the end of the batch of starts `tx` belongs to. */
   private async appendAudit(tx: EntityManager, entry: AuditEntry): Promise<void> {
-    const buffer = this.auditBuffers.get(tx);
-    if (buffer) buffer.push(entry);
+    const batch = this.startBatches.get(tx);
+    if (batch) batch.audits.push(entry);
     else await this.d.audit.append(tx, entry);
   }
 
   private async timeline(tx: EntityManager, escalationId: string, entry: AlertTimelineEntry) {
-    const known = this.seqs.get(tx);
-    const cached = known?.get(escalationId);
-    if (known && cached !== undefined) {
-      known.set(escalationId, cached + 1);
-      await tx.insert(TimelineEntity, {
+    const batch = this.startBatches.get(tx);
+    const last = batch?.seqs.get(escalationId);
+    if (batch && last !== undefined) {
+      batch.seqs.set(escalationId, last + 1);
+      batch.timeline.push({
         id: randomUUID(),
         escalationId,
-        seq: cached + 1,
+        seq: last + 1,
         at: entry.at,
         type: entry.type,
         entry: JSON.stringify(entry),
       });
       return;
     }
-    const last = await tx
+    const max = await tx
       .createQueryBuilder(TimelineEntity, 't')
       .select('MAX(t.seq)', 'max')
       .where('t.escalation_id = :id', { id: escalationId })
       .getRawOne<{ max: number | string | null }>();
-    const seq = Number(last?.max ?? 0) + 1;
+    const seq = Number(max?.max ?? 0) + 1;
     await tx.insert(TimelineEntity, {
       id: randomUUID(),
       escalationId,

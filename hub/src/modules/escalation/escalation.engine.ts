@@ -78,6 +78,8 @@ interface Effects {
     channel: 'email' | 'sms';
     people: AlertPerson[];
   }[];
+  /** Escalations started in this transaction: their first view is built without reading back. */
+  started?: Map<string, { row: EscalationRow; timeline: AlertTimelineEntry[]; to: string[] }>;
 }
 /** The writes of a batch of starts, buffered until its end (multi-row inserts). */
 interface StartBatch {
@@ -87,6 +89,8 @@ interface StartBatch {
   audits: AuditEntry[];
   /** Last timeline seq of each escalation started in the batch. */
   seqs: Map<string, number>;
+  /** The timeline entries of each escalation started in the batch, in order. */
+  entries: Map<string, AlertTimelineEntry[]>;
 }
 
 /** A start waiting for its group commit (plan and names resolved before). */
@@ -312,7 +316,14 @@ export class EscalationEngine {
     items: readonly PendingStart[],
     fx: Effects,
   ): Promise<string[]> {
-    const batch: StartBatch = { rows: [], timeline: [], targets: [], audits: [], seqs: new Map() };
+    const batch: StartBatch = {
+      rows: [],
+      timeline: [],
+      targets: [],
+      audits: [],
+      seqs: new Map(),
+      entries: new Map(),
+    };
     this.startBatches.set(tx, batch);
     const ids: string[] = [];
     try {
@@ -327,6 +338,13 @@ export class EscalationEngine {
     for (let k = 0; k < batch.targets.length; k += 200)
       await tx.insert(TargetEntity, batch.targets.slice(k, k + 200));
     await this.d.audit.appendMany(tx, batch.audits);
+    fx.started ??= new Map();
+    for (const row of batch.rows)
+      fx.started.set(row.id, {
+        row,
+        timeline: batch.entries.get(row.id) ?? [],
+        to: batch.targets.filter((t) => t.escalationId === row.id).map((t) => t.userId),
+      });
     return ids;
   }
 
@@ -861,7 +879,17 @@ export class EscalationEngine {
           this.d.log.warn({ err }, 'escalation target not added to conversation'),
         );
     }
-    for (const id of fx.escalationIds) await this.publish(id);
+    for (const id of fx.escalationIds) {
+      const fresh = fx.started?.get(id);
+      if (fresh) {
+        if (fresh.to.length)
+          this.d.messaging.notify(
+            fresh.to,
+            'alert.updated',
+            await this.viewOf(fresh.row, fresh.timeline),
+          );
+      } else await this.publish(id);
+    }
     for (const x of fx.external) this.track(this.sendExternal(x));
   }
 
@@ -1075,6 +1103,9 @@ export class EscalationEngine {
     const last = batch?.seqs.get(escalationId);
     if (batch && last !== undefined) {
       batch.seqs.set(escalationId, last + 1);
+      const list = batch.entries.get(escalationId) ?? [];
+      list.push(entry);
+      batch.entries.set(escalationId, list);
       batch.timeline.push({
         id: randomUUID(),
         escalationId,
@@ -1139,11 +1170,19 @@ export class EscalationEngine {
 
   async view(id: string): Promise<AlertView> {
     const row = await this.d.db.manager.findOneByOrFail(EscalationEntity, { id });
-    const run = JSON.parse(row.run) as RunState;
     const lines = await this.d.db.manager.find(TimelineEntity, {
       where: { escalationId: id },
       order: { seq: 'ASC' },
     });
+    return this.viewOf(
+      row,
+      lines.map((l) => JSON.parse(l.entry) as AlertTimelineEntry),
+    );
+  }
+
+  /** The view of a row and its timeline entries (in order). */
+  private async viewOf(row: EscalationRow, timeline: AlertTimelineEntry[]): Promise<AlertView> {
+    const run = JSON.parse(row.run) as RunState;
     const view: AlertView = {
       id: row.id,
       state: row.state as AlertView['state'],
@@ -1156,7 +1195,7 @@ export class EscalationEngine {
       policy: { id: row.policyId, name: row.policyName },
       step: { index: run.index, type: run.stepType, nextAt: row.nextAt },
       targets: run.targets.people,
-      timeline: lines.map((l) => JSON.parse(l.entry) as AlertTimelineEntry),
+      timeline,
     };
     if (row.acknowledged)
       view.acknowledgedBy = JSON.parse(row.acknowledged) as NonNullable<

@@ -35,11 +35,13 @@ const LAB_ACTOR: Actor = {
  * group-committed by messaging and by our records, so more at once is faster;
  * on PostgreSQL fewer, to leave the pool (10) to ingest, messaging and escalation.
  */
-const CONCURRENCY = { sqlite: 16, postgres: 4 } as const;
+const CONCURRENCY = { sqlite: 256, postgres: 64 } as const;
 /** The start-up sweep looks this far behind the newest result that has an alert row. */
 const SWEEP_MARGIN_MS = 60 * 60 * 1000;
 /** Pending alerts (routing or sending failed) are retried this often. */
 const RETRY_MS = 30_000;
+/** At most this long an alert waits for the ingest to be quiet. */
+const QUIET_MS = 1000;
 
 export interface ResultAlertsDeps {
   db: Database;
@@ -197,7 +199,7 @@ export class ResultAlerts {
     const meta: RequestMeta = { requestId: randomUUID(), ip: 'internal', userAgent: null };
     // Results still arriving go first: their ACKs wait for commits that share
     // the audit lock with ours; an alert waits at most a second for them.
-    await this.d.results.whenQuiet(1000);
+    await this.d.results.whenQuiet(QUIET_MS);
     try {
       const decision = await routeResult(result, this.d.clock.now(), this.d);
       if (decision.targets.length === 0) throw new NoTargets();

@@ -18,12 +18,14 @@ import type { EventBus } from '../../platform/events.js';
 import { SYSTEM, type CallContext } from '../../platform/http/actor.js';
 import type { Logger } from '../../platform/log/logger.js';
 import type { DurableTimers, FiredTimer } from '../../platform/timers/index.js';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditEntry, AuditLog } from '../audit/index.js';
 import {
   EscalationEntity,
   TargetEntity,
   TimelineEntity,
   type EscalationRow,
+  type TargetRow,
+  type TimelineRow,
 } from './escalation.entity.js';
 import type {
   AlertSubject,
@@ -76,7 +78,43 @@ interface Effects {
     channel: 'email' | 'sms';
     people: AlertPerson[];
   }[];
+  /** Escalations started in this transaction: their first view is built without reading back. */
+  started?: Map<string, { row: EscalationRow; timeline: AlertTimelineEntry[]; to: string[] }>;
 }
+/** The writes of a batch of starts, buffered until its end (multi-row inserts). */
+interface StartBatch {
+  rows: EscalationRow[];
+  timeline: TimelineRow[];
+  targets: TargetRow[];
+  audits: AuditEntry[];
+  /** Last timeline seq of each escalation started in the batch. */
+  seqs: Map<string, number>;
+  /** The timeline entries of each escalation started in the batch, in order. */
+  entries: Map<string, AlertTimelineEntry[]>;
+}
+
+/** A start waiting for its group commit (plan and names resolved before). */
+interface PendingStart {
+  input: StartInput;
+  plan: Plan;
+  original: Group;
+  resolve: (r: { alertId: string | null }) => void;
+  reject: (err: unknown) => void;
+}
+
+interface StartInput {
+  messageId: string;
+  conversationId: string;
+  unitId: string | null;
+  priority: AlertPriority;
+  kind: AlertKind;
+  targets: string[];
+  roleId?: string;
+  subject?: AlertSubject;
+  authorId?: string;
+  onlyWithPolicy?: boolean;
+}
+
 const noEffects = (): Effects => ({ escalationIds: new Set(), members: [], external: [] });
 
 /** Normalised form of a value for the read-back check: case, spaces, decimal comma. */
@@ -190,18 +228,7 @@ export class EscalationEngine {
    * matching policy a critical item gets the built-in plan; anything else
    * (only when `onlyWithPolicy`) is left alone and `alertId` is null.
    */
-  async startForMessage(input: {
-    messageId: string;
-    conversationId: string;
-    unitId: string | null;
-    priority: AlertPriority;
-    kind: AlertKind;
-    targets: string[];
-    roleId?: string;
-    subject?: AlertSubject;
-    authorId?: string;
-    onlyWithPolicy?: boolean;
-  }): Promise<{ alertId: string | null }> {
+  async startForMessage(input: StartInput): Promise<{ alertId: string | null }> {
     const existing = await this.d.db.manager.findOneBy(EscalationEntity, {
       messageId: input.messageId,
     });
@@ -211,19 +238,126 @@ export class EscalationEngine {
       if (input.onlyWithPolicy) return { alertId: null };
       throw new Error('no plan'); // unreachable: choose() always has one for critical
     }
-    const now = this.d.clock.now();
     const names = await this.names(input.targets);
     const original: Group = {
       people: input.targets.map((id) => ({ id, fullName: names.get(id) ?? '' })),
       roleId: input.roleId ?? null,
     };
+    return new Promise<{ alertId: string | null }>((resolve, reject) => {
+      this.starts.push({ input, plan, original, resolve, reject });
+      if (!this.startScheduled) {
+        this.startScheduled = true;
+        setImmediate(() => this.track(this.flushStarts()));
+      }
+    });
+  }
+
+  private starts: PendingStart[] = [];
+  /** The writes of a batch of starts, made at once at its end (keyed by its transaction). */
+  private readonly startBatches = new WeakMap<EntityManager, StartBatch>();
+  private startScheduled = false;
+  private startRunning = false;
+
+  /**
+   * Group commit of starts: every start asked for while the previous batch
+   * commits is written in the next transaction (rows, first steps, timers,
+   * timeline, audit). If a batch fails (e.g. a start racing a duplicate),
+   * each of its starts runs again alone, so one bad start fails only itself.
+   */
+  private async flushStarts(): Promise<void> {
+    this.startScheduled = false;
+    if (this.startRunning) return;
+    this.startRunning = true;
+    try {
+      while (this.starts.length > 0) {
+        const batch = this.starts.splice(0, 200);
+        const fx = noEffects();
+        let ids: string[] | null = null;
+        try {
+          ids = await this.d.db.transaction((tx) => this.writeStarts(tx, batch, fx));
+        } catch {
+          ids = null;
+        }
+        if (ids) {
+          this.track(this.apply(fx));
+          batch.forEach((b, i) => b.resolve({ alertId: ids[i]! }));
+          continue;
+        }
+        for (const b of batch) {
+          const one = noEffects();
+          try {
+            const [id] = await this.d.db.transaction((tx) => this.writeStarts(tx, [b], one));
+            this.track(this.apply(one));
+            b.resolve({ alertId: id! });
+          } catch (err) {
+            const again = await this.d.db.manager
+              .findOneBy(EscalationEntity, { messageId: b.input.messageId })
+              .catch(() => null);
+            if (again) b.resolve({ alertId: again.id });
+            else b.reject(err);
+          }
+        }
+      }
+    } finally {
+      this.startRunning = false;
+      if (this.starts.length > 0 && !this.startScheduled) {
+        this.startScheduled = true;
+        setImmediate(() => this.track(this.flushStarts()));
+      }
+    }
+  }
+
+  /**
+   * Writes one escalation and runs its first steps inside `tx`; the row is
+   * written with the run state those steps leave (targets, step, next time).
+   */
+  private async writeStarts(
+    tx: EntityManager,
+    items: readonly PendingStart[],
+    fx: Effects,
+  ): Promise<string[]> {
+    const batch: StartBatch = {
+      rows: [],
+      timeline: [],
+      targets: [],
+      audits: [],
+      seqs: new Map(),
+      entries: new Map(),
+    };
+    this.startBatches.set(tx, batch);
+    const ids: string[] = [];
+    try {
+      for (const b of items) ids.push(await this.insertStart(tx, b, fx));
+    } finally {
+      this.startBatches.delete(tx);
+    }
+    for (let k = 0; k < batch.rows.length; k += 50)
+      await tx.insert(EscalationEntity, batch.rows.slice(k, k + 50));
+    for (let k = 0; k < batch.timeline.length; k += 100)
+      await tx.insert(TimelineEntity, batch.timeline.slice(k, k + 100));
+    for (let k = 0; k < batch.targets.length; k += 200)
+      await tx.insert(TargetEntity, batch.targets.slice(k, k + 200));
+    await this.d.audit.appendMany(tx, batch.audits);
+    fx.started ??= new Map();
+    for (const row of batch.rows)
+      fx.started.set(row.id, {
+        row,
+        timeline: batch.entries.get(row.id) ?? [],
+        to: batch.targets.filter((t) => t.escalationId === row.id).map((t) => t.userId),
+      });
+    return ids;
+  }
+
+  private async insertStart(tx: EntityManager, b: PendingStart, fx: Effects): Promise<string> {
+    const { input, plan } = b;
+    const now = this.d.clock.now();
     const id = randomUUID();
     const run: RunState = {
       index: 0,
       stepType: plan.steps[0]?.type ?? 'fail_safe',
       repeatsDone: 0,
       chains: {},
-      original,
+      original: b.original,
       targets: { people: [], roleId: null },
       authorId: input.authorId ?? input.targets[0] ?? '',
     };
@@ -247,36 +381,34 @@ export class EscalationEngine {
       createdAt: iso(now),
       updatedAt: iso(now),
     };
-    const fx = noEffects();
-    try {
-      await this.d.db.transaction(async (tx) => {
-        await tx.insert(EscalationEntity, row);
-        await this.timeline(tx, id, { at: iso(now), type: 'started', note: plan.policyName });
-        await this.d.audit.append(tx, {
-          ...SYSTEM,
-          action: 'escalation.start',
-          targetType: 'escalation',
-          targetId: id,
-          details: {
-            messageId: input.messageId,
-            policyId: plan.policyId,
-            kind: input.kind,
-            priority: input.priority,
-            targets: input.targets.length,
-          },
-        });
-        await this.advance(tx, row, plan, run, 0, now, fx);
-        await this.save(tx, row, run);
-      });
-    } catch (err) {
-      const again = await this.d.db.manager.findOneBy(EscalationEntity, {
+    const batch = this.startBatches.get(tx)!;
+    batch.seqs.set(id, 0);
+    await this.timeline(tx, id, { at: iso(now), type: 'started', note: plan.policyName });
+    await this.appendAudit(tx, {
+      ...SYSTEM,
+      action: 'escalation.start',
+      targetType: 'escalation',
+      targetId: id,
+      details: {
         messageId: input.messageId,
-      });
-      if (again) return { alertId: again.id };
-      throw err;
-    }
-    this.track(this.apply(fx));
-    return { alertId: id };
+        policyId: plan.policyId,
+        kind: input.kind,
+        priority: input.priority,
+        targets: input.targets.length,
+      },
+    });
+    const from = fx.members.length;
+    await this.advance(tx, row, plan, run, 0, now, fx);
+    // The message's recipients are members of its conversation already: no join for them.
+    const members = new Set(input.targets);
+    const joins = fx.members
+      .splice(from)
+      .map((m) => ({ ...m, userIds: m.userIds.filter((u) => !members.has(u)) }))
+      .filter((m) => m.userIds.length > 0);
+    fx.members.push(...joins);
+    // Written once, with the state its first steps left (targets, step, next time).
+    batch.rows.push({ ...row, run: JSON.stringify(run) });
+    return id;
   }
 
   /** The fail-safe people of the plan that would apply to such an item. */
@@ -442,6 +574,22 @@ export class EscalationEngine {
     run.targets = { people: g.people, roleId: g.roleId };
     const ids = g.people.map((p) => p.id);
     if (ids.length === 0) return;
+    const batch = this.startBatches.get(tx);
+    if (batch?.seqs.has(row.id)) {
+      // A start of this batch: its targets so far are in the batch, not yet in the table.
+      const had = new Set(
+        batch.targets.filter((t) => t.escalationId === row.id).map((t) => t.userId),
+      );
+      const fresh = ids.filter((u) => !had.has(u));
+      for (const userId of fresh) batch.targets.push({ escalationId: row.id, userId });
+      if (fresh.length)
+        fx.members.push({
+          conversationId: row.conversationId,
+          userIds: fresh,
+          authorId: run.authorId,
+        });
+      return;
+    }
     const known = new Set(
       (await tx.findBy(TargetEntity, { escalationId: row.id, userId: In(ids) })).map(
         (r) => r.userId,
@@ -731,7 +879,17 @@ export class EscalationEngine {
           this.d.log.warn({ err }, 'escalation target not added to conversation'),
         );
     }
-    for (const id of fx.escalationIds) await this.publish(id);
+    for (const id of fx.escalationIds) {
+      const fresh = fx.started?.get(id);
+      if (fresh) {
+        if (fresh.to.length)
+          this.d.messaging.notify(
+            fresh.to,
+            'alert.updated',
+            await this.viewOf(fresh.row, fresh.timeline),
+          );
+      } else await this.publish(id);
+    }
     for (const x of fx.external) this.track(this.sendExternal(x));
   }
 
@@ -901,7 +1059,7 @@ export class EscalationEngine {
     ctx: CallContext = SYSTEM,
   ): Promise<void> {
     await this.timeline(tx, row.id, entry);
-    await this.d.audit.append(tx, {
+    await this.appendAudit(tx, {
       ...ctx,
       action: `escalation.${entry.type}`,
       targetType: 'escalation',
@@ -923,7 +1081,7 @@ export class EscalationEngine {
     details: Record<string, unknown>,
     outcome: 'success' | 'failure' = 'success',
   ): Promise<void> {
-    await this.d.audit.append(tx, {
+    await this.appendAudit(tx, {
       ...SYSTEM,
       action,
       outcome,
@@ -933,13 +1091,37 @@ export class EscalationEngine {
     });
   }
 
+  /** Appends an audit row now, or at the end of the batch of starts `tx` belongs to. */
+  private async appendAudit(tx: EntityManager, entry: AuditEntry): Promise<void> {
+    const batch = this.startBatches.get(tx);
+    if (batch) batch.audits.push(entry);
+    else await this.d.audit.append(tx, entry);
+  }
+
   private async timeline(tx: EntityManager, escalationId: string, entry: AlertTimelineEntry) {
-    const last = await tx
+    const batch = this.startBatches.get(tx);
+    const last = batch?.seqs.get(escalationId);
+    if (batch && last !== undefined) {
+      batch.seqs.set(escalationId, last + 1);
+      const list = batch.entries.get(escalationId) ?? [];
+      list.push(entry);
+      batch.entries.set(escalationId, list);
+      batch.timeline.push({
+        id: randomUUID(),
+        escalationId,
+        seq: last + 1,
+        at: entry.at,
+        type: entry.type,
+        entry: JSON.stringify(entry),
+      });
+      return;
+    }
+    const max = await tx
       .createQueryBuilder(TimelineEntity, 't')
       .select('MAX(t.seq)', 'max')
       .where('t.escalation_id = :id', { id: escalationId })
       .getRawOne<{ max: number | string | null }>();
-    const seq = Number(last?.max ?? 0) + 1;
+    const seq = Number(max?.max ?? 0) + 1;
     await tx.insert(TimelineEntity, {
       id: randomUUID(),
       escalationId,
@@ -988,11 +1170,19 @@ export class EscalationEngine {
 
   async view(id: string): Promise<AlertView> {
     const row = await this.d.db.manager.findOneByOrFail(EscalationEntity, { id });
-    const run = JSON.parse(row.run) as RunState;
     const lines = await this.d.db.manager.find(TimelineEntity, {
       where: { escalationId: id },
       order: { seq: 'ASC' },
     });
+    return this.viewOf(
+      row,
+      lines.map((l) => JSON.parse(l.entry) as AlertTimelineEntry),
+    );
+  }
+
+  /** The view of a row and its timeline entries (in order). */
+  private async viewOf(row: EscalationRow, timeline: AlertTimelineEntry[]): Promise<AlertView> {
+    const run = JSON.parse(row.run) as RunState;
     const view: AlertView = {
       id: row.id,
       state: row.state as AlertView['state'],
@@ -1005,7 +1195,7 @@ export class EscalationEngine {
       policy: { id: row.policyId, name: row.policyName },
       step: { index: run.index, type: run.stepType, nextAt: row.nextAt },
       targets: run.targets.people,
-      timeline: lines.map((l) => JSON.parse(l.entry) as AlertTimelineEntry),
+      timeline,
     };
     if (row.acknowledged)
       view.acknowledgedBy = JSON.parse(row.acknowledged) as NonNullable<

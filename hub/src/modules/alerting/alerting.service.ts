@@ -13,6 +13,7 @@ import type {
   AlertingPeople,
   AlertingResults,
   AlertingRosters,
+  AlertingUnit,
 } from './alerting.ports.js';
 import { routeResult, type RoutingDecision } from './alerting.routing.js';
 import { alertText, headObservation, messageIdFor, patientBinding } from './alerting.text.js';
@@ -66,6 +67,8 @@ export interface ResultAlertsDeps {
  */
 export class ResultAlerts {
   private readonly queued = new Set<string>();
+  /** Results whose alert is being opened (results never change once stored). */
+  private readonly opening = new Map<string, LabResultView>();
   private readonly queue: string[] = [];
   private active = 0;
   private waiters: (() => void)[] = [];
@@ -196,12 +199,56 @@ export class ResultAlerts {
     if (row?.state === 'opened') return;
     const result = await this.d.results.getResult(resultId);
     if (!result?.critical) return;
+    this.opening.set(resultId, result);
+    try {
+      await this.openOrRecord(result);
+    } finally {
+      this.opening.delete(resultId);
+    }
+  }
+
+  private unitsRead: Promise<AlertingUnit[]> | null = null;
+
+  /**
+   * The unit tree for routing: alerts routed at the same moment share one read
+   * (whoever asks while it is in flight gets it; the next ask reads again).
+   */
+  private units(): Promise<AlertingUnit[]> {
+    if (!this.unitsRead) {
+      const read = this.d.people.units();
+      this.unitsRead = read;
+      const done = () => {
+        if (this.unitsRead === read) this.unitsRead = null;
+      };
+      read.then(done, done);
+    }
+    return this.unitsRead;
+  }
+
+  /**
+   * A result whose alert this process is opening right now, so describing
+   * the escalation's subject while it starts reads nothing again.
+   */
+  inFlight(resultId: string): LabResultView | undefined {
+    return this.opening.get(resultId);
+  }
+
+  private async openOrRecord(result: LabResultView): Promise<void> {
+    const resultId = result.id;
     const meta: RequestMeta = { requestId: randomUUID(), ip: 'internal', userAgent: null };
     // Results still arriving go first: their ACKs wait for commits that share
     // the audit lock with ours; an alert waits at most a second for them.
     await this.d.results.whenQuiet(QUIET_MS);
     try {
-      const decision = await routeResult(result, this.d.clock.now(), this.d);
+      const decision = await routeResult(result, this.d.clock.now(), {
+        people: {
+          byExternalId: (system, value) => this.d.people.byExternalId(system, value),
+          units: () => this.units(),
+          names: (ids) => this.d.people.names(ids),
+        },
+        rosters: this.d.rosters,
+        escalation: this.d.escalation,
+      });
       if (decision.targets.length === 0) throw new NoTargets();
       await this.open(result, decision, meta);
     } catch (err) {

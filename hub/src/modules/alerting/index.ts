@@ -68,7 +68,7 @@ export function createAlerting(deps: AlertingDeps): {
   const subjects: AlertSubjects = {
     async describe(subject) {
       if (subject.type !== 'lab_result') return null;
-      const r = await deps.results.getResult(subject.id);
+      const r = alerts.inFlight(subject.id) ?? (await deps.results.getResult(subject.id));
       return r ? describeResult(r) : null;
     },
   };

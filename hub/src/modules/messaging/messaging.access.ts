@@ -63,6 +63,21 @@ export class Access {
     this.cache.delete(conversationId);
   }
 
+  /**
+   * Keeps what a stream writer has just committed for a new conversation (its
+   * row and members), so the first send into it reads nothing again. Called
+   * after the commit, in place of {@link forget}.
+   */
+  remember(c: ConversationRow, members: MemberRow[]): void {
+    this.cache.set(
+      c.id,
+      Promise.resolve({
+        c,
+        members: new Map(members.filter((r) => r.leftSeq === null).map((r) => [r.userId, r])),
+      }),
+    );
+  }
+
   async conversation(id: string): Promise<ConversationRow> {
     const hit = await this.load(id);
     if (!hit) throw new AppError('messaging.conversation_not_found');

@@ -163,7 +163,7 @@ export class Conversations {
         },
       });
       const view = conversationView(c, rows);
-      s.afterCommit(() => this.access.forget(c.id));
+      s.afterCommit(() => this.access.remember(c, rows));
       s.emit(
         seq,
         { conversationId: c.id },

@@ -207,22 +207,39 @@ export class ResultAlerts {
     }
   }
 
-  private unitsRead: Promise<AlertingUnit[]> | null = null;
+  /** The unit tree read in flight, and the one queued to start after it. */
+  private unitsNow: Promise<AlertingUnit[]> | null = null;
+  private unitsNext: Promise<AlertingUnit[]> | null = null;
 
   /**
-   * The unit tree for routing: alerts routed at the same moment share one read
-   * (whoever asks while it is in flight gets it; the next ask reads again).
+   * The unit tree for routing. Every caller gets a read issued after its call
+   * (never an older one): those who ask while a read is in flight share the
+   * next read, which starts when that one ends, so alerts routed together
+   * read the tree about once per round instead of once each.
    */
   private units(): Promise<AlertingUnit[]> {
-    if (!this.unitsRead) {
-      const read = this.d.people.units();
-      this.unitsRead = read;
-      const done = () => {
-        if (this.unitsRead === read) this.unitsRead = null;
-      };
-      read.then(done, done);
+    if (!this.unitsNow) return this.readUnits();
+    if (!this.unitsNext) {
+      const settled = this.unitsNow.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.unitsNext = settled.then(() => {
+        this.unitsNext = null;
+        return this.readUnits();
+      });
     }
-    return this.unitsRead;
+    return this.unitsNext;
+  }
+
+  private readUnits(): Promise<AlertingUnit[]> {
+    const read = this.d.people.units();
+    this.unitsNow = read;
+    const done = () => {
+      if (this.unitsNow === read) this.unitsNow = null;
+    };
+    read.then(done, done);
+    return read;
   }
 
   /**

@@ -5,6 +5,7 @@ import { iso, type Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { Actor, RequestMeta } from '../../platform/http/actor.js';
 import type { Logger } from '../../platform/log/logger.js';
+import { SharedRead } from '../../platform/shared-read.js';
 import type { AuditEntry, AuditLog } from '../audit/index.js';
 import { ResultAlertEntity, type ResultAlertRow } from './alerting.entity.js';
 import type {
@@ -13,7 +14,6 @@ import type {
   AlertingPeople,
   AlertingResults,
   AlertingRosters,
-  AlertingUnit,
 } from './alerting.ports.js';
 import { routeResult, type RoutingDecision } from './alerting.routing.js';
 import { alertText, headObservation, messageIdFor, patientBinding } from './alerting.text.js';
@@ -207,40 +207,11 @@ export class ResultAlerts {
     }
   }
 
-  /** The unit tree read in flight, and the one queued to start after it. */
-  private unitsNow: Promise<AlertingUnit[]> | null = null;
-  private unitsNext: Promise<AlertingUnit[]> | null = null;
-
   /**
-   * The unit tree for routing. Every caller gets a read issued after its call
-   * (never an older one): those who ask while a read is in flight share the
-   * next read, which starts when that one ends, so alerts routed together
-   * read the tree about once per round instead of once each.
+   * The unit tree for routing: alerts routed together share reads of it, and
+   * none gets a read issued before it asked (a unit just added is seen).
    */
-  private units(): Promise<AlertingUnit[]> {
-    if (!this.unitsNow) return this.readUnits();
-    if (!this.unitsNext) {
-      const settled = this.unitsNow.then(
-        () => undefined,
-        () => undefined,
-      );
-      this.unitsNext = settled.then(() => {
-        this.unitsNext = null;
-        return this.readUnits();
-      });
-    }
-    return this.unitsNext;
-  }
-
-  private readUnits(): Promise<AlertingUnit[]> {
-    const read = this.d.people.units();
-    this.unitsNow = read;
-    const done = () => {
-      if (this.unitsNow === read) this.unitsNow = null;
-    };
-    read.then(done, done);
-    return read;
-  }
+  private readonly unitTree = new SharedRead(() => this.d.people.units());
 
   /**
    * A result whose alert this process is opening right now, so describing
@@ -260,7 +231,7 @@ export class ResultAlerts {
       const decision = await routeResult(result, this.d.clock.now(), {
         people: {
           byExternalId: (system, value) => this.d.people.byExternalId(system, value),
-          units: () => this.units(),
+          units: () => this.unitTree.get(),
           names: (ids) => this.d.people.names(ids),
         },
         rosters: this.d.rosters,

@@ -11,6 +11,7 @@ import {
 import { iso, type Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { CallContext } from '../../platform/http/actor.js';
+import { SharedRead } from '../../platform/shared-read.js';
 import type { AuditLog } from '../audit/index.js';
 import { DutyAdminEntity, PolicyEntity, type PolicyRow } from './escalation.entity.js';
 import type { EscalationPeople, EscalationRoles } from './escalation.ports.js';
@@ -58,6 +59,12 @@ export function policyView(r: PolicyRow): EscalationPolicyView {
 
 /** Escalation policies (ESC-2): CRUD, the choice for an item, duty administrators. */
 export class Policies {
+  /**
+   * Policies for {@link choose}: escalations started together share reads,
+   * none gets one issued before it asked (a policy just saved is used).
+   */
+  private readonly policyRows = new SharedRead(() => this.db.manager.find(PolicyEntity));
+
   constructor(
     private readonly db: Database,
     private readonly audit: AuditLog,
@@ -194,7 +201,7 @@ export class Policies {
     priority: AlertPriority;
     kind: AlertKind;
   }): Promise<Plan | null> {
-    const all = (await this.db.manager.find(PolicyEntity)).map(policyView);
+    const all = (await this.policyRows.get()).map(policyView);
     const matching = all
       .filter((p) => p.match.priorities.includes(q.priority) && p.match.kinds.includes(q.kind))
       .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));

@@ -276,10 +276,10 @@ async function main(): Promise<void> {
     const one = results.find((r) => r.spec.series === '1:1' && r.spec.rate === 2000);
     const oneOk = !!one && ok(one) && one.achievedMsgs >= 1960 && pct(one.last, 99) <= 50;
     console.log(
-      `goal 1:1 2000 msg/s p99<=50ms: ${oneOk ? 'PASS' : 'FAIL'} (${
+      `goal 1:1 2000 msg/s p99<=50ms: ${one ? (oneOk ? 'PASS' : 'FAIL') : 'NOT RUN'} (${
         one
           ? `achieved ${fmt(one.achievedMsgs)} msg/s, p99 ${pct(one.last, 99) === Infinity ? 'n/a (undelivered)' : `${fmt(pct(one.last, 99))} ms`}${one.saturated ? ', saturated' : ''}`
-          : 'not run'
+          : 'no 2000 msg/s run in BENCH_RATES'
       })`,
     );
     const fanDetails = GROUPS.map((size) => {
@@ -296,7 +296,9 @@ async function main(): Promise<void> {
       };
     });
     console.log(
-      `goal fan-out >= 40000 deliveries/s p99<=100ms: ${fanDetails.every((d) => d.pass) ? 'PASS' : 'FAIL'} (${fanDetails.map((d) => d.text).join('; ')})`,
+      fanDetails.length === 0 || FANOUT.length === 0
+        ? 'goal fan-out >= 40000 deliveries/s p99<=100ms: NOT RUN (BENCH_FANOUT or BENCH_GROUPS empty)'
+        : `goal fan-out >= 40000 deliveries/s p99<=100ms: ${fanDetails.every((d) => d.pass) ? 'PASS' : 'FAIL'} (${fanDetails.map((d) => d.text).join('; ')})`,
     );
     console.log(
       `goal <= 20 MB per 1000 idle connections: ${perThousand <= 20 ? 'PASS' : 'FAIL'} (${perThousand.toFixed(1)} MB RSS per 1,000)`,

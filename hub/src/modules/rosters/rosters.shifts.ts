@@ -55,22 +55,16 @@ export class ShiftsService {
     const role = await this.activeRole(input.roleId);
     await this.activeUser(input.userId, 'userId');
     const now = iso(this.rc.clock.now());
-    const row: DutyShiftRow = {
-      id: randomUUID(),
+    const row = newShift({
       roleId: role.id,
       userId: input.userId,
-      plannedUserId: input.userId,
       startAt: utc(input.start),
       endAt: utc(input.end),
       state: input.draft ? 'draft' : 'published',
       source: 'manual',
-      patternId: null,
-      patternDate: null,
-      swapId: null,
       note: input.note ?? null,
-      createdAt: now,
-      updatedAt: now,
-    };
+      now,
+    });
     await this.rc.db.transaction(async (tx) => {
       await tx.insert(DutyShiftEntity, row);
       await audited(this.rc, tx, ctx, {
@@ -280,22 +274,16 @@ export class ShiftsService {
         message: 'Invalid body field "end": a take-over lasts at most 72 hours',
       });
     const now = iso(new Date(nowMs));
-    const row: DutyShiftRow = {
-      id: randomUUID(),
+    const row = newShift({
       roleId: role.id,
       userId: input.userId,
-      plannedUserId: input.userId,
       startAt: new Date(start).toISOString(),
       endAt: new Date(end).toISOString(),
       state: 'published',
       source: 'takeover',
-      patternId: null,
-      patternDate: null,
-      swapId: null,
       note: input.note ?? null,
-      createdAt: now,
-      updatedAt: now,
-    };
+      now,
+    });
     await this.rc.db.transaction(async (tx) => {
       await tx.insert(DutyShiftEntity, row);
       await audited(this.rc, tx, ctx, {
@@ -330,4 +318,33 @@ export class ShiftsService {
     }
     return view;
   }
+}
+
+/** A new shift of one person for a role, outside any pattern or swap. */
+function newShift(p: {
+  roleId: string;
+  userId: string;
+  startAt: string;
+  endAt: string;
+  state: DutyShiftRow['state'];
+  source: DutyShiftRow['source'];
+  note: string | null;
+  now: string;
+}): DutyShiftRow {
+  return {
+    id: randomUUID(),
+    roleId: p.roleId,
+    userId: p.userId,
+    plannedUserId: p.userId,
+    startAt: p.startAt,
+    endAt: p.endAt,
+    state: p.state,
+    source: p.source,
+    patternId: null,
+    patternDate: null,
+    swapId: null,
+    note: p.note,
+    createdAt: p.now,
+    updatedAt: p.now,
+  };
 }

@@ -8,6 +8,7 @@ import { LAB_SENDER_ID } from '../src/modules/alerting/index.js';
 import { MllpDecoder, mllpFrame } from '../src/modules/results/index.js';
 import { SYSTEM } from '../src/platform/http/actor.js';
 import { auditActions, makeRole, makeShift } from './rosters/setup.js';
+import { criticalObservation } from './support/fhir.js';
 import { eachDatabase } from './support/databases.js';
 import { makeOrgAndSite } from './support/factories.js';
 import { Api } from './support/http.js';
@@ -367,41 +368,7 @@ eachDatabase('critical results → alerts', (kind) => {
 
   it('a FHIR Observation with a critical interpretation opens an alert', async function () {
     const integration = await t.makeUser({ roles: ['integration'] });
-    const body = {
-      resourceType: 'Observation',
-      identifier: [{ system: 'urn:lis', value: 'RA-FHIR-1' }],
-      status: 'final',
-      code: { coding: [{ system: 'http://loinc.org', code: '2823-3', display: 'Potassium' }] },
-      subject: { reference: '#p' },
-      contained: [
-        {
-          resourceType: 'Patient',
-          id: 'p',
-          identifier: [{ system: 'HOSP', value: 'F-1' }],
-          name: [{ family: 'Фёдоров', given: ['Фёдор'] }],
-        },
-        { resourceType: 'ServiceRequest', id: 'sr', requester: { reference: '#dr' } },
-        {
-          resourceType: 'Practitioner',
-          id: 'dr',
-          identifier: [{ system: 'HOSP', value: 'D1001' }],
-          name: [{ family: 'Смирнова', given: ['Анна'] }],
-        },
-      ],
-      basedOn: [{ reference: '#sr' }],
-      valueQuantity: { value: 7.2, unit: 'mmol/L' },
-      referenceRange: [{ low: { value: 3.5 }, high: { value: 5.1 } }],
-      interpretation: [
-        {
-          coding: [
-            {
-              system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation',
-              code: 'HH',
-            },
-          ],
-        },
-      ],
-    };
+    const body = criticalObservation('RA-FHIR-1');
     const res = await t.api.post('/api/v1/fhir/Observation', undefined, {
       token: integration.token,
       rawBody: JSON.stringify(body),

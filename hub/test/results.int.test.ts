@@ -5,6 +5,7 @@ import { Hl7Message } from '@medplum/core';
 import { Hl7Client } from '@medplum/hl7';
 import iconv from 'iconv-lite';
 import { MllpDecoder, mllpFrame, type ResultEvent } from '../src/modules/results/index.js';
+import { criticalObservation as observation } from './support/fhir.js';
 import { eachDatabase } from './support/databases.js';
 import { startTestHub, type TestHub } from './support/hub.js';
 
@@ -383,38 +384,6 @@ eachDatabase('critical results ingest', (kind) => {
         rawBody: typeof body === 'string' ? body : JSON.stringify(body),
         headers: { 'content-type': type },
       });
-    const observation = (id: string, code = 'HH') => ({
-      resourceType: 'Observation',
-      identifier: [{ system: 'urn:lis', value: id }],
-      status: 'final',
-      code: { coding: [{ system: 'http://loinc.org', code: '2823-3', display: 'Potassium' }] },
-      subject: { reference: '#p' },
-      contained: [
-        {
-          resourceType: 'Patient',
-          id: 'p',
-          identifier: [{ system: 'HOSP', value: 'F-1' }],
-          name: [{ family: 'Фёдоров', given: ['Фёдор'] }],
-        },
-        { resourceType: 'ServiceRequest', id: 'sr', requester: { reference: '#dr' } },
-        {
-          resourceType: 'Practitioner',
-          id: 'dr',
-          identifier: [{ system: 'HOSP', value: 'D1001' }],
-          name: [{ family: 'Смирнова', given: ['Анна'] }],
-        },
-      ],
-      basedOn: [{ reference: '#sr' }],
-      valueQuantity: { value: 7.2, unit: 'mmol/L' },
-      referenceRange: [{ low: { value: 3.5 }, high: { value: 5.1 } }],
-      interpretation: [
-        {
-          coding: [
-            { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code },
-          ],
-        },
-      ],
-    });
 
     before(async () => {
       integration = await t.makeUser({ roles: ['integration'] });

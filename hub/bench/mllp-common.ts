@@ -3,6 +3,7 @@
  * senders that each send their next message when the previous ACK arrives.
  */
 import { connect, type Socket } from 'node:net';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { MllpDecoder, mllpFrame } from '../src/modules/results/index.js';
 
 /** The p-th percentile of an ascending list. */
@@ -71,4 +72,41 @@ export async function sendCriticalResults(
   );
   latencies.sort((a, b) => a - b);
   return { latencies, refused };
+}
+
+/**
+ * {@link sendCriticalResults} from a worker thread: the laboratory is another
+ * system, so building its messages and reading its ACKs must not take the
+ * hub's event loop (which a bench measures) in the same process.
+ */
+export function sendFromWorker(
+  port: number,
+  messages: number,
+  connections: number,
+  prefix: string,
+): Promise<{ latencies: number[]; refused: number }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), {
+      workerData: { mllpSender: { port, messages, connections, prefix } },
+    });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`sender worker exited with ${code}`));
+    });
+  });
+}
+
+const job = (workerData as { mllpSender?: SenderJob } | null)?.mllpSender;
+if (!isMainThread && job) {
+  void sendCriticalResults(job.port, job.messages, job.connections, job.prefix).then((r) =>
+    parentPort!.postMessage(r),
+  );
+}
+
+interface SenderJob {
+  port: number;
+  messages: number;
+  connections: number;
+  prefix: string;
 }

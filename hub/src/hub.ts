@@ -190,9 +190,9 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     maxImportBytes: config.maxImportBytes,
     people: {
       profiles: async (ids) => {
-        const found = await Promise.all([...new Set(ids)].map((id) => directory.users.profile(id)));
         const out = new Map<string, { fullName: string; active: boolean }>();
-        for (const p of found) if (p) out.set(p.id, { fullName: p.fullName, active: p.active });
+        for (const p of (await directory.users.profiles(ids)).values())
+          out.set(p.id, { fullName: p.fullName, active: p.active });
         return out;
       },
       units: () => directory.service.units(),
@@ -217,19 +217,18 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     link: (alertId) => `${bound ? urlOf(bound) : 'http://localhost'}/#/alerts/${alertId}`,
     people: {
       profiles: async (ids) => {
-        const found = await Promise.all([...new Set(ids)].map((id) => directory.users.profile(id)));
+        const found = (await directory.users.profiles(ids)).values();
         const out = new Map<
           string,
           { fullName: string; active: boolean; email: string | null; phone: string | null }
         >();
         for (const p of found)
-          if (p)
-            out.set(p.id, {
-              fullName: p.fullName,
-              active: p.active,
-              email: p.email,
-              phone: p.phone,
-            });
+          out.set(p.id, {
+            fullName: p.fullName,
+            active: p.active,
+            email: p.email,
+            phone: p.phone,
+          });
         return out;
       },
       administrators: async () => [
@@ -302,10 +301,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       },
       names: async (ids) => {
         const out = new Map<string, string>();
-        for (const id of new Set(ids)) {
-          const p = await directory.users.profile(id);
-          if (p) out.set(id, p.fullName);
-        }
+        for (const p of (await directory.users.profiles(ids)).values()) out.set(p.id, p.fullName);
         return out;
       },
     },

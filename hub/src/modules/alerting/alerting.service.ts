@@ -3,8 +3,11 @@ import { In } from 'typeorm';
 import { isAppError, type LabResultView } from '@konsilium/shared';
 import { iso, type Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
+import { insertMany } from '../../platform/db/insert-many.js';
+import { together } from '../../platform/db/together.js';
 import type { Actor, RequestMeta } from '../../platform/http/actor.js';
 import type { Logger } from '../../platform/log/logger.js';
+import { BatchRead } from '../../platform/batch-read.js';
 import { SharedRead } from '../../platform/shared-read.js';
 import type { AuditEntry, AuditLog } from '../audit/index.js';
 import { ResultAlertEntity, type ResultAlertRow } from './alerting.entity.js';
@@ -32,11 +35,11 @@ const LAB_ACTOR: Actor = {
 };
 
 /**
- * Alerts worked on at once by one hub process. Concurrent sends and starts are
- * group-committed by messaging and by our records, so more at once is faster;
- * on PostgreSQL fewer, to leave the pool (10) to ingest, messaging and escalation.
+ * Alerts opened together at most (a wave). Every write stage of an alert is a
+ * group commit, so a bigger wave means bigger batches, not more transactions;
+ * on PostgreSQL smaller, to leave the pool (10) to ingest and messaging.
  */
-const CONCURRENCY = { sqlite: 256, postgres: 64 } as const;
+const WAVE = { sqlite: 512, postgres: 128 } as const;
 /** The start-up sweep looks this far behind the newest result that has an alert row. */
 const SWEEP_MARGIN_MS = 60 * 60 * 1000;
 /** Pending alerts (routing or sending failed) are retried this often. */
@@ -67,6 +70,8 @@ export interface ResultAlertsDeps {
  */
 export class ResultAlerts {
   private readonly queued = new Set<string>();
+  /** Queued from the live event: nothing to read about an earlier attempt. */
+  private readonly fresh = new Set<string>();
   /** Results whose alert is being opened (results never change once stored). */
   private readonly opening = new Map<string, LabResultView>();
   private readonly queue: string[] = [];
@@ -78,25 +83,36 @@ export class ResultAlerts {
 
   constructor(private readonly d: ResultAlertsDeps) {}
 
-  /** Called for `results.critical_received` (after the result's commit). */
-  enqueue(resultId: string): void {
+  /**
+   * Called for `results.critical_received` (after the result's commit, `fresh`:
+   * no alert row can exist yet) and by the sweep and the retry tick.
+   */
+  enqueue(resultId: string, fresh = false): void {
     if (this.stopped || this.queued.has(resultId)) return;
     this.queued.add(resultId);
+    if (fresh) this.fresh.add(resultId);
     this.queue.push(resultId);
     this.pump();
   }
 
+  /**
+   * Works in waves: a wave takes everything queued (up to the wave size) and
+   * opens those alerts together, so each of their write stages is one group
+   * commit; results arriving meanwhile make up the next wave. Under a burst
+   * the waves grow (less work per alert), and alone a result opens at once.
+   */
   private pump(): void {
-    while (this.active < CONCURRENCY[this.d.db.kind] && this.queue.length > 0) {
-      const id = this.queue.shift()!;
-      this.active++;
+    if (this.active > 0 || this.queue.length === 0) return;
+    const wave = this.queue.splice(0, WAVE[this.d.db.kind]);
+    this.active = wave.length;
+    for (const id of wave) {
       void this.process(id)
         .catch((err: unknown) =>
           this.d.log.error({ err: errName(err), resultId: id }, 'result alert failed'),
         )
         .finally(() => {
-          this.active--;
           this.queued.delete(id);
+          if (--this.active > 0) return;
           this.pump();
           if (this.active === 0 && this.queue.length === 0) {
             const w = this.waiters;
@@ -131,6 +147,7 @@ export class ResultAlerts {
     if (this.retryTimer) clearInterval(this.retryTimer);
     this.retryTimer = null;
     this.queue.length = 0;
+    this.fresh.clear();
     await this.sweeping;
     await this.idle();
   }
@@ -195,7 +212,8 @@ export class ResultAlerts {
 
   /** Opens the alert of one critical result, or finishes opening it. Idempotent. */
   async process(resultId: string): Promise<void> {
-    const row = await this.d.db.manager.findOneBy(ResultAlertEntity, { resultId });
+    const fresh = this.fresh.delete(resultId);
+    const row = fresh ? undefined : await this.rows.get(resultId);
     if (row?.state === 'opened') return;
     const result = await this.d.results.getResult(resultId);
     if (!result?.critical) return;
@@ -206,6 +224,12 @@ export class ResultAlerts {
       this.opening.delete(resultId);
     }
   }
+
+  /** The `result_alert` rows of results being processed: alerts worked on together share one read. */
+  private readonly rows = new BatchRead<string, ResultAlertRow>(async (ids) => {
+    const found = await this.d.db.manager.findBy(ResultAlertEntity, { resultId: In(ids) });
+    return new Map(found.map((r) => [r.resultId, r]));
+  }, 200);
 
   /**
    * The unit tree for routing: alerts routed together share reads of it, and
@@ -402,9 +426,10 @@ export class ResultAlerts {
           },
         );
       }
-      for (let k = 0; k < fresh.length; k += 50)
-        await tx.insert(ResultAlertEntity, fresh.slice(k, k + 50));
-      if (entries.length) await this.d.audit.appendMany(tx, entries);
+      await together(
+        insertMany(tx, ResultAlertEntity, fresh),
+        entries.length ? this.d.audit.appendMany(tx, entries) : Promise.resolve(),
+      );
     });
   }
 

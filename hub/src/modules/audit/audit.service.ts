@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { iso, type Clock } from '../../platform/clock.js';
 import { Params } from '../../platform/db/params.js';
+import { together } from '../../platform/db/together.js';
 import { canonicalJson, rowHash } from './audit.hash.js';
 
 /** Columns of `audit_log` in insert order (see AuditRowEntity). */
@@ -55,8 +56,9 @@ export class AuditLog {
 
   /**
    * Appends rows in order inside the caller's transaction: the head is locked
-   * and read once, the chain is computed here, and the rows go in with one
-   * multi-row insert (a messaging batch audits all its units at once).
+   * and read once, the chain is computed here, and the rows go in with
+   * multi-row inserts sent together with the new head (a messaging batch
+   * audits all its units at once).
    */
   async appendMany(
     tx: EntityManager,
@@ -77,9 +79,10 @@ export class AuditLog {
         'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE',
       );
     } else {
-      await tx.query('UPDATE audit_head SET seq = seq WHERE id = 1');
+      // Takes the write lock and reads the head in one round trip (the
+      // leading comment makes the driver collect the rows of an UPDATE).
       [head] = await tx.query<{ seq: number; hash: string }[]>(
-        'SELECT seq, hash FROM audit_head WHERE id = 1',
+        '/* head */ UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash',
       );
     }
     if (!head) throw new Error('audit_head is missing');
@@ -103,6 +106,8 @@ export class AuditLog {
       prevHash = rowHash(fields);
       return { ...fields, hash: prevHash };
     });
+    // The rows and the new head go out together (no foreign key between them).
+    const writes: Promise<unknown>[] = [];
     for (let k = 0; k < rows.length; k += ROWS_PER_INSERT) {
       const params = new Params(pg);
       const tuples = rows
@@ -123,16 +128,18 @@ export class AuditLog {
             r.hash,
           ]),
         );
-      await tx.query(
-        `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
-        params.values,
+      writes.push(
+        tx.query(
+          `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
+          params.values,
+        ),
       );
     }
     const p = (n: number) => (pg ? `$${n}` : `?${n}`);
-    await tx.query(`UPDATE audit_head SET seq = ${p(1)}, hash = ${p(2)} WHERE id = 1`, [
-      seq,
-      prevHash,
-    ]);
+    writes.push(
+      tx.query(`UPDATE audit_head SET seq = ${p(1)}, hash = ${p(2)} WHERE id = 1`, [seq, prevHash]),
+    );
+    await together(...writes);
     return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
   }
 }

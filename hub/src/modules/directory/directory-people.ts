@@ -1,5 +1,6 @@
 import { In } from 'typeorm';
 import type { StaffCategory } from '@konsilium/shared';
+import { BatchRead } from '../../platform/batch-read.js';
 import type { Database } from '../../platform/db/database.js';
 import {
   OrgUnitEntity,
@@ -13,17 +14,44 @@ import { subtreeIds } from './directory-units.service.js';
 export class People {
   constructor(private readonly db: Database) {}
 
+  /** Whether each staff id is active; concurrent callers share one read. */
+  private readonly activity = new BatchRead<string, boolean>(async (ids) => {
+    const rows = await this.db.manager.find(StaffEntity, {
+      select: { id: true, active: true },
+      where: { id: In(ids) },
+    });
+    return new Map(rows.map((r) => [r.id, Boolean(r.active)]));
+  });
+
+  /**
+   * Holders of external identifiers keyed `system \u0000 value` (empty system:
+   * the value in any system); concurrent callers share one read, each pair
+   * looked up by the (system, value) key.
+   */
+  private readonly holders = new BatchRead<string, string[]>(async (keys) => {
+    const pairs = keys.map((k) => {
+      const cut = k.indexOf('\u0000');
+      return { system: k.slice(0, cut), value: k.slice(cut + 1) };
+    });
+    const rows = await this.db.manager.find(StaffExternalIdEntity, {
+      where: pairs.map((p) =>
+        p.system ? { system: p.system, value: p.value } : { value: p.value },
+      ),
+    });
+    const out = new Map<string, string[]>();
+    for (const p of pairs) {
+      const ids = rows
+        .filter((r) => r.value === p.value && (!p.system || r.system === p.system))
+        .map((r) => r.userId);
+      if (ids.length) out.set(`${p.system}\u0000${p.value}`, ids);
+    }
+    return out;
+  }, 100);
+
   /** Of these ids, the active staff. */
   async activeIds(ids: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>();
-    const unique = [...new Set(ids)];
-    for (let i = 0; i < unique.length; i += 500) {
-      const rows = await this.db.manager.find(StaffEntity, {
-        select: { id: true, active: true },
-        where: { id: In(unique.slice(i, i + 500)) },
-      });
-      for (const r of rows) if (r.active) out.add(r.id);
-    }
+    for (const [id, active] of await this.activity.getMany(ids)) if (active) out.add(id);
     return out;
   }
 
@@ -70,11 +98,9 @@ export class People {
    * pair; with no system, the value in any system.
    */
   async byExternalId(system: string, value: string): Promise<string[]> {
-    const rows = await this.db.manager.find(StaffExternalIdEntity, {
-      where: system ? { system, value } : { value },
-    });
-    if (rows.length === 0) return [];
-    const active = await this.activeIds(rows.map((r) => r.userId));
+    const holders = (await this.holders.get(`${system}\u0000${value}`)) ?? [];
+    if (holders.length === 0) return [];
+    const active = await this.activeIds(holders);
     return [...active];
   }
 }

@@ -7,6 +7,7 @@ import {
   type UserView,
 } from '@konsilium/shared';
 import { iso, type Clock } from '../../platform/clock.js';
+import { BatchRead } from '../../platform/batch-read.js';
 import type { Database } from '../../platform/db/database.js';
 import type { CallContext } from '../../platform/http/actor.js';
 import type { AuditLog } from '../audit/index.js';
@@ -77,6 +78,20 @@ export class UsersService {
     if (record) return !!record.staff.active;
     const row = await this.db.manager.findOneBy(StaffEntity, { id: userId });
     return !!row?.active;
+  }
+
+  /** Views of several people (shared by callers asking together: do not mutate). */
+  private readonly views = new BatchRead<string, UserView>(async (ids) => {
+    const views = await loadViews(this.db.manager, this.credentials, ids, await this.cached(ids));
+    return new Map(views.map((v) => [v.id, v]));
+  }, 200);
+
+  /**
+   * Profiles of these people (missing ids are absent); concurrent callers
+   * share one read. The views are shared: read them, do not change them.
+   */
+  profiles(ids: readonly string[]): Promise<Map<string, UserView>> {
+    return this.views.getMany(ids);
   }
 
   async profile(userId: string): Promise<UserView | null> {

@@ -65,6 +65,8 @@ export interface DirectoryService {
 export interface DirectoryUserLookup {
   findForLogin(login: string): Promise<{ id: string; active: boolean } | null>;
   profile(userId: string): Promise<UserView | null>;
+  /** Several profiles in one read (shared views: do not change them). */
+  profiles(ids: readonly string[]): Promise<Map<string, UserView>>;
   isActive(userId: string): Promise<boolean>;
 }
 
@@ -134,6 +136,7 @@ export function createDirectory(deps: DirectoryDeps): {
     users: {
       findForLogin: (login) => users.findForLogin(login),
       profile: (id) => users.profile(id),
+      profiles: (ids) => users.profiles(ids),
       isActive: (id) => users.isActive(id),
     },
   };

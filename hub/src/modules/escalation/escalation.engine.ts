@@ -14,7 +14,10 @@ import {
 } from '@konsilium/shared';
 import { iso, type Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
+import { insertMany } from '../../platform/db/insert-many.js';
+import { together } from '../../platform/db/together.js';
 import type { EventBus } from '../../platform/events.js';
+import { BatchRead } from '../../platform/batch-read.js';
 import { SYSTEM, type CallContext } from '../../platform/http/actor.js';
 import type { Logger } from '../../platform/log/logger.js';
 import type { DurableTimers, FiredTimer } from '../../platform/timers/index.js';
@@ -229,10 +232,8 @@ export class EscalationEngine {
    * (only when `onlyWithPolicy`) is left alone and `alertId` is null.
    */
   async startForMessage(input: StartInput): Promise<{ alertId: string | null }> {
-    const existing = await this.d.db.manager.findOneBy(EscalationEntity, {
-      messageId: input.messageId,
-    });
-    if (existing) return { alertId: existing.id };
+    const existing = await this.byMessage.get(input.messageId);
+    if (existing) return { alertId: existing };
     const plan = await this.d.policies.choose(input);
     if (!plan) {
       if (input.onlyWithPolicy) return { alertId: null };
@@ -251,6 +252,15 @@ export class EscalationEngine {
       }
     });
   }
+
+  /** Escalation ids by message (starts asked for together share one read). */
+  private readonly byMessage = new BatchRead<string, string>(async (messageIds) => {
+    const rows = await this.d.db.manager.find(EscalationEntity, {
+      select: { id: true, messageId: true },
+      where: { messageId: In(messageIds) },
+    });
+    return new Map(rows.map((r) => [r.messageId, r.id]));
+  }, 200);
 
   private starts: PendingStart[] = [];
   /** The writes of a batch of starts, made at once at its end (keyed by its transaction). */
@@ -327,17 +337,19 @@ export class EscalationEngine {
     this.startBatches.set(tx, batch);
     const ids: string[] = [];
     try {
-      for (const b of items) ids.push(await this.insertStart(tx, b, fx));
+      // The first steps' timers go in with multi-row inserts at the end.
+      await this.d.timers.batch(tx, async () => {
+        for (const b of items) ids.push(await this.insertStart(tx, b, fx));
+      });
     } finally {
       this.startBatches.delete(tx);
     }
-    for (let k = 0; k < batch.rows.length; k += 50)
-      await tx.insert(EscalationEntity, batch.rows.slice(k, k + 50));
-    for (let k = 0; k < batch.timeline.length; k += 100)
-      await tx.insert(TimelineEntity, batch.timeline.slice(k, k + 100));
-    for (let k = 0; k < batch.targets.length; k += 200)
-      await tx.insert(TargetEntity, batch.targets.slice(k, k + 200));
-    await this.d.audit.appendMany(tx, batch.audits);
+    await together(
+      insertMany(tx, EscalationEntity, batch.rows),
+      insertMany(tx, TimelineEntity, batch.timeline),
+      insertMany(tx, TargetEntity, batch.targets),
+      this.d.audit.appendMany(tx, batch.audits),
+    );
     fx.started ??= new Map();
     for (const row of batch.rows)
       fx.started.set(row.id, {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { AppError, type ConversationView, type CreateConversationRequest } from '@konsilium/shared';
 import { callContext, SYSTEM, type Actor, type RequestMeta } from '../../platform/http/actor.js';
+import { insertMany } from '../../platform/db/insert-many.js';
 import type { Access } from './messaging.access.js';
 import {
   ConversationEntity,
@@ -12,10 +13,26 @@ import {
 } from './messaging.entity.js';
 import type { Clock } from '../../platform/clock.js';
 import type { MessagingOnCall, MessagingPeople, MessagingTeams } from './messaging.ports.js';
-import type { StreamTx, StreamWriter } from './messaging.stream.js';
+import type { BulkKind, BulkOutcome, StreamTx, StreamWriter } from './messaging.stream.js';
 import { activeMembers, conversationView, messageView } from './messaging.views.js';
 
 type Role = 'member' | 'admin';
+
+/** A checked conversation create waiting for the stream's batch. */
+interface CreateItem {
+  actor: Actor;
+  input: CreateConversationRequest;
+  meta: RequestMeta;
+  /** The members besides the creator. */
+  recipients: string[];
+  /** Direct pair or hub-internal key (unique), or null. */
+  directKey: string | null;
+}
+
+interface CreateResult {
+  created: boolean;
+  view: ConversationView;
+}
 
 const MEMBER_ACTIONS = {
   invited: 'invite',
@@ -115,9 +132,18 @@ export class Conversations {
         }
         break;
     }
-    return this.stream.submit(async (s) => {
-      if (directKey) {
-        const existing = await s.tx.findOneBy(ConversationEntity, { directKey });
+    return this.stream.submitBulk(this.createKind, { actor, input, meta, recipients, directKey });
+  }
+
+  /**
+   * Creating conversations: alone, or many at once (alerts opening together)
+   * with one lookup of their keys and multi-row inserts. A key that exists
+   * already, or twice in a run, is answered alone (it finds the first).
+   */
+  private readonly createKind: BulkKind<CreateItem, CreateResult> = {
+    single: (item) => async (s) => {
+      if (item.directKey) {
+        const existing = await s.tx.findOneBy(ConversationEntity, { directKey: item.directKey });
         if (existing) {
           return {
             created: false,
@@ -125,54 +151,91 @@ export class Conversations {
           };
         }
       }
-      const seq = s.next();
-      const c: ConversationRow = {
-        id: randomUUID(),
-        kind: input.kind,
-        title: input.title ?? null,
-        topic: input.topic ?? null,
-        unitId: input.unitId ?? null,
-        directKey,
-        patientSystem: input.patient?.system ?? null,
-        patientValue: input.patient?.value ?? null,
-        patientLabel: input.patient?.label ?? null,
-        audience: input.audience ? JSON.stringify(input.audience) : null,
-        createdBy: actor.userId,
-        createdAt: s.now,
-        updatedAt: s.now,
-        lastSeq: seq,
-      };
-      await s.tx.insert(ConversationEntity, c);
-      const creatorRole: Role = input.kind === 'direct' ? 'member' : 'admin';
-      const rows = [
-        memberRow(c.id, actor.userId, creatorRole, seq, s.now),
-        ...recipients.map((u) => memberRow(c.id, u, 'member', seq, s.now)),
-      ];
-      for (let i = 0; i < rows.length; i += 100)
-        await s.tx.insert(MemberEntity, rows.slice(i, i + 100));
-      s.audit({
-        ...callContext(actor, meta),
-        action: 'messaging.conversation.create',
-        targetType: 'conversation',
-        targetId: c.id,
-        details: {
-          kind: c.kind,
-          members: rows.length,
-          patientBound: !!input.patient,
-          ...(input.teamId ? { teamId: input.teamId } : {}),
-        },
-      });
-      const view = conversationView(c, rows);
-      s.afterCommit(() => this.access.remember(c, rows));
-      s.emit(
-        seq,
-        { conversationId: c.id },
-        'conversation.created',
-        view,
-        rows.map((r) => r.userId),
-      );
-      return { created: true, view };
+      const made = this.newConversation(s, item);
+      await s.tx.insert(ConversationEntity, made.c);
+      for (let i = 0; i < made.rows.length; i += 100)
+        await s.tx.insert(MemberEntity, made.rows.slice(i, i + 100));
+      return made.result;
+    },
+    apply: async (s, items, units) => {
+      const keys = items.flatMap((it) => (it.directKey ? [it.directKey] : []));
+      const taken = new Set<string>();
+      for (let i = 0; i < keys.length; i += 500) {
+        const rows = await s.tx.find(ConversationEntity, {
+          select: { id: true, directKey: true },
+          where: { directKey: In(keys.slice(i, i + 500)) },
+        });
+        for (const r of rows) if (r.directKey) taken.add(r.directKey);
+      }
+      const out: BulkOutcome<CreateResult>[] = [];
+      const conversations: ConversationRow[] = [];
+      const members: MemberRow[] = [];
+      for (const [k, item] of items.entries()) {
+        if (item.directKey && taken.has(item.directKey)) {
+          out.push({ alone: true });
+          continue;
+        }
+        if (item.directKey) taken.add(item.directKey);
+        const made = this.newConversation(units[k]!, item);
+        conversations.push(made.c);
+        members.push(...made.rows);
+        out.push({ ok: true, value: made.result });
+      }
+      await insertMany(s.tx, ConversationEntity, conversations);
+      await insertMany(s.tx, MemberEntity, members);
+      return out;
+    },
+  };
+
+  /** The rows of a new conversation, with its audit row, event and cache hook queued on `s`. */
+  private newConversation(
+    s: StreamTx,
+    { actor, input, meta, recipients, directKey }: CreateItem,
+  ): { c: ConversationRow; rows: MemberRow[]; result: CreateResult } {
+    const seq = s.next();
+    const c: ConversationRow = {
+      id: randomUUID(),
+      kind: input.kind,
+      title: input.title ?? null,
+      topic: input.topic ?? null,
+      unitId: input.unitId ?? null,
+      directKey,
+      patientSystem: input.patient?.system ?? null,
+      patientValue: input.patient?.value ?? null,
+      patientLabel: input.patient?.label ?? null,
+      audience: input.audience ? JSON.stringify(input.audience) : null,
+      createdBy: actor.userId,
+      createdAt: s.now,
+      updatedAt: s.now,
+      lastSeq: seq,
+    };
+    const creatorRole: Role = input.kind === 'direct' ? 'member' : 'admin';
+    const rows = [
+      memberRow(c.id, actor.userId, creatorRole, seq, s.now),
+      ...recipients.map((u) => memberRow(c.id, u, 'member', seq, s.now)),
+    ];
+    s.audit({
+      ...callContext(actor, meta),
+      action: 'messaging.conversation.create',
+      targetType: 'conversation',
+      targetId: c.id,
+      details: {
+        kind: c.kind,
+        members: rows.length,
+        patientBound: !!input.patient,
+        ...(input.teamId ? { teamId: input.teamId } : {}),
+      },
     });
+    const view = conversationView(c, rows);
+    s.afterCommit(() => this.access.remember(c, rows));
+    s.emit(
+      seq,
+      { conversationId: c.id },
+      'conversation.created',
+      view,
+      rows.map((r) => r.userId),
+    );
+    return { c, rows, result: { created: true, view } };
   }
 
   /** The active members of these teams now (a broadcast's team audience). */

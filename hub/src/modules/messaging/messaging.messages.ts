@@ -1,4 +1,5 @@
 import { Params } from '../../platform/db/params.js';
+import { together } from '../../platform/db/together.js';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import {
@@ -401,6 +402,8 @@ export class Messages {
    */
   private async writeMessages(s: StreamTx, rows: readonly MessageRow[]): Promise<void> {
     const cols = MESSAGE_COLUMNS;
+    // Independent statements (the conversations exist): sent together.
+    const statements: Promise<unknown>[] = [];
     for (let i = 0; i < rows.length; i += CHUNK / cols.length) {
       const part = rows.slice(i, i + CHUNK / cols.length);
       const params = new Params(this.db.kind === 'postgres');
@@ -422,9 +425,11 @@ export class Messages {
           r.recalledAt,
         ]),
       );
-      await s.tx.query(
-        `INSERT INTO message (${cols.join(', ')}) VALUES ${tuples.join(', ')}`,
-        params.values,
+      statements.push(
+        s.tx.query(
+          `INSERT INTO message (${cols.join(', ')}) VALUES ${tuples.join(', ')}`,
+          params.values,
+        ),
       );
     }
     // Rows are in seq order: the last one per key wins. Positions are integers
@@ -449,9 +454,11 @@ export class Messages {
         return `WHEN ${this.param(values.length)} THEN ${seq.toFixed(0)}`;
       });
       const list = part.map((_, n) => this.param(n + 2)).join(', ');
-      await s.tx.query(
-        `UPDATE conversation SET last_seq = CASE id ${cases.join(' ')} END, updated_at = ${this.param(1)} WHERE id IN (${list})`,
-        values,
+      statements.push(
+        s.tx.query(
+          `UPDATE conversation SET last_seq = CASE id ${cases.join(' ')} END, updated_at = ${this.param(1)} WHERE id IN (${list})`,
+          values,
+        ),
       );
     }
     const senders = [...lastBySender.values()];
@@ -468,11 +475,14 @@ export class Messages {
         keys.push(`(conversation_id = ${c} AND user_id = ${u})`);
       }
       const seq = `CASE ${cases.join(' ')} END`;
-      await s.tx.query(
-        `UPDATE conversation_member SET read_seq = ${seq}, delivered_seq = ${seq}, read_at = ${this.param(1)}, delivered_at = ${this.param(1)} WHERE ${keys.join(' OR ')}`,
-        values,
+      statements.push(
+        s.tx.query(
+          `UPDATE conversation_member SET read_seq = ${seq}, delivered_seq = ${seq}, read_at = ${this.param(1)}, delivered_at = ${this.param(1)} WHERE ${keys.join(' OR ')}`,
+          values,
+        ),
       );
     }
+    await together(...statements);
   }
 
   /** The n-th (1-based) bound parameter in this database's syntax. */

@@ -12,7 +12,7 @@ import {
   type MessageRow,
 } from './messaging.entity.js';
 import type { MessagingOnCall } from './messaging.ports.js';
-import type { StreamWriter } from './messaging.stream.js';
+import type { BulkKind, StreamWriter } from './messaging.stream.js';
 import {
   activeMembers,
   conversationView,
@@ -80,13 +80,26 @@ export class RoleEvents {
     void run.finally(() => this.inFlight.delete(run));
   }
 
+  /**
+   * Per-user events: many asked for together (alerts opening at once) share
+   * the batch's savepoint instead of taking one each; they cannot fail.
+   */
+  private readonly eventKind: BulkKind<{ to: string[]; event: string; data: unknown }, void> = {
+    single: (item) => (s) => {
+      for (const u of item.to) s.emit(s.next(), { userId: u }, item.event, item.data, [u]);
+      return Promise.resolve();
+    },
+    apply: async (s, items, units) => {
+      await Promise.all(items.map((item, k) => this.eventKind.single(item)(units[k]!)));
+      return items.map(() => ({ ok: true, value: undefined }));
+    },
+  };
+
   /** One per-user stream event for each of these people. */
   private async notify(userIds: string[], event: string, data: unknown): Promise<void> {
     const to = [...new Set(userIds)];
     if (to.length === 0) return;
-    await this.stream.submit(async (s) => {
-      for (const u of to) s.emit(s.next(), { userId: u }, event, data, [u]);
-    });
+    await this.stream.submitBulk(this.eventKind, { to, event, data });
   }
 
   /** Per-user stream events asked for by other modules, in one batch. */

@@ -3,6 +3,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/log/logger.js';
 import { Params } from '../../platform/db/params.js';
+import { together } from '../../platform/db/together.js';
 import { rememberJson } from '../../platform/realtime/frames.js';
 import type { Realtime } from '../../platform/realtime/realtime.types.js';
 import type { AuditEntry, AuditLog } from '../audit/index.js';
@@ -331,9 +332,17 @@ export class StreamWriter {
           }
           i = j;
         }
-        await this.auditLog.appendMany(tx, audits);
-        await this.insertEvents(tx, rows);
-        if (seq !== headSeq) await tx.update(StreamHeadEntity, { id: 1 }, { seq });
+        // The batch's audit rows, events and new head go out together.
+        await together(
+          this.auditLog.appendMany(tx, audits),
+          this.insertEvents(tx, rows),
+          seq !== headSeq
+            ? tx.query(
+                `UPDATE stream_head SET seq = ${this.db.kind === 'postgres' ? '$1' : '?1'} WHERE id = 1`,
+                [seq],
+              )
+            : Promise.resolve(),
+        );
         before = headSeq;
         committed = seq;
       });
@@ -393,16 +402,20 @@ export class StreamWriter {
   private async insertEvents(tx: EntityManager, rows: readonly StreamEventRow[]): Promise<void> {
     const pg = this.db.kind === 'postgres';
     const per = 150; // 6 parameters a row
+    const statements: Promise<unknown>[] = [];
     for (let i = 0; i < rows.length; i += per) {
       const part = rows.slice(i, i + per);
       const params = new Params(pg);
       const tuples = part.map((r) =>
         params.tuple([r.seq, r.conversationId, r.userId, r.type, r.data, r.at]),
       );
-      await tx.query(
-        `INSERT INTO stream_event (seq, conversation_id, user_id, type, data, at) VALUES ${tuples.join(', ')}`,
-        params.values,
+      statements.push(
+        tx.query(
+          `INSERT INTO stream_event (seq, conversation_id, user_id, type, data, at) VALUES ${tuples.join(', ')}`,
+          params.values,
+        ),
       );
     }
+    await together(...statements);
   }
 }

@@ -1,5 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { iso, type Clock } from '../../platform/clock.js';
+import { BatchRead } from '../../platform/batch-read.js';
+import { insertMany } from '../../platform/db/insert-many.js';
+import { together } from '../../platform/db/together.js';
 import type { Database } from '../../platform/db/database.js';
 import type { EventBus } from '../../platform/events.js';
 import type { Logger } from '../../platform/log/logger.js';
@@ -61,6 +64,9 @@ const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
  * Stores normalised results once each (the duplicate key is unique), audits
  * them in the same transaction and announces them on the bus after commit.
  */
+/** Critical results kept in memory after their commit (about 1 KB each). */
+const RECENT_CRITICAL = 4096;
+
 export class ResultsService implements ResultsReader {
   constructor(
     private readonly deps: {
@@ -150,9 +156,11 @@ export class ResultsService implements ResultsReader {
     const receivedAt = iso(this.deps.clock.now());
     const outcomes = new Map<Pending, IngestOutcome>();
     const fresh: { item: Pending; id: string }[] = [];
+    let rows: LabResultRow[] = [];
     await this.deps.db.transaction(async (tx) => {
       outcomes.clear();
       fresh.length = 0;
+      rows = [];
       const keys = [...new Set(batch.map((b) => b.key))];
       const existing = new Map<string, { id: string; critical: boolean }>();
       for (const row of await tx.find(LabResultEntity, {
@@ -172,21 +180,34 @@ export class ResultsService implements ResultsReader {
         fresh.push({ item, id });
       }
       if (fresh.length === 0) return;
-      const rows = fresh.map(({ item, id }) => resultRow(id, item, receivedAt));
-      for (let i = 0; i < rows.length; i += 40)
-        await tx.insert(LabResultEntity, rows.slice(i, i + 40));
+      rows = fresh.map(({ item, id }) => resultRow(id, item, receivedAt));
       const links = fresh.flatMap(({ item, id }) =>
         patientKeys(item.result).map((k) => ({ resultId: id, ...k, receivedAt })),
       );
-      for (let i = 0; i < links.length; i += 200)
-        await tx.insert(LabResultPatientEntity, links.slice(i, i + 200));
-      await this.deps.audit.appendMany(
-        tx,
-        fresh.map(({ item, id }) => auditEntry(id, item)),
+      // The results, their patient keys and audit rows go out together.
+      await together(
+        insertMany(tx, LabResultEntity, rows),
+        insertMany(tx, LabResultPatientEntity, links),
+        this.deps.audit.appendMany(
+          tx,
+          fresh.map(({ item, id }) => auditEntry(id, item)),
+        ),
       );
     });
     for (const item of batch) item.resolve(outcomes.get(item)!);
+    for (const row of rows) if (row.critical) this.remember(toStored(row));
     for (const { item, id } of fresh) this.announce(id, item.result);
+  }
+
+  /**
+   * Critical results just stored, kept for those who read them right after
+   * the event (alerting opens their alerts at once); results never change.
+   */
+  private readonly recent = new Map<string, StoredResult>();
+
+  private remember(r: StoredResult): void {
+    this.recent.set(r.id, r);
+    if (this.recent.size > RECENT_CRITICAL) this.recent.delete(this.recent.keys().next().value!);
   }
 
   private announce(id: string, r: NormalisedResult): void {
@@ -214,9 +235,15 @@ export class ResultsService implements ResultsReader {
     return this.deps.db.manager.findOneBy(LabResultEntity, { dedupeKey: key });
   }
 
+  /** Results by id; concurrent callers (alerts opened together) share one read. */
+  private readonly byId = new BatchRead<string, StoredResult>(async (ids) => {
+    const rows = await this.deps.db.manager.findBy(LabResultEntity, { id: In(ids) });
+    return new Map(rows.map((r) => [r.id, toStored(r)]));
+  }, 200);
+
+  /** A stored result (results never change once stored; do not mutate the view). */
   async getResult(id: string): Promise<StoredResult | null> {
-    const row = await this.deps.db.manager.findOneBy(LabResultEntity, { id });
-    return row ? toStored(row) : null;
+    return this.recent.get(id) ?? (await this.byId.get(id)) ?? null;
   }
 
   async criticalSince(

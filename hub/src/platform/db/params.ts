@@ -16,7 +16,9 @@ export class Params {
   ref(value: unknown, column: number): string {
     if (value === null || value === undefined) return 'NULL';
     if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-    if (typeof value !== 'string') return this.bind(value);
+    // Only short strings repeat (times, types, actions, ids): longer ones
+    // (JSON, hashes, text) are bound as they come, without a lookup.
+    if (typeof value !== 'string' || value.length > 40) return this.bind(value);
     // Per column: PostgreSQL types a parameter by its first use.
     const key = `${column}\u0000${value}`;
     let ref = this.seen.get(key);

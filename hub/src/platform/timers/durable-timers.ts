@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import type { z } from 'zod';
 import { iso, type Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
+import { insertMany } from '../db/insert-many.js';
 import type { Logger } from '../log/logger.js';
 import { DurableTimerEntity, type DurableTimerRow } from './timer.entity.js';
 
@@ -110,14 +111,40 @@ export class DurableTimers {
       createdAt: iso(this.clock.now()),
       firedAt: null,
     };
-    if (tx) {
-      await tx.insert(DurableTimerEntity, row);
+    const deferred = tx ? this.deferred.get(tx) : undefined;
+    if (deferred) {
+      deferred.push(row);
       this.unconfirmed.set(row.id, 20);
-    } else await this.db.transaction((m) => m.insert(DurableTimerEntity, row));
+    } else if (tx) {
+      await insertMany(tx, DurableTimerEntity, [row]);
+      this.unconfirmed.set(row.id, 20);
+    } else await this.db.transaction((m) => insertMany(m, DurableTimerEntity, [row]));
     // Armed now; a claim that finds no row yet (the caller's transaction has
     // not committed) retries shortly, and the periodic sweep catches the rest.
     this.arm(row.id, spec.dueAt.getTime());
     return row.id;
+  }
+
+  /** Rows scheduled inside {@link batch}, by its transaction, inserted when it ends. */
+  private readonly deferred = new WeakMap<EntityManager, DurableTimerRow[]>();
+
+  /**
+   * Runs `fn`; every timer it schedules in `tx` is written when it ends, in
+   * multi-row inserts (many escalations starting in one transaction). If `fn`
+   * throws, nothing is written (the caller's transaction rolls back anyway).
+   */
+  async batch<T>(tx: EntityManager, fn: () => Promise<T>): Promise<T> {
+    if (this.deferred.has(tx)) return fn();
+    const rows: DurableTimerRow[] = [];
+    this.deferred.set(tx, rows);
+    let out: T;
+    try {
+      out = await fn();
+    } finally {
+      this.deferred.delete(tx);
+    }
+    await insertMany(tx, DurableTimerEntity, rows);
+    return out;
   }
 
   /** Cancels pending timers by id or by subject; returns how many were cancelled. */

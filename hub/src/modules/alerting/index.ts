@@ -63,7 +63,9 @@ export function createAlerting(deps: AlertingDeps): {
   const log = deps.log.child({ module: 'alerting' });
   const alerts = new ResultAlerts({ ...deps, log });
   const subscribe = () =>
-    deps.bus.on('results.critical_received', (e: ResultEventLike) => alerts.enqueue(e.resultId, true));
+    deps.bus.on('results.critical_received', (e: ResultEventLike) =>
+      alerts.enqueue(e.resultId, true),
+    );
   let off: (() => void) | null = null;
   const subjects: AlertSubjects = {
     async describe(subject) {

@@ -329,9 +329,12 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
         const { message } = await messaging.messages.send(actor, conversationId, input, meta);
         return { id: message.id };
       },
+      openMany: (actor, items, meta, also) =>
+        messaging.conversations.openMany(messaging.messages, actor, items, meta, also),
     },
     escalation: {
       startForMessage: (input) => escalation.startForMessage(input),
+      prepareStarts: (inputs) => escalation.prepareStarts(inputs),
       failSafeFor: (q) => escalation.failSafeFor(q),
       ignoreMessage: (messageId) => escalation.ignoreMessage(messageId),
       alertStatus: async (alertId) => {

@@ -1,5 +1,7 @@
 import type { LabResultView, OnCallView } from '@konsilium/shared';
+import type { EntityManager } from 'typeorm';
 import type { Actor, RequestMeta } from '../../platform/http/actor.js';
+import type { AuditEntry } from '../audit/index.js';
 
 /*
  * What the result alerts need of other modules; wired in hub.ts. Nothing here
@@ -60,6 +62,32 @@ export interface AlertingMessaging {
     input: { id: string; text: string; priority: 'critical'; kind: 'order' },
     meta: RequestMeta,
   ): Promise<{ id: string }>;
+  /**
+   * Opens keyed conversations, each with its first message, and runs `also`
+   * in the same transaction (all or nothing); items not opened (key or
+   * message exists, a member not active) come back in `skipped`.
+   */
+  openMany(
+    actor: Actor,
+    items: {
+      key: string;
+      conversationId: string;
+      title: string;
+      memberIds: string[];
+      unitId?: string;
+      patient?: { system: string; value: string; label?: string };
+      message: { id: string; text: string; priority: 'critical'; kind: 'order' };
+      meta?: RequestMeta;
+    }[],
+    meta: RequestMeta,
+    also: (w: {
+      tx: EntityManager;
+      opened: string[];
+      audit(entry: AuditEntry): void;
+      toUser(userId: string, type: string, data: unknown): void;
+      afterCommit(fn: () => void): void;
+    }) => Promise<void>,
+  ): Promise<{ opened: string[]; skipped: string[] }>;
 }
 
 /** The subject of an alert (contracts-alerts.md). */
@@ -104,6 +132,28 @@ export interface AlertingEscalation {
     priority: 'urgent' | 'critical';
     kind: 'message' | 'order' | 'critical_result';
   }): Promise<{ userIds: string[]; label: string }>;
+  /**
+   * Escalations of alert messages written in the caller's transaction:
+   * `write` inside it (only the messages in `only`, when given), `committed`
+   * after it commits. Messages escalated already are not in `alertIds`.
+   */
+  prepareStarts(
+    inputs: {
+      messageId: string;
+      conversationId: string;
+      unitId: string | null;
+      priority: 'urgent' | 'critical';
+      kind: 'message' | 'order' | 'critical_result';
+      targets: string[];
+      roleId?: string;
+      subject?: AlertSubjectRef;
+    }[],
+  ): Promise<{
+    alertIds: Map<string, string>;
+    events: { userId: string; view: unknown }[];
+    write(tx: EntityManager, audit: (entries: AuditEntry[]) => void): Promise<void>;
+    committed(): void;
+  }>;
   /** Tells escalation not to start its own escalation for this message (we start it). */
   ignoreMessage(messageId: string): void;
   /** The alert's state and read-back (confirmation of the value and the action taken), once given. */

@@ -19,7 +19,13 @@ import type {
   AlertingRosters,
 } from './alerting.ports.js';
 import { routeResult, type RoutingDecision } from './alerting.routing.js';
-import { alertText, headObservation, messageIdFor, patientBinding } from './alerting.text.js';
+import {
+  alertText,
+  conversationIdFor,
+  headObservation,
+  messageIdFor,
+  patientBinding,
+} from './alerting.text.js';
 
 /** The staff id of the laboratory's system sender (created by migration 1765100000000). */
 export const LAB_SENDER_ID = '0d1ab5e7-0000-4000-8000-000000000001';
@@ -219,7 +225,7 @@ export class ResultAlerts {
     if (!result?.critical) return;
     this.opening.set(resultId, result);
     try {
-      await this.openOrRecord(result);
+      await this.openOrRecord(result, fresh);
     } finally {
       this.opening.delete(resultId);
     }
@@ -245,7 +251,7 @@ export class ResultAlerts {
     return this.opening.get(resultId);
   }
 
-  private async openOrRecord(result: LabResultView): Promise<void> {
+  private async openOrRecord(result: LabResultView, fresh: boolean): Promise<void> {
     const resultId = result.id;
     const meta: RequestMeta = { requestId: randomUUID(), ip: 'internal', userAgent: null };
     // Results still arriving go first: their ACKs wait for commits that share
@@ -262,7 +268,11 @@ export class ResultAlerts {
         escalation: this.d.escalation,
       });
       if (decision.targets.length === 0) throw new NoTargets();
-      await this.open(result, decision, meta);
+      // A result just stored has nothing from an earlier attempt: its alert
+      // opens with the others of its wave in one transaction, or else (and
+      // for retries) stage by stage.
+      if (!fresh || !(await this.openTogether({ result, decision, meta })))
+        await this.open(result, decision, meta);
     } catch (err) {
       const code = errName(err);
       await this.recordFailure(result, code, meta).catch(() => undefined);
@@ -283,11 +293,7 @@ export class ResultAlerts {
     meta: RequestMeta,
   ): Promise<void> {
     const messageId = messageIdFor(result.id);
-    const head = headObservation(result);
-    const title = `Критический результат: ${head?.name || head?.code || result.test.code}`.slice(
-      0,
-      200,
-    );
+    const title = titleOf(result);
     const patient = patientBinding(result);
     const conversation = await this.d.messaging.openConversation(
       LAB_ACTOR,
@@ -325,8 +331,137 @@ export class ResultAlerts {
       messageId,
       meta,
     });
+    this.logOpened({ result, decision, meta }, alertId);
+  }
+
+  private together: { item: Routed; resolve: (opened: boolean) => void }[] = [];
+  private togetherRunning = false;
+
+  /**
+   * Opens the alert in one transaction with the others routed meanwhile:
+   * conversations, laboratory messages, escalations (prepared in memory),
+   * `result_alert` rows, the first `alert.updated` events and every audit row
+   * commit together. False when it could not (the caller opens it stage by
+   * stage, which finds whatever exists).
+   */
+  private openTogether(item: Routed): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.together.push({ item, resolve });
+      if (!this.togetherRunning) {
+        this.togetherRunning = true;
+        setImmediate(() => void this.flushTogether());
+      }
+    });
+  }
+
+  private async flushTogether(): Promise<void> {
+    try {
+      while (this.together.length > 0) {
+        const batch = this.together.splice(0, WAVE[this.d.db.kind]);
+        let opened = new Map<string, string>();
+        try {
+          opened = await this.writeTogether(batch.map((b) => b.item));
+        } catch (err) {
+          this.d.log.debug({ err: errName(err), size: batch.length }, 'alerts opened one by one');
+        }
+        for (const b of batch) {
+          const alertId = opened.get(b.item.result.id);
+          if (alertId) this.logOpened(b.item, alertId);
+          b.resolve(!!alertId);
+        }
+      }
+    } finally {
+      this.togetherRunning = false;
+    }
+  }
+
+  /** The alert ids of the results whose alerts were opened, by result id. */
+  private async writeTogether(items: Routed[]): Promise<Map<string, string>> {
+    const ids = new Map(
+      items.map((i) => [
+        i.result.id,
+        { messageId: messageIdFor(i.result.id), conversationId: conversationIdFor(i.result.id) },
+      ]),
+    );
+    for (const { messageId } of ids.values()) this.d.escalation.ignoreMessage(messageId);
+    const prepared = await this.d.escalation.prepareStarts(
+      items.map((i) => ({
+        ...ids.get(i.result.id)!,
+        unitId: i.decision.unitId,
+        priority: 'critical' as const,
+        kind: 'critical_result' as const,
+        targets: i.decision.targets,
+        ...(i.decision.roleId ? { roleId: i.decision.roleId } : {}),
+        subject: { type: 'lab_result' as const, id: i.result.id },
+      })),
+    );
+    const ready = items.filter((i) => prepared.alertIds.has(ids.get(i.result.id)!.messageId));
+    if (ready.length === 0) return new Map();
+    const batchMeta: RequestMeta = { requestId: randomUUID(), ip: 'internal', userAgent: null };
+    const { opened } = await this.d.messaging.openMany(
+      LAB_ACTOR,
+      ready.map((i) => {
+        const patient = patientBinding(i.result);
+        return {
+          key: `result:${i.result.id}`,
+          conversationId: ids.get(i.result.id)!.conversationId,
+          title: titleOf(i.result),
+          memberIds: i.decision.targets,
+          ...(i.decision.unitId ? { unitId: i.decision.unitId } : {}),
+          ...(patient ? { patient } : {}),
+          message: {
+            id: ids.get(i.result.id)!.messageId,
+            text: alertText(i.result),
+            priority: 'critical' as const,
+            kind: 'order' as const,
+          },
+          meta: i.meta,
+        };
+      }),
+      batchMeta,
+      async (w) => {
+        // All or nothing: one not opened here is opened stage by stage.
+        if (w.opened.length !== ready.length) throw new NotAllOpened();
+        const now = iso(this.d.clock.now());
+        const records = ready.map((i) =>
+          this.records(
+            {
+              ...i,
+              ...ids.get(i.result.id)!,
+              alertId: prepared.alertIds.get(ids.get(i.result.id)!.messageId)!,
+            },
+            now,
+          ),
+        );
+        await together(
+          w.tx,
+          () =>
+            prepared.write(w.tx, (entries) => {
+              for (const e of entries) w.audit(e);
+            }),
+          () =>
+            insertMany(
+              w.tx,
+              ResultAlertEntity,
+              records.map((r) => r.row),
+            ),
+        );
+        for (const r of records) for (const e of r.audits) w.audit(e);
+        for (const e of prepared.events) w.toUser(e.userId, 'alert.updated', e.view);
+        w.afterCommit(() => prepared.committed());
+      },
+    );
+    const keys = new Set(opened);
+    const out = new Map<string, string>();
+    for (const i of ready)
+      if (keys.has(`result:${i.result.id}`))
+        out.set(i.result.id, prepared.alertIds.get(ids.get(i.result.id)!.messageId)!);
+    return out;
+  }
+
+  private logOpened(i: Routed, alertId: string): void {
     this.d.log.info(
-      { resultId: result.id, alertId, rule: decision.rule, targets: decision.targets.length },
+      { resultId: i.result.id, alertId, rule: i.decision.rule, targets: i.decision.targets.length },
       'critical result alert opened',
     );
   }
@@ -359,6 +494,57 @@ export class ResultAlerts {
     }
   }
 
+  /** The `result_alert` row of an opened alert and its two audit rows (routing, opening). */
+  private records(i: Final, now: string): { row: ResultAlertRow; audits: AuditEntry[] } {
+    const row: ResultAlertRow = {
+      resultId: i.result.id,
+      receivedAt: i.result.receivedAt,
+      messageId: i.messageId,
+      attempts: 0,
+      createdAt: now,
+      state: 'opened',
+      rule: i.decision.rule,
+      unitId: i.decision.unitId,
+      roleId: i.decision.roleId,
+      targets: JSON.stringify(i.decision.targets),
+      conversationId: i.conversationId,
+      alertId: i.alertId,
+      openedAt: now,
+      lastError: null,
+    };
+    const base = {
+      actorId: LAB_SENDER_ID,
+      requestId: i.meta.requestId,
+      targetType: 'lab_result',
+      targetId: i.result.id,
+    };
+    const audits: AuditEntry[] = [
+      {
+        ...base,
+        action: 'results.alert_routed',
+        details: {
+          rule: i.decision.rule,
+          targets: i.decision.targets.length,
+          orderingNamed: i.decision.ordering.named,
+          orderingMatched: i.decision.ordering.matched,
+          ...(i.decision.unitId ? { unitId: i.decision.unitId } : {}),
+          ...(i.decision.roleId ? { roleId: i.decision.roleId } : {}),
+        },
+      },
+      {
+        ...base,
+        action: 'results.alert_opened',
+        details: {
+          alertId: i.alertId,
+          messageId: i.messageId,
+          conversationId: i.conversationId,
+          rule: i.decision.rule,
+        },
+      },
+    ];
+    return { row, audits };
+  }
+
   private async commitFinals(items: Final[]): Promise<void> {
     await this.d.db.transaction(async (tx) => {
       const now = iso(this.d.clock.now());
@@ -374,61 +560,24 @@ export class ResultAlerts {
       for (const i of items) {
         const before = existing.get(i.result.id);
         if (before?.state === 'opened') continue;
-        const fields = {
-          state: 'opened' as const,
-          rule: i.decision.rule,
-          unitId: i.decision.unitId,
-          roleId: i.decision.roleId,
-          targets: JSON.stringify(i.decision.targets),
-          conversationId: i.conversationId,
-          alertId: i.alertId,
-          openedAt: now,
-          lastError: null,
-        };
-        if (before) await tx.update(ResultAlertEntity, { resultId: i.result.id }, fields);
-        else
-          fresh.push({
-            resultId: i.result.id,
-            receivedAt: i.result.receivedAt,
-            messageId: i.messageId,
-            attempts: 0,
-            createdAt: now,
-            ...fields,
-          });
-        const base = {
-          actorId: LAB_SENDER_ID,
-          requestId: i.meta.requestId,
-          targetType: 'lab_result',
-          targetId: i.result.id,
-        };
-        entries.push(
-          {
-            ...base,
-            action: 'results.alert_routed',
-            details: {
-              rule: i.decision.rule,
-              targets: i.decision.targets.length,
-              orderingNamed: i.decision.ordering.named,
-              orderingMatched: i.decision.ordering.matched,
-              ...(i.decision.unitId ? { unitId: i.decision.unitId } : {}),
-              ...(i.decision.roleId ? { roleId: i.decision.roleId } : {}),
-            },
-          },
-          {
-            ...base,
-            action: 'results.alert_opened',
-            details: {
-              alertId: i.alertId,
-              messageId: i.messageId,
-              conversationId: i.conversationId,
-              rule: i.decision.rule,
-            },
-          },
-        );
+        const { row, audits } = this.records(i, now);
+        if (before) {
+          const {
+            resultId: _id,
+            receivedAt: _at,
+            messageId: _m,
+            attempts: _n,
+            createdAt: _c,
+            ...fields
+          } = row;
+          await tx.update(ResultAlertEntity, { resultId: i.result.id }, fields);
+        } else fresh.push(row);
+        entries.push(...audits);
       }
       await together(
-        insertMany(tx, ResultAlertEntity, fresh),
-        entries.length ? this.d.audit.appendMany(tx, entries) : Promise.resolve(),
+        tx,
+        () => insertMany(tx, ResultAlertEntity, fresh),
+        () => this.d.audit.appendMany(tx, entries),
       );
     });
   }
@@ -531,6 +680,13 @@ export interface ResultAlertView {
   readBack: ResultAlertReadBack | null;
 }
 
+/** A result routed, its alert to open. */
+interface Routed {
+  result: LabResultView;
+  decision: RoutingDecision;
+  meta: RequestMeta;
+}
+
 /** An opened alert waiting for its group commit. */
 interface Final {
   result: LabResultView;
@@ -539,6 +695,11 @@ interface Final {
   alertId: string;
   messageId: string;
   meta: RequestMeta;
+}
+
+/** Some alert of a batch could not be opened with the others: the batch is rolled back. */
+class NotAllOpened extends Error {
+  override name = 'NotAllOpened';
 }
 
 class NoTargets extends Error {
@@ -550,4 +711,10 @@ function errName(err: unknown): string {
   if (isAppError(err)) return err.code;
   if (err instanceof Error) return err.name;
   return 'unknown';
+}
+
+/** The alert conversation's title: the critical test. */
+function titleOf(result: LabResultView): string {
+  const head = headObservation(result);
+  return `Критический результат: ${head?.name || head?.code || result.test.code}`.slice(0, 200);
 }

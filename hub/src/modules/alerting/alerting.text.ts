@@ -82,7 +82,17 @@ export function alertText(r: LabResultView): string {
 
 /** The alert message's id, derived from the result id: a retried send is the same message. */
 export function messageIdFor(resultId: string): string {
-  const h = createHash('sha256').update(`konsilium:result-alert:${resultId}`).digest('hex');
+  return nameUuid(`konsilium:result-alert:${resultId}`);
+}
+
+/** The id of the alert's conversation when it is opened together with its message. */
+export function conversationIdFor(resultId: string): string {
+  return nameUuid(`konsilium:result-alert-conversation:${resultId}`);
+}
+
+/** A name-based UUID (version 5 layout over SHA-256). */
+function nameUuid(name: string): string {
+  const h = createHash('sha256').update(name).digest('hex');
   const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { iso, type Clock } from '../../platform/clock.js';
 import { Params } from '../../platform/db/params.js';
-import { together } from '../../platform/db/together.js';
+import { together, type Step } from '../../platform/db/together.js';
 import { canonicalJson, rowHash } from './audit.hash.js';
 
 /** Columns of `audit_log` in insert order (see AuditRowEntity). */
@@ -107,7 +107,7 @@ export class AuditLog {
       return { ...fields, hash: prevHash };
     });
     // The rows and the new head go out together (no foreign key between them).
-    const writes: Promise<unknown>[] = [];
+    const writes: Step[] = [];
     for (let k = 0; k < rows.length; k += ROWS_PER_INSERT) {
       const params = new Params(pg);
       const tuples = rows
@@ -128,7 +128,7 @@ export class AuditLog {
             r.hash,
           ]),
         );
-      writes.push(
+      writes.push(() =>
         tx.query(
           `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
           params.values,
@@ -136,10 +136,10 @@ export class AuditLog {
       );
     }
     const p = (n: number) => (pg ? `$${n}` : `?${n}`);
-    writes.push(
+    writes.push(() =>
       tx.query(`UPDATE audit_head SET seq = ${p(1)}, hash = ${p(2)} WHERE id = 1`, [seq, prevHash]),
     );
-    await together(...writes);
+    await together(tx, ...writes);
     return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
   }
 }

@@ -20,7 +20,7 @@ import type { EventBus } from '../../platform/events.js';
 import { BatchRead } from '../../platform/batch-read.js';
 import { SYSTEM, type CallContext } from '../../platform/http/actor.js';
 import type { Logger } from '../../platform/log/logger.js';
-import type { DurableTimers, FiredTimer } from '../../platform/timers/index.js';
+import type { DurableTimerRow, DurableTimers, FiredTimer } from '../../platform/timers/index.js';
 import type { AuditEntry, AuditLog } from '../audit/index.js';
 import {
   EscalationEntity,
@@ -94,6 +94,25 @@ interface StartBatch {
   seqs: Map<string, number>;
   /** The timeline entries of each escalation started in the batch, in order. */
   entries: Map<string, AlertTimelineEntry[]>;
+}
+
+/** Starts worked out in memory, to be written in a transaction. */
+interface PreparedBatch {
+  ids: string[];
+  batch: StartBatch;
+  timers: DurableTimerRow[];
+}
+
+/** Escalations prepared for a caller's transaction ({@link EscalationEngine.prepareStarts}). */
+export interface PreparedStarts {
+  /** Alert (escalation) id by message id, for the messages prepared. */
+  alertIds: Map<string, string>;
+  /** The first `alert.updated` of each, to each person asked. */
+  events: { userId: string; view: AlertView }[];
+  /** Writes the rows in the caller's transaction; the audit rows go to `audit`. */
+  write(tx: EntityManager, audit: (entries: AuditEntry[]) => void): Promise<void>;
+  /** After the caller's commit: members to add, external channels. */
+  committed(): void;
 }
 
 /** A start waiting for its group commit (plan and names resolved before). */
@@ -284,7 +303,7 @@ export class EscalationEngine {
         const fx = noEffects();
         let ids: string[] | null = null;
         try {
-          ids = await this.d.db.transaction((tx) => this.writeStarts(tx, batch, fx));
+          ids = await this.writeStarts(batch, fx);
         } catch {
           ids = null;
         }
@@ -296,7 +315,7 @@ export class EscalationEngine {
         for (const b of batch) {
           const one = noEffects();
           try {
-            const [id] = await this.d.db.transaction((tx) => this.writeStarts(tx, [b], one));
+            const [id] = await this.writeStarts([b], one);
             this.track(this.apply(one));
             b.resolve({ alertId: id! });
           } catch (err) {
@@ -318,14 +337,21 @@ export class EscalationEngine {
   }
 
   /**
-   * Writes one escalation and runs its first steps inside `tx`; the row is
-   * written with the run state those steps leave (targets, step, next time).
+   * Runs the first steps of each start in memory, then writes them in one
+   * transaction: the steps are worked out before it opens (on SQLite the one
+   * connection waits for nobody's JavaScript), the rows are written with the
+   * run state those steps leave (targets, step, next time).
    */
-  private async writeStarts(
-    tx: EntityManager,
-    items: readonly PendingStart[],
-    fx: Effects,
-  ): Promise<string[]> {
+  private async writeStarts(items: readonly PendingStart[], fx: Effects): Promise<string[]> {
+    const prepared = await this.prepare(items, fx);
+    await this.d.db.transaction((tx) =>
+      this.writePrepared(tx, prepared, (entries) => this.d.audit.appendMany(tx, entries)),
+    );
+    return prepared.ids;
+  }
+
+  /** The first steps of these starts, worked out in memory (nothing written). */
+  private async prepare(items: readonly PendingStart[], fx: Effects): Promise<PreparedBatch> {
     const batch: StartBatch = {
       rows: [],
       timeline: [],
@@ -334,30 +360,86 @@ export class EscalationEngine {
       seqs: new Map(),
       entries: new Map(),
     };
-    this.startBatches.set(tx, batch);
-    const ids: string[] = [];
+    // Stands for the transaction while the starts are worked out: every write
+    // of a start goes into `batch` (and its timers into `timers`), none of
+    // them to the database, until writePrepared.
+    const preparing = {} as EntityManager;
+    this.startBatches.set(preparing, batch);
     try {
-      // The first steps' timers go in with multi-row inserts at the end.
-      await this.d.timers.batch(tx, async () => {
-        for (const b of items) ids.push(await this.insertStart(tx, b, fx));
+      const { value: ids, rows: timers } = await this.d.timers.collect(preparing, async () => {
+        const out: string[] = [];
+        for (const b of items) out.push(await this.insertStart(preparing, b, fx));
+        return out;
       });
+      fx.started ??= new Map();
+      for (const row of batch.rows)
+        fx.started.set(row.id, {
+          row,
+          timeline: batch.entries.get(row.id) ?? [],
+          to: batch.targets.filter((t) => t.escalationId === row.id).map((t) => t.userId),
+        });
+      return { ids, batch, timers };
     } finally {
-      this.startBatches.delete(tx);
+      this.startBatches.delete(preparing);
     }
+  }
+
+  /** Writes prepared starts in `tx`; their audit rows go to `audit`. */
+  private async writePrepared(
+    tx: EntityManager,
+    { batch, timers }: PreparedBatch,
+    audit: (entries: AuditEntry[]) => Promise<unknown> | void,
+  ): Promise<void> {
     await together(
-      insertMany(tx, EscalationEntity, batch.rows),
-      insertMany(tx, TimelineEntity, batch.timeline),
-      insertMany(tx, TargetEntity, batch.targets),
-      this.d.audit.appendMany(tx, batch.audits),
+      tx,
+      () => insertMany(tx, EscalationEntity, batch.rows),
+      () => insertMany(tx, TimelineEntity, batch.timeline),
+      () => insertMany(tx, TargetEntity, batch.targets),
+      () => this.d.timers.write(tx, timers),
+      () => Promise.resolve(audit(batch.audits)),
     );
-    fx.started ??= new Map();
-    for (const row of batch.rows)
-      fx.started.set(row.id, {
-        row,
-        timeline: batch.entries.get(row.id) ?? [],
-        to: batch.targets.filter((t) => t.escalationId === row.id).map((t) => t.userId),
-      });
-    return ids;
+  }
+
+  /**
+   * Escalations of messages a caller is about to write, prepared so that the
+   * caller writes them in its own transaction (critical results: the message,
+   * its conversation and the escalation commit together). Plans, first steps,
+   * timers, timeline and audit rows and the first `alert.updated` views are
+   * worked out now; `write` goes inside the caller's transaction, `committed`
+   * after it commits. Messages already escalated are left out (`alertIds`
+   * lacks them): the caller opens those the slow way, which finds them.
+   */
+  async prepareStarts(inputs: readonly StartInput[]): Promise<PreparedStarts> {
+    const items: PendingStart[] = [];
+    await Promise.all(
+      inputs.map(async (input) => {
+        if (await this.byMessage.get(input.messageId)) return;
+        const plan = await this.d.policies.choose(input);
+        if (!plan) return;
+        const names = await this.names(input.targets);
+        const original: Group = {
+          people: input.targets.map((id) => ({ id, fullName: names.get(id) ?? '' })),
+          roleId: input.roleId ?? null,
+        };
+        items.push({ input, plan, original, resolve: () => undefined, reject: () => undefined });
+      }),
+    );
+    const fx = noEffects();
+    const prepared = await this.prepare(items, fx);
+    const alertIds = new Map(items.map((b, i) => [b.input.messageId, prepared.ids[i]!]));
+    const events: { userId: string; view: AlertView }[] = [];
+    for (const started of fx.started?.values() ?? []) {
+      const view = await this.viewOf(started.row, started.timeline);
+      for (const userId of started.to) events.push({ userId, view });
+    }
+    // alert.updated goes out with the caller's commit: not again after it.
+    for (const id of fx.started?.keys() ?? []) fx.escalationIds.delete(id);
+    return {
+      alertIds,
+      events,
+      write: (tx, audit) => this.writePrepared(tx, prepared, audit),
+      committed: () => this.track(this.apply(fx)),
+    };
   }
 
   private async insertStart(tx: EntityManager, b: PendingStart, fx: Effects): Promise<string> {

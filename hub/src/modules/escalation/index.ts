@@ -78,6 +78,22 @@ export function createEscalation(deps: EscalationDeps) {
       if (!r.alertId) throw new Error('no escalation policy covers this item');
       return { alertId: r.alertId };
     },
+    /**
+     * Escalations of alert messages the caller writes in its own transaction
+     * (see {@link EscalationEngine.prepareStarts}).
+     */
+    prepareStarts: (
+      inputs: {
+        messageId: string;
+        conversationId: string;
+        unitId: string | null;
+        priority: 'urgent' | 'critical';
+        kind: 'message' | 'order' | 'critical_result';
+        targets: string[];
+        roleId?: string;
+        subject?: AlertSubject;
+      }[],
+    ) => engine.prepareStarts(inputs),
     /** Who the fail-safe of the plan for such an item is. */
     failSafeFor: (q: {
       unitId: string | null;

@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
-import { AppError, type ConversationView, type CreateConversationRequest } from '@konsilium/shared';
+import {
+  AppError,
+  type ConversationView,
+  type CreateConversationRequest,
+  type MessageKind,
+  type Priority,
+} from '@konsilium/shared';
 import { callContext, SYSTEM, type Actor, type RequestMeta } from '../../platform/http/actor.js';
 import { insertMany } from '../../platform/db/insert-many.js';
+import { together } from '../../platform/db/together.js';
+import type { AuditEntry } from '../audit/index.js';
+import type { Messages, SendItem } from './messaging.messages.js';
 import type { Access } from './messaging.access.js';
 import {
   ConversationEntity,
@@ -10,6 +19,7 @@ import {
   MessageEntity,
   type ConversationRow,
   type MemberRow,
+  type MessageRow,
 } from './messaging.entity.js';
 import type { Clock } from '../../platform/clock.js';
 import type { MessagingOnCall, MessagingPeople, MessagingTeams } from './messaging.ports.js';
@@ -17,6 +27,33 @@ import type { BulkKind, BulkOutcome, StreamTx, StreamWriter } from './messaging.
 import { activeMembers, conversationView, messageView } from './messaging.views.js';
 
 type Role = 'member' | 'admin';
+
+/** A keyed conversation with its first message, from a hub-internal sender ({@link Conversations.openMany}). */
+export interface SystemOpen {
+  key: string;
+  /** The id of the conversation if it is new (derived by the caller, so a retry finds it). */
+  conversationId: string;
+  title: string;
+  /** Its members besides the sender. */
+  memberIds: string[];
+  unitId?: string;
+  patient?: { system: string; value: string; label?: string };
+  message: { id: string; text: string; priority: Priority; kind: MessageKind };
+  /** Its own request (audit correlation); else the call's. */
+  meta?: RequestMeta;
+}
+
+/** What the caller's own writes see inside {@link Conversations.openMany}'s transaction. */
+export interface SystemOpenTx {
+  tx: EntityManager;
+  /** The keys written in this transaction (the others were skipped). */
+  opened: string[];
+  /** Queues an audit row of the batch. */
+  audit(entry: AuditEntry): void;
+  /** A per-user stream event, delivered after the commit. */
+  toUser(userId: string, type: string, data: unknown): void;
+  afterCommit(fn: () => void): void;
+}
 
 /** A checked conversation create waiting for the stream's batch. */
 interface CreateItem {
@@ -27,6 +64,8 @@ interface CreateItem {
   recipients: string[];
   /** Direct pair or hub-internal key (unique), or null. */
   directKey: string | null;
+  /** The id to give it (hub-internal callers); else a new random one. */
+  id?: string;
 }
 
 interface CreateResult {
@@ -187,14 +226,119 @@ export class Conversations {
     },
   };
 
+  /**
+   * Hub-internal senders (the laboratory): opens keyed group conversations,
+   * each with its first message, as one unit of the stream's batch, and runs
+   * `also` inside the same transaction for the caller's own rows — all of it
+   * commits or none. An item whose key or message exists already, with a
+   * member who is not active or a text over the limit, is not written and comes back in `skipped`:
+   * the caller takes the one-by-one path (create, send) for it, which finds
+   * what exists or refuses with the reason.
+   */
+  async openMany(
+    messages: Messages,
+    actor: Actor,
+    items: readonly SystemOpen[],
+    meta: RequestMeta,
+    also: (w: SystemOpenTx) => Promise<void>,
+  ): Promise<{ opened: string[]; skipped: string[] }> {
+    const active = await this.people.activeIds(items.flatMap((i) => i.memberIds));
+    const eligible = items.filter((i) => {
+      const others = i.memberIds.filter((id) => id !== actor.userId);
+      return (
+        others.length > 0 &&
+        others.every((id) => active.has(id)) &&
+        messages.textFits(i.message.text)
+      );
+    });
+    const skippedOf = (opened: Set<string>) =>
+      items.filter((i) => !opened.has(i.key)).map((i) => i.key);
+    if (eligible.length === 0) return { opened: [], skipped: skippedOf(new Set()) };
+    return this.stream.submit(async (s) => {
+      const keys = eligible.map((i) => `key:${i.key}`);
+      const taken = new Set<string>();
+      for (let k = 0; k < keys.length; k += 500) {
+        const rows = await s.tx.find(ConversationEntity, {
+          select: { id: true, directKey: true },
+          where: { directKey: In(keys.slice(k, k + 500)) },
+        });
+        for (const r of rows) if (r.directKey) taken.add(r.directKey);
+      }
+      const stored = await messages.storedIds(
+        s.tx,
+        eligible.map((i) => i.message.id),
+      );
+      const fresh = eligible.filter((i) => !taken.has(`key:${i.key}`) && !stored.has(i.message.id));
+      const conversations: ConversationRow[] = [];
+      const members: MemberRow[] = [];
+      const rows: MessageRow[] = [];
+      for (const i of fresh) {
+        const made = this.newConversation(s, {
+          actor,
+          meta: i.meta ?? meta,
+          input: {
+            kind: 'group',
+            memberIds: i.memberIds,
+            title: i.title,
+            ...(i.unitId ? { unitId: i.unitId } : {}),
+            ...(i.patient ? { patient: i.patient } : {}),
+          },
+          recipients: [...new Set(i.memberIds)].filter((id) => id !== actor.userId),
+          directKey: `key:${i.key}`,
+          id: i.conversationId,
+        });
+        conversations.push(made.c);
+        members.push(...made.rows);
+        const send: SendItem = {
+          actor,
+          meta: i.meta ?? meta,
+          conversationId: made.c.id,
+          input: i.message,
+          text: i.message.text,
+          forward: null,
+          ids: [],
+          files: [],
+          roleId: null,
+        };
+        const row = messages.newMessage(s, send);
+        rows.push(row);
+        messages.sent(
+          s,
+          send,
+          row,
+          made.rows.map((m) => m.userId),
+        );
+      }
+      if (fresh.length > 0) {
+        await insertMany(s.tx, ConversationEntity, conversations);
+        await insertMany(s.tx, MemberEntity, members);
+        await together(
+          s.tx,
+          () => messages.writeMessages(s, rows),
+          () =>
+            also({
+              tx: s.tx,
+              opened: fresh.map((i) => i.key),
+              audit: (entry) => s.audit(entry),
+              toUser: (userId, type, data) => s.emit(s.next(), { userId }, type, data, [userId]),
+              afterCommit: (fn) => s.afterCommit(fn),
+            }),
+        );
+      }
+      const opened = new Set(fresh.map((i) => i.key));
+      return { opened: [...opened], skipped: skippedOf(opened) };
+    });
+  }
+
   /** The rows of a new conversation, with its audit row, event and cache hook queued on `s`. */
   private newConversation(
     s: StreamTx,
-    { actor, input, meta, recipients, directKey }: CreateItem,
+    item: CreateItem,
   ): { c: ConversationRow; rows: MemberRow[]; result: CreateResult } {
+    const { actor, input, meta, recipients, directKey } = item;
     const seq = s.next();
     const c: ConversationRow = {
-      id: randomUUID(),
+      id: item.id ?? randomUUID(),
       kind: input.kind,
       title: input.title ?? null,
       topic: input.topic ?? null,

@@ -1,5 +1,5 @@
 import { Params } from '../../platform/db/params.js';
-import { together } from '../../platform/db/together.js';
+import { together, type Step } from '../../platform/db/together.js';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import {
@@ -54,7 +54,8 @@ const MESSAGE_COLUMNS = [
 ] as const;
 
 /** A checked send, ready for the batch. */
-interface SendItem {
+/** A checked send waiting for the stream's batch. */
+export interface SendItem {
   actor: Actor;
   meta: RequestMeta;
   conversationId: string;
@@ -299,7 +300,13 @@ export class Messages {
     },
   };
 
-  private newMessage(s: StreamTx, item: SendItem): MessageRow {
+  /** Whether a text is within the size limit of a message. */
+  textFits(text: string): boolean {
+    return Buffer.byteLength(text, 'utf8') <= this.maxTextBytes;
+  }
+
+  /** A new message's row at the next stream position (for messaging's own bulk paths too). */
+  newMessage(s: StreamTx, item: SendItem): MessageRow {
     const { actor, conversationId, input, text, forward } = item;
     return {
       id: input.id,
@@ -320,7 +327,7 @@ export class Messages {
   }
 
   /** Audits and emits a stored message; its caller's result. */
-  private sent(s: StreamTx, item: SendItem, row: MessageRow, to: string[]): SendResult {
+  sent(s: StreamTx, item: SendItem, row: MessageRow, to: string[]): SendResult {
     const { actor, meta, conversationId, forward, ids, files, input } = item;
     s.audit({
       ...callContext(actor, meta),
@@ -382,7 +389,7 @@ export class Messages {
   }
 
   /** Which of these message ids are stored already. */
-  private async storedIds(tx: EntityManager, ids: readonly string[]): Promise<Set<string>> {
+  async storedIds(tx: EntityManager, ids: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (let i = 0; i < ids.length; i += CHUNK) {
       const part = ids.slice(i, i + CHUNK);
@@ -400,10 +407,10 @@ export class Messages {
    * its newest position and per sender their watermarks (each message marks
    * its sender's own conversation read up to it) in one statement each.
    */
-  private async writeMessages(s: StreamTx, rows: readonly MessageRow[]): Promise<void> {
+  async writeMessages(s: StreamTx, rows: readonly MessageRow[]): Promise<void> {
     const cols = MESSAGE_COLUMNS;
     // Independent statements (the conversations exist): sent together.
-    const statements: Promise<unknown>[] = [];
+    const statements: Step[] = [];
     for (let i = 0; i < rows.length; i += CHUNK / cols.length) {
       const part = rows.slice(i, i + CHUNK / cols.length);
       const params = new Params(this.db.kind === 'postgres');
@@ -425,7 +432,7 @@ export class Messages {
           r.recalledAt,
         ]),
       );
-      statements.push(
+      statements.push(() =>
         s.tx.query(
           `INSERT INTO message (${cols.join(', ')}) VALUES ${tuples.join(', ')}`,
           params.values,
@@ -454,7 +461,7 @@ export class Messages {
         return `WHEN ${this.param(values.length)} THEN ${seq.toFixed(0)}`;
       });
       const list = part.map((_, n) => this.param(n + 2)).join(', ');
-      statements.push(
+      statements.push(() =>
         s.tx.query(
           `UPDATE conversation SET last_seq = CASE id ${cases.join(' ')} END, updated_at = ${this.param(1)} WHERE id IN (${list})`,
           values,
@@ -475,14 +482,14 @@ export class Messages {
         keys.push(`(conversation_id = ${c} AND user_id = ${u})`);
       }
       const seq = `CASE ${cases.join(' ')} END`;
-      statements.push(
+      statements.push(() =>
         s.tx.query(
           `UPDATE conversation_member SET read_seq = ${seq}, delivered_seq = ${seq}, read_at = ${this.param(1)}, delivered_at = ${this.param(1)} WHERE ${keys.join(' OR ')}`,
           values,
         ),
       );
     }
-    await together(...statements);
+    await together(s.tx, ...statements);
   }
 
   /** The n-th (1-based) bound parameter in this database's syntax. */

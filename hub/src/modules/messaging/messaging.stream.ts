@@ -3,7 +3,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/log/logger.js';
 import { Params } from '../../platform/db/params.js';
-import { together } from '../../platform/db/together.js';
+import { together, type Step } from '../../platform/db/together.js';
 import { rememberJson } from '../../platform/realtime/frames.js';
 import type { Realtime } from '../../platform/realtime/realtime.types.js';
 import type { AuditEntry, AuditLog } from '../audit/index.js';
@@ -334,14 +334,16 @@ export class StreamWriter {
         }
         // The batch's audit rows, events and new head go out together.
         await together(
-          this.auditLog.appendMany(tx, audits),
-          this.insertEvents(tx, rows),
-          seq !== headSeq
-            ? tx.query(
-                `UPDATE stream_head SET seq = ${this.db.kind === 'postgres' ? '$1' : '?1'} WHERE id = 1`,
-                [seq],
-              )
-            : Promise.resolve(),
+          tx,
+          () => this.auditLog.appendMany(tx, audits),
+          () => this.insertEvents(tx, rows),
+          () =>
+            seq !== headSeq
+              ? tx.query(
+                  `UPDATE stream_head SET seq = ${this.db.kind === 'postgres' ? '$1' : '?1'} WHERE id = 1`,
+                  [seq],
+                )
+              : Promise.resolve(),
         );
         before = headSeq;
         committed = seq;
@@ -402,20 +404,20 @@ export class StreamWriter {
   private async insertEvents(tx: EntityManager, rows: readonly StreamEventRow[]): Promise<void> {
     const pg = this.db.kind === 'postgres';
     const per = 150; // 6 parameters a row
-    const statements: Promise<unknown>[] = [];
+    const statements: Step[] = [];
     for (let i = 0; i < rows.length; i += per) {
       const part = rows.slice(i, i + per);
       const params = new Params(pg);
       const tuples = part.map((r) =>
         params.tuple([r.seq, r.conversationId, r.userId, r.type, r.data, r.at]),
       );
-      statements.push(
+      statements.push(() =>
         tx.query(
           `INSERT INTO stream_event (seq, conversation_id, user_id, type, data, at) VALUES ${tuples.join(', ')}`,
           params.values,
         ),
       );
     }
-    await together(...statements);
+    await together(tx, ...statements);
   }
 }

@@ -67,6 +67,8 @@ const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
 /** Critical results kept in memory after their commit (about 1 KB each). */
 const RECENT_CRITICAL = 4096;
 
+const AHEAD = { ahead: true } as const;
+
 export class ResultsService implements ResultsReader {
   constructor(
     private readonly deps: {
@@ -157,6 +159,7 @@ export class ResultsService implements ResultsReader {
     const outcomes = new Map<Pending, IngestOutcome>();
     const fresh: { item: Pending; id: string }[] = [];
     let rows: LabResultRow[] = [];
+    // Ahead of background writes: the senders wait for this commit's ACKs.
     await this.deps.db.transaction(async (tx) => {
       outcomes.clear();
       fresh.length = 0;
@@ -186,14 +189,16 @@ export class ResultsService implements ResultsReader {
       );
       // The results, their patient keys and audit rows go out together.
       await together(
-        insertMany(tx, LabResultEntity, rows),
-        insertMany(tx, LabResultPatientEntity, links),
-        this.deps.audit.appendMany(
-          tx,
-          fresh.map(({ item, id }) => auditEntry(id, item)),
-        ),
+        tx,
+        () => insertMany(tx, LabResultEntity, rows),
+        () => insertMany(tx, LabResultPatientEntity, links),
+        () =>
+          this.deps.audit.appendMany(
+            tx,
+            fresh.map(({ item, id }) => auditEntry(id, item)),
+          ),
       );
-    });
+    }, AHEAD);
     for (const item of batch) item.resolve(outcomes.get(item)!);
     for (const row of rows) if (row.critical) this.remember(toStored(row));
     for (const { item, id } of fresh) this.announce(id, item.result);

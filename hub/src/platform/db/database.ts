@@ -37,7 +37,11 @@ export class Database {
   readonly kind: DatabaseKind;
   readonly dataSource: DataSource;
   private readonly log: Logger;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** SQLite: a write transaction is running on the connection. */
+  private writing = false;
+  /** SQLite: write transactions waiting for the connection, in order; `urgent` ones go first. */
+  private readonly queued: (() => void)[] = [];
+  private readonly urgent: (() => void)[] = [];
 
   constructor(options: DatabaseOptions) {
     this.log = options.log;
@@ -102,13 +106,38 @@ export class Database {
 
   /**
    * Runs `work` in one transaction: everything it writes (the change and its
-   * audit row) commits together or not at all.
+   * audit row) commits together or not at all. On SQLite write transactions
+   * wait for the one connection in order; `ahead` puts one before those
+   * already waiting (a result whose sender waits for the commit to get its
+   * ACK goes before background work such as opening alerts).
    */
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  transaction<T>(
+    work: (manager: EntityManager) => Promise<T>,
+    options: { ahead?: boolean } = {},
+  ): Promise<T> {
     if (this.kind === 'postgres') return this.dataSource.transaction(work);
-    const run = this.queue.then(() => this.dataSource.transaction(work));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return new Promise<T>((resolve, reject) => {
+      const start = () => {
+        this.dataSource
+          .transaction(work)
+          .then(resolve, reject)
+          .finally(() => {
+            this.writing = false;
+            this.nextWrite();
+          });
+      };
+      (options.ahead ? this.urgent : this.queued).push(start);
+      this.nextWrite();
+    });
+  }
+
+  /** Starts the next queued write transaction (SQLite): those asked `ahead` first. */
+  private nextWrite(): void {
+    if (this.writing) return;
+    const start = this.urgent.shift() ?? this.queued.shift();
+    if (!start) return;
+    this.writing = true;
+    start();
   }
 
   /** Refreshes the planner's statistics of `tables` after a bulk change. */
@@ -126,7 +155,18 @@ export class Database {
 
   async close(): Promise<void> {
     if (!this.dataSource.isInitialized) return;
-    await this.queue.catch(() => undefined);
+    // Let the queued write transactions finish first.
+    while (this.writing || this.urgent.length > 0 || this.queued.length > 0) {
+      await new Promise<void>((resolve) => {
+        // Queued last: runs once the writes queued before it have finished.
+        this.queued.push(() => {
+          this.writing = false;
+          resolve();
+          this.nextWrite();
+        });
+        this.nextWrite();
+      });
+    }
     await this.dataSource.destroy();
   }
 }

@@ -1,7 +1,7 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { Params } from './params.js';
-import { together } from './together.js';
+import { together, type Step } from './together.js';
 
 /** Parameters bound per statement at most (SQLite allows 32,766, PostgreSQL 65,535). */
 const MAX_PARAMS = 4000;
@@ -32,7 +32,7 @@ export async function insertMany<T extends ObjectLiteral>(
   const driver = tx.connection.driver;
   const pg = driver.options.type === 'postgres';
   const per = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
-  const statements: Promise<unknown>[] = [];
+  const statements: Step[] = [];
   for (let i = 0; i < rows.length; i += per) {
     const params = new Params(pg);
     const tuples = rows.slice(i, i + per).map((row) => {
@@ -43,9 +43,10 @@ export async function insertMany<T extends ObjectLiteral>(
       });
       return params.tuple(values);
     });
-    statements.push(tx.query(`${head}${tuples.join(', ')}`, params.values));
+    const sql = `${head}${tuples.join(', ')}`;
+    statements.push(() => tx.query(sql, params.values));
   }
-  await together(...statements);
+  await together(tx, ...statements);
 }
 
 function shapeOf(tx: EntityManager, entity: EntityTarget<ObjectLiteral>): Shape {

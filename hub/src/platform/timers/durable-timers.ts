@@ -125,26 +125,33 @@ export class DurableTimers {
     return row.id;
   }
 
-  /** Rows scheduled inside {@link batch}, by its transaction, inserted when it ends. */
-  private readonly deferred = new WeakMap<EntityManager, DurableTimerRow[]>();
+  /** Rows scheduled inside {@link collect}, by its key. */
+  private readonly deferred = new WeakMap<object, DurableTimerRow[]>();
 
   /**
-   * Runs `fn`; every timer it schedules in `tx` is written when it ends, in
-   * multi-row inserts (many escalations starting in one transaction). If `fn`
-   * throws, nothing is written (the caller's transaction rolls back anyway).
+   * Runs `fn`; every timer it schedules with `key` (a transaction, or an
+   * object standing for one while writes are worked out before it opens) is
+   * not written but returned, for {@link write} in the transaction that
+   * commits its cause. They are armed already: a claim that finds no row yet
+   * looks again shortly.
    */
-  async batch<T>(tx: EntityManager, fn: () => Promise<T>): Promise<T> {
-    if (this.deferred.has(tx)) return fn();
+  async collect<T>(
+    key: object,
+    fn: () => Promise<T>,
+  ): Promise<{ value: T; rows: DurableTimerRow[] }> {
+    if (this.deferred.has(key)) throw new Error('timers are already collected for this key');
     const rows: DurableTimerRow[] = [];
-    this.deferred.set(tx, rows);
-    let out: T;
+    this.deferred.set(key, rows);
     try {
-      out = await fn();
+      return { value: await fn(), rows };
     } finally {
-      this.deferred.delete(tx);
+      this.deferred.delete(key);
     }
-    await insertMany(tx, DurableTimerEntity, rows);
-    return out;
+  }
+
+  /** Writes timers returned by {@link collect}, in multi-row inserts. */
+  write(tx: EntityManager, rows: readonly DurableTimerRow[]): Promise<void> {
+    return insertMany(tx, DurableTimerEntity, rows);
   }
 
   /** Cancels pending timers by id or by subject; returns how many were cancelled. */

@@ -50,8 +50,8 @@ const WAVE = { sqlite: 512, postgres: 128 } as const;
 const SWEEP_MARGIN_MS = 60 * 60 * 1000;
 /** Pending alerts (routing or sending failed) are retried this often. */
 const RETRY_MS = 30_000;
-/** At most this long an alert waits for the ingest to be quiet. */
-const QUIET_MS = 1000;
+/** At most this long a wave of alerts gathers while results are still arriving. */
+const GATHER_MS = 250;
 
 export interface ResultAlertsDeps {
   db: Database;
@@ -103,12 +103,24 @@ export class ResultAlerts {
 
   /**
    * Works in waves: a wave takes everything queued (up to the wave size) and
-   * opens those alerts together, so each of their write stages is one group
-   * commit; results arriving meanwhile make up the next wave. Under a burst
-   * the waves grow (less work per alert), and alone a result opens at once.
+   * opens those alerts together, in one transaction. While results are still
+   * arriving a wave gathers for up to {@link GATHER_MS} first (their senders
+   * wait for the ACKs of those commits, which go first; bigger waves cost less
+   * per alert); a result arriving alone opens at once.
    */
   private pump(): void {
-    if (this.active > 0 || this.queue.length === 0) return;
+    if (this.active > 0 || this.gathering || this.queue.length === 0) return;
+    if (this.queue.length >= WAVE[this.d.db.kind]) return this.startWave();
+    this.gathering = true;
+    void this.d.results.whenQuiet(GATHER_MS).then(() => {
+      this.gathering = false;
+      if (this.active === 0 && this.queue.length > 0) this.startWave();
+    });
+  }
+
+  private gathering = false;
+
+  private startWave(): void {
     const wave = this.queue.splice(0, WAVE[this.d.db.kind]);
     this.active = wave.length;
     for (const id of wave) {
@@ -254,9 +266,6 @@ export class ResultAlerts {
   private async openOrRecord(result: LabResultView, fresh: boolean): Promise<void> {
     const resultId = result.id;
     const meta: RequestMeta = { requestId: randomUUID(), ip: 'internal', userAgent: null };
-    // Results still arriving go first: their ACKs wait for commits that share
-    // the audit lock with ours; an alert waits at most a second for them.
-    await this.d.results.whenQuiet(QUIET_MS);
     try {
       const decision = await routeResult(result, this.d.clock.now(), {
         people: {

@@ -303,9 +303,12 @@ export class Store extends EventTarget {
     return undefined;
   }
 
-  /** Loads the alert of a message shown in a conversation, if it has one the caller may see. */
+  /** Loads the alerts of a conversation's messages the caller may see (their timelines). */
   async loadAlertsFor(conversationId: string): Promise<void> {
-    const res = await this.hub.request<{ items: unknown[] }>('GET', '/api/v1/alerts?state=all');
+    const res = await this.hub.request<{ items: unknown[] }>(
+      'GET',
+      `/api/v1/alerts?state=all&conversationId=${encodeURIComponent(conversationId)}`,
+    );
     for (const a of res.items)
       if (isUiAlert(a) && a.conversationId === conversationId)
         this.alerts.set(a.id, newerAlert(this.alerts.get(a.id), a));

@@ -167,7 +167,25 @@ export class Store extends EventTarget {
 
   /** Tells the components to re-render. */
   changed(): void {
+    this.reportOverlay();
     this.dispatchEvent(new Event('change'));
+  }
+
+  /** What the shell was last told the overlay sounds for (message ids, joined). */
+  private overlayReported = '';
+
+  /**
+   * Tells the Electron shell which alerts the overlay shows while its alarm is
+   * on, so their OS notifications stay silent (one sound at a time); only on change.
+   */
+  private reportOverlay(): void {
+    const bridge = globalThis.konsilium;
+    if (!bridge?.setOverlayAlerts) return;
+    const ids = this.prefs.sound ? this.myAlerts().map((a) => a.messageId) : [];
+    const key = ids.join(',');
+    if (key === this.overlayReported) return;
+    this.overlayReported = key;
+    bridge.setOverlayAlerts(ids).catch(() => undefined);
   }
 
   // -------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
-import type { UnitView } from '@konsilium/shared';
+import { AppError, type UnitView } from '@konsilium/shared';
 import { parseConfig, type HubConfig, type HubConfigInput } from './config/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { Database } from './platform/db/database.js';
+import type { Actor } from './platform/http/actor.js';
 import { createHttpApp } from './platform/http/app.js';
 import { resolveWebClientDir, webClient } from './platform/http/static.js';
 import { HttpServer } from './platform/http/server.js';
@@ -382,7 +383,30 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       shiftOf: (userId, at) => rosters.shiftOf(userId, at),
       roleNames: () => rosters.roleNames(),
     },
-    messaging: { window: (from, to) => messaging.window(from, to) },
+    messaging: {
+      window: (from, to) => messaging.window(from, to),
+      readBy: async (userId, messageIds) => {
+        // Asked as the person: a message they can no longer see counts as not read.
+        const me: Actor = {
+          userId,
+          sessionId: '',
+          deviceId: '',
+          roles: [],
+          permissions: new Set(),
+        };
+        const read = new Set<string>();
+        for (const id of new Set(messageIds)) {
+          const m = await messaging.reads.message(me, id).catch((err: unknown) => {
+            if (err instanceof AppError) return null;
+            throw err;
+          });
+          if (!m) continue;
+          const receipt = m.receipts?.members.find((r) => r.userId === userId);
+          if (receipt?.readAt || m.acks.some((a) => a.userId === userId)) read.add(id);
+        }
+        return read;
+      },
+    },
   });
 
   notifications.useEscalations({ summary: (q) => escalation.metricsSummary(q) });

@@ -281,6 +281,86 @@ eachDatabase('escalation: validation and permissions', (kind) => {
     assert.equal((await alertOf(t, msg)).state, 'open');
   });
 
+  it('alerts of one conversation: targets see theirs, escalation.view_all sees all', async () => {
+    const other = await t.api.post(
+      '/api/v1/conversations',
+      { kind: 'group', title: 'Палата 7', memberIds: [w.ivanov.id, w.backup.id] },
+      { token: w.sidorov.token },
+    );
+    assert.equal(other.status, 201, JSON.stringify(other.body));
+    const a = await alertOf(
+      t,
+      await send(t, w.sidorov.token, w.conversationId, { priority: 'critical' }),
+    );
+    const b = await alertOf(
+      t,
+      await send(t, w.sidorov.token, other.body.id, { priority: 'critical' }),
+    );
+    assert.ok(!a.targets.some((p) => p.id === w.backup.id), 'backup is no target of the first');
+    assert.ok(b.targets.some((p) => p.id === w.backup.id));
+    const list = async (token: string, query: string) => {
+      const r = await t.api.get(`/api/v1/alerts?${query}`, { token });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return (r.body.items as AlertView[]).map((x) => x.id);
+    };
+    const inFirst = `conversationId=${w.conversationId}&state=all`;
+    const inOther = `conversationId=${other.body.id}&state=all`;
+    assert.deepEqual(await list(w.ivanov.token, inFirst), [a.id]);
+    assert.deepEqual(await list(w.ivanov.token, inOther), [b.id]);
+    assert.deepEqual(await list(w.backup.token, inFirst), [], 'not asked there: none');
+    assert.deepEqual(await list(w.backup.token, inOther), [b.id]);
+    assert.deepEqual(await list(w.sidorov.token, inFirst), [], 'the author is no target');
+    assert.deepEqual(await list(t.admin.token, inFirst), [a.id]);
+    assert.deepEqual(await list(t.admin.token, inOther), [b.id]);
+    assert.deepEqual(await list(t.admin.token, `conversationId=${randomUUID()}&state=all`), []);
+    assert.deepEqual((await list(t.admin.token, 'state=all')).sort(), [a.id, b.id].sort());
+    // The state filter still applies (default: open).
+    const ack = await t.api.post(
+      `/api/v1/alerts/${a.id}/ack`,
+      { response: 'accepted' },
+      { token: w.ivanov.token },
+    );
+    assert.equal(ack.status, 200, JSON.stringify(ack.body));
+    assert.deepEqual(await list(t.admin.token, `conversationId=${w.conversationId}`), []);
+    assert.deepEqual(
+      await list(t.admin.token, `conversationId=${w.conversationId}&state=acknowledged`),
+      [a.id],
+    );
+    assert.deepEqual(await list(t.admin.token, `conversationId=${other.body.id}`), [b.id]);
+  });
+
+  it('refuses a bad conversationId on the alert list and changes nothing', async () => {
+    const msg = await send(t, w.sidorov.token, w.conversationId, { priority: 'critical' });
+    const before = await t.hub.internals.db.manager.find(EscalationEntity);
+    const audit = await auditCount();
+    const bad = [
+      'conversationId=nope',
+      'conversationId=',
+      `conversationId=${randomUUID().toUpperCase()}`,
+      `conversationId=${randomUUID()}x`,
+      `conversationId=${w.conversationId}&conversationId=${randomUUID()}`,
+      `conversationId=${w.conversationId}&state=closed`,
+      `conversation=${w.conversationId}`,
+    ];
+    for (const query of bad) {
+      for (const token of [t.admin.token, w.ivanov.token]) {
+        const r = await t.api.get(`/api/v1/alerts?${query}`, { token });
+        assert.equal(r.status, 400, `${query} → ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.error.code, 'validation.invalid', query);
+      }
+    }
+    const field = await t.api.get('/api/v1/alerts?conversationId=nope', { token: t.admin.token });
+    assert.equal(field.body.error.field, 'conversationId', JSON.stringify(field.body));
+    assert.equal(field.body.error.details?.in, 'query', JSON.stringify(field.body));
+    assert.equal(
+      (await t.api.get(`/api/v1/alerts?conversationId=${w.conversationId}`)).status,
+      401,
+    );
+    assert.deepEqual(await t.hub.internals.db.manager.find(EscalationEntity), before);
+    assert.equal(await auditCount(), audit);
+    assert.equal((await alertOf(t, msg)).state, 'open');
+  });
+
   it('a critical result needs a matching read-back to be accepted', async () => {
     const esc = t.hub.internals.escalation;
     esc.setSubjects({

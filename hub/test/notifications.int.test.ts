@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { SYSTEM } from '../src/platform/http/actor.js';
-import { NotifyInterruptionEntity } from '../src/modules/notifications/notifications.entity.js';
+import {
+  NotifyInterruptionEntity,
+  NotifyPendingEntity,
+} from '../src/modules/notifications/notifications.entity.js';
 import { eachDatabase } from './support/databases.js';
 import { makeOrgAndSite } from './support/factories.js';
 import { startTestHub, type TestHub } from './support/hub.js';
@@ -240,6 +243,99 @@ eachDatabase('notification policy and delivery', (kind) => {
     // Nothing is delivered twice when the hold timer would have fired.
     await fire(3600);
     assert.equal((await notices(s)).length, 3);
+  });
+
+  it('a held push is dropped when the person reads or acknowledges the message meanwhile', async () => {
+    const w = await world();
+    await putPolicy(w.org.id, policy());
+    const direct = await conversation(w.sender.token, [w.nurse.id]);
+    const group = await conversation(w.sender.token, [w.nurse.id, w.doctor.id]);
+    const s = await socketOf(w.nurse.token);
+    await t.api.put(
+      '/api/v1/presence/me',
+      { status: 'dnd', until: '2026-11-27T11:00:00.000Z' },
+      { token: w.nurse.token },
+    );
+    const read = await send(w.sender.token, direct, 'normal');
+    const acked = await send(w.sender.token, group, 'urgent');
+    const post = (path: string, body: unknown = {}) =>
+      t.api.post(path, body, { token: w.nurse.token });
+    // Read on another device during the operation, and acknowledged from the feed.
+    assert.equal((await post(`/api/v1/messages/${read}/read`)).status, 200);
+    const ack = await post(`/api/v1/messages/${acked}/ack`, { response: 'accepted' });
+    assert.equal(ack.status, 200, JSON.stringify(ack.body));
+    t.clock.advanceSeconds(1);
+    const unread = await send(w.sender.token, direct, 'urgent');
+    assert.equal((await notices(s)).length, 0);
+    t.clock.advanceSeconds(120);
+    assert.equal((await t.api.delete('/api/v1/presence/me', { token: w.nurse.token })).status, 200);
+    assert.deepEqual(
+      (await notices(s)).map((f) => [f.data.messageId, f.data.reason]),
+      [[unread, 'dnd_ended']],
+    );
+    // Only what went out is an interruption; nothing is left waiting.
+    assert.deepEqual(
+      (await interruptions(w.nurse.id)).map((r) => r.messageId),
+      [unread],
+    );
+    await fire(3600);
+    assert.equal((await notices(s)).length, 1);
+    assert.equal(
+      await t.hub.internals.db.manager.countBy(NotifyPendingEntity, { userId: w.nurse.id }),
+      0,
+    );
+  });
+
+  it('a push held to the maximum, or a digest item, is dropped once read; an empty digest is not sent', async () => {
+    const w = await world();
+    await putPolicy(
+      w.org.id,
+      policy({ dndMaxHoldSeconds: 600, digestIntervalSeconds: 300 }, { low: { mode: 'digest' } }),
+    );
+    const one = await conversation(w.sender.token, [w.nurse.id]);
+    const two = await conversation(w.sender.token, [w.nurse.id, w.doctor.id]);
+    const s = await socketOf(w.nurse.token);
+    const read = (id: string) =>
+      t.api.post(`/api/v1/messages/${id}/read`, {}, { token: w.nurse.token });
+    await t.api.put(
+      '/api/v1/presence/me',
+      { status: 'dnd', until: '2026-11-27T11:00:00.000Z' },
+      { token: w.nurse.token },
+    );
+    const seen = await send(w.sender.token, one, 'urgent');
+    const waiting = await send(w.sender.token, two, 'normal');
+    assert.equal((await read(seen)).status, 200);
+    await fire(600); // 09:10: both reached the maximum hold; do-not-disturb lasts
+    assert.deepEqual(
+      (await notices(s)).map((f) => [f.data.messageId, f.data.reason]),
+      [[waiting, 'max_hold']],
+    );
+    assert.equal((await t.api.delete('/api/v1/presence/me', { token: w.nurse.token })).status, 200);
+    // Digest: the item read before it goes out is left out.
+    const d1 = await send(w.sender.token, one, 'low');
+    const d2 = await send(w.sender.token, two, 'low');
+    assert.equal((await read(d1)).status, 200);
+    await fire(300);
+    const digests = await notices(s, 'notify.digest');
+    assert.equal(digests.length, 1);
+    assert.equal(digests[0].data.count, 1);
+    assert.deepEqual(
+      digests[0].data.items.map((i: any) => i.messageId),
+      [d2],
+    );
+    // Everything read: no digest at all, and no interruption counted.
+    const d3 = await send(w.sender.token, one, 'low');
+    assert.equal((await read(d3)).status, 200);
+    await fire(300);
+    assert.equal((await notices(s, 'notify.digest')).length, 1);
+    assert.deepEqual((await interruptions(w.nurse.id)).map((r) => [r.kind, r.messageId]).sort(), [
+      ['digest', null],
+      ['push', waiting],
+    ]);
+    assert.equal(
+      await t.hub.internals.db.manager.countBy(NotifyPendingEntity, { userId: w.nurse.id }),
+      0,
+    );
   });
 
   it('a hold ends at the maximum even while do-not-disturb lasts, or when the status runs out', async () => {

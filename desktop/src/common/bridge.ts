@@ -28,6 +28,11 @@ export interface KonsiliumBridge {
   clearSession(): Promise<void>;
   notify(notification: DesktopNotification): Promise<void>;
   setUnreadBadge(count: number): Promise<void>;
+  /**
+   * The alerts (by message id) the on-top overlay shows while its own alarm is
+   * on: the shell keeps their OS notifications silent (one sound at a time).
+   */
+  setOverlayAlerts?(messageIds: string[]): Promise<void>;
   /** Effective settings and which keys machine policy locks (read-only in Settings). */
   getSettings(): Promise<{ values: Record<string, unknown>; locked: string[] }>;
   setSetting(key: string, value: unknown): Promise<void>;

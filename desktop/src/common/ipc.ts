@@ -18,6 +18,7 @@ export const IPC = {
   sessionClear: 'ks:session:clear',
   notifyShow: 'ks:notify:show',
   notifyBadge: 'ks:notify:badge',
+  alertsOverlay: 'ks:alerts:overlay',
   settingsGet: 'ks:settings:get',
   settingsSet: 'ks:settings:set',
   shellOpenExternal: 'ks:shell:open-external',
@@ -49,6 +50,9 @@ export const IPC_PAYLOADS = {
     })
     .strict(),
   [IPC.notifyBadge]: z.object({ count: z.number().int().min(0).max(1_000_000) }).strict(),
+  [IPC.alertsOverlay]: z
+    .object({ messageIds: z.array(z.string().min(1).max(128)).max(500) })
+    .strict(),
   [IPC.settingsGet]: none,
   [IPC.settingsSet]: z
     .object({

@@ -139,6 +139,9 @@ async function start(): Promise<void> {
   });
   const board = new AlertBoard(sink, policy);
   board.subscribe((alerts) => tray.update({ alerts }));
+  // A reloading or crashed renderer shows no overlay: its alerts' OS notifications sound again.
+  mainWindow.webContents.on('did-start-loading', () => board.setOverlay([]));
+  mainWindow.webContents.on('render-process-gone', () => board.setOverlay([]));
 
   const tokens = new TokenStore(safeStorage, userDir, process.platform, log);
   const watcher = new AlertWatcher({
@@ -174,15 +177,16 @@ async function start(): Promise<void> {
     wipe,
     notify: (n) => {
       const safe = applyNotificationPolicy(n, policy());
-      sink.show({
+      // Through the board: an alert it shows already is not shown (or sounded) again.
+      board.notify({
         ...safe,
         conversationId: safe.conversationId ?? '',
         persistent: false,
         sound: policy().sound,
-        repeat: 0,
       });
     },
     setUnread: (count) => tray.update({ unread: count }),
+    setOverlay: (ids) => board.setOverlay(ids),
     currentContext: () => context?.current() ?? { state: 'none', context: null },
     openExternal: (url) => shell.openExternal(url),
   });

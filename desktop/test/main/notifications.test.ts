@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   AlertBoard,
+  osNotificationSound,
   type AlertPolicy,
   type AlertSink,
   type Scheduler,
@@ -246,6 +247,92 @@ describe('desktop alerts: critical alerts repeat with sound until acknowledged',
         ['u1', 1, true, false],
       ],
       'the policy repeats the urgent one silently; the normal push shows once',
+    );
+    board.clear();
+    assert.equal(clock.live, 0);
+  });
+
+  it('one sound at a time: silent while the overlay sounds, never twice for a second push', () => {
+    const facts = { wanted: true, repeat: 0, onOverlay: false, shownBefore: false };
+    assert.equal(osNotificationSound(facts), true);
+    assert.equal(osNotificationSound({ ...facts, wanted: false }), false);
+    assert.equal(osNotificationSound({ ...facts, onOverlay: true }), false);
+    assert.equal(osNotificationSound({ ...facts, onOverlay: true, repeat: 3 }), false);
+    assert.equal(osNotificationSound({ ...facts, shownBefore: true }), false, 'second push');
+    assert.equal(osNotificationSound({ ...facts, shownBefore: true, repeat: 1 }), true, 'repeat');
+  });
+
+  it('a critical alert on the overlay repeats silently; sound comes back when the overlay is gone', () => {
+    const sink = new RecordingSink();
+    const clock = new ManualScheduler();
+    const board = new AlertBoard(sink, () => ({ ...policy, sound: true }), clock);
+    board.setOverlay(['k1']);
+    board.raise({ id: 'k1', conversationId: 'c1', priority: 'critical', needsAck: true });
+    board.raise({ id: 'k2', conversationId: 'c1', priority: 'critical', needsAck: true });
+    clock.advance(60_000);
+    board.setOverlay([]); // the renderer reloads (or its sound is turned off)
+    clock.advance(60_000);
+    assert.deepEqual(
+      sink.shown.map((s) => [s.id, s.repeat, s.persistent, s.sound]),
+      [
+        ['k1', 0, true, false],
+        ['k2', 0, true, true],
+        ['k1', 1, true, false],
+        ['k2', 1, true, true],
+        ['k1', 2, true, true],
+        ['k2', 2, true, true],
+      ],
+    );
+    board.clear();
+    assert.equal(clock.live, 0);
+  });
+
+  it("a second push of an alert already shown makes no second OS sound (and keeps the board's toast)", () => {
+    const sink = new RecordingSink();
+    const clock = new ManualScheduler();
+    const board = new AlertBoard(sink, () => ({ ...policy, sound: true }), clock);
+    const fromRenderer = (id: string, priority: 'urgent' | 'critical') => ({
+      id,
+      conversationId: 'c1',
+      priority,
+      title: 't',
+      body: 'b',
+      persistent: false,
+      sound: true,
+    });
+    // The board first (the shell's own connection), then the renderer's push of it.
+    board.raise({ id: 'k1', conversationId: 'c1', priority: 'critical', needsAck: true });
+    board.notify(fromRenderer('k1', 'critical'));
+    // The renderer first, then the board: the toast becomes persistent, but silent.
+    board.notify(fromRenderer('k2', 'critical'));
+    board.raise({ id: 'k2', conversationId: 'c1', priority: 'critical', needsAck: true });
+    // A push of an alert the overlay sounds for is silent too.
+    board.setOverlay(['u1']);
+    board.notify(fromRenderer('u1', 'urgent'));
+    assert.deepEqual(
+      sink.shown.map((s) => [s.id, s.repeat, s.persistent, s.sound]),
+      [
+        ['k1', 0, true, true],
+        ['k2', 0, false, true],
+        ['k2', 0, true, false],
+        ['u1', 0, false, false],
+      ],
+    );
+    // Repeats still remind (nothing else sounds for them).
+    clock.advance(60_000);
+    assert.deepEqual(
+      sink.shown.slice(4).map((s) => [s.id, s.repeat, s.sound]),
+      [
+        ['k1', 1, true],
+        ['k2', 1, true],
+      ],
+    );
+    // Resolved and asked again later (a re-target): it sounds again.
+    board.resolve('k1');
+    board.raise({ id: 'k1', conversationId: 'c1', priority: 'critical', needsAck: true });
+    assert.deepEqual(
+      [sink.shown.at(-1)!.id, sink.shown.at(-1)!.repeat, sink.shown.at(-1)!.sound],
+      ['k1', 0, true],
     );
     board.clear();
     assert.equal(clock.live, 0);

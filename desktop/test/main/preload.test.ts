@@ -68,6 +68,7 @@ describe('desktop preload: exactly one bridge object', () => {
       'clearSession',
       'notify',
       'setUnreadBadge',
+      'setOverlayAlerts',
       'getSettings',
       'setSetting',
       'openExternal',
@@ -84,6 +85,7 @@ describe('desktop preload: exactly one bridge object', () => {
     await bridge.clearSession();
     await bridge.notify({ id: 'm1', priority: 'critical', title: 't', body: 'b' });
     await bridge.setUnreadBadge(4);
+    await bridge.setOverlayAlerts!(['m1']);
     await bridge.getSettings();
     await bridge.setSetting('dockMode', 'left');
     await bridge.openExternal('https://wiki.gkb1.local/');
@@ -95,6 +97,7 @@ describe('desktop preload: exactly one bridge object', () => {
         IPC.sessionClear,
         IPC.notifyShow,
         IPC.notifyBadge,
+        IPC.alertsOverlay,
         IPC.settingsGet,
         IPC.settingsSet,
         IPC.shellOpenExternal,

@@ -131,9 +131,12 @@ export const AlertAckRequest = z
   .strict();
 export type AlertAckRequest = z.infer<typeof AlertAckRequest>;
 
-/** `GET /api/v1/alerts?state=`. */
+/** `GET /api/v1/alerts?state=&conversationId=` (only that conversation's alerts). */
 export const AlertListQuery = z
-  .object({ state: z.enum(['open', 'acknowledged', 'all']).default('open') })
+  .object({
+    state: z.enum(['open', 'acknowledged', 'all']).default('open'),
+    conversationId: Id.optional(),
+  })
   .strict();
 export type AlertListQuery = z.infer<typeof AlertListQuery>;
 

@@ -4,6 +4,11 @@
  * shown again with sound every `repeatSeconds` until it is acknowledged (or
  * recalled, or someone took it on); an urgent one is shown once. Time comes
  * from an injected scheduler so tests advance it by hand.
+ *
+ * One sound per alert at a time: while the renderer's alert overlay shows an
+ * alert (it repeats its own alarm), the OS notification for it is silent, and
+ * a second push for an alert already shown does not sound again
+ * ({@link osNotificationSound}).
  */
 import type { Priority } from '@konsilium/shared';
 import {
@@ -62,9 +67,39 @@ export interface Alert extends AlertFacts {
   push?: { sound: boolean; repeatUntilAck: boolean };
 }
 
+/** What decides whether one OS notification for an alert makes a sound. */
+export interface SoundFacts {
+  /** What the rules ask for (the hub's push, or the client's policy). */
+  wanted: boolean;
+  /** 0 for the first showing, then the board's own repeats. */
+  repeat: number;
+  /** The renderer's overlay shows this alert now and sounds its own alarm. */
+  onOverlay: boolean;
+  /** An OS notification for this alert was shown already (this is a second push of it). */
+  shownBefore: boolean;
+}
+
+/**
+ * Whether an OS notification sounds: never while the overlay sounds for the
+ * same alert (two alarms at once), never for a second push of an alert already
+ * shown; the board's own repeats sound as the rules say (that is the reminder
+ * when nothing else sounds).
+ */
+export function osNotificationSound(f: SoundFacts): boolean {
+  if (!f.wanted || f.onOverlay) return false;
+  return f.repeat > 0 || !f.shownBefore;
+}
+
+/** How many alert ids are remembered as shown (second pushes) at most. */
+const REMEMBER = 500;
+
 export class AlertBoard {
   private readonly open = new Map<string, { alert: Alert; cancel: (() => void) | null }>();
   private readonly listeners = new Set<(pending: number) => void>();
+  /** Ids the renderer's overlay shows with its own alarm (reported over IPC). */
+  private overlay = new Set<string>();
+  /** Ids an OS notification was shown for (board or renderer), until resolved. */
+  private readonly shown = new Set<string>();
 
   constructor(
     private readonly sink: AlertSink,
@@ -88,8 +123,36 @@ export class AlertBoard {
     this.changed();
   }
 
+  /**
+   * A notification the renderer asks for (its own `notify.push` or new
+   * message). An alert already on the board keeps its own notification (no
+   * replacement, no second sound); otherwise it is shown once, silent while
+   * the overlay sounds for it or when it was shown before.
+   */
+  notify(n: Omit<ShownAlert, 'repeat'>): void {
+    if (this.open.has(n.id)) return;
+    const sound = osNotificationSound({
+      wanted: n.sound,
+      repeat: 0,
+      onOverlay: this.overlay.has(n.id),
+      shownBefore: this.shown.has(n.id),
+    });
+    this.remember(n.id);
+    this.sink.show({ ...n, sound, repeat: 0 });
+  }
+
+  /**
+   * The alerts the renderer's overlay shows now while its alarm is on (ids
+   * are message ids, as on the board); empty when the renderer is gone,
+   * reloading or has its sound off.
+   */
+  setOverlay(ids: Iterable<string>): void {
+    this.overlay = new Set(ids);
+  }
+
   /** Acknowledged, taken on or recalled: stop repeating and remove the toast. */
   resolve(id: string): void {
+    this.shown.delete(id);
     const entry = this.open.get(id);
     if (!entry) return;
     entry.cancel?.();
@@ -101,6 +164,8 @@ export class AlertBoard {
   /** Sign-out / session end: drop everything. */
   clear(): void {
     for (const id of [...this.open.keys()]) this.resolve(id);
+    this.shown.clear();
+    this.overlay.clear();
   }
 
   pending(): string[] {
@@ -121,6 +186,13 @@ export class AlertBoard {
     const policy = this.policy();
     const text = buildNotificationText(alert, policy);
     const critical = alert.priority === 'critical';
+    const sound = osNotificationSound({
+      wanted: alert.push ? alert.push.sound || critical : critical || policy.sound,
+      repeat,
+      onOverlay: this.overlay.has(alert.id),
+      shownBefore: this.shown.has(alert.id),
+    });
+    this.remember(alert.id);
     this.sink.show({
       id: alert.id,
       conversationId: alert.conversationId,
@@ -128,9 +200,15 @@ export class AlertBoard {
       title: text.title,
       body: text.body,
       persistent: critical || (alert.push?.repeatUntilAck ?? false),
-      sound: alert.push ? alert.push.sound || critical : critical || policy.sound,
+      sound,
       repeat,
     });
+  }
+
+  private remember(id: string): void {
+    this.shown.delete(id);
+    this.shown.add(id);
+    if (this.shown.size > REMEMBER) this.shown.delete(this.shown.values().next().value!);
   }
 
   private changed(): void {

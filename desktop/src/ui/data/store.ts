@@ -167,7 +167,25 @@ export class Store extends EventTarget {
 
   /** Tells the components to re-render. */
   changed(): void {
+    this.reportOverlay();
     this.dispatchEvent(new Event('change'));
+  }
+
+  /** What the shell was last told the overlay sounds for (message ids, joined). */
+  private overlayReported = '';
+
+  /**
+   * Tells the Electron shell which alerts the overlay shows while its alarm is
+   * on, so their OS notifications stay silent (one sound at a time); only on change.
+   */
+  private reportOverlay(): void {
+    const bridge = globalThis.konsilium;
+    if (!bridge?.setOverlayAlerts) return;
+    const ids = this.prefs.sound ? this.myAlerts().map((a) => a.messageId) : [];
+    const key = ids.join(',');
+    if (key === this.overlayReported) return;
+    this.overlayReported = key;
+    bridge.setOverlayAlerts(ids).catch(() => undefined);
   }
 
   // -------------------------------------------------------------------------
@@ -303,9 +321,12 @@ export class Store extends EventTarget {
     return undefined;
   }
 
-  /** Loads the alert of a message shown in a conversation, if it has one the caller may see. */
+  /** Loads the alerts of a conversation's messages the caller may see (their timelines). */
   async loadAlertsFor(conversationId: string): Promise<void> {
-    const res = await this.hub.request<{ items: unknown[] }>('GET', '/api/v1/alerts?state=all');
+    const res = await this.hub.request<{ items: unknown[] }>(
+      'GET',
+      `/api/v1/alerts?state=all&conversationId=${encodeURIComponent(conversationId)}`,
+    );
     for (const a of res.items)
       if (isUiAlert(a) && a.conversationId === conversationId)
         this.alerts.set(a.id, newerAlert(this.alerts.get(a.id), a));

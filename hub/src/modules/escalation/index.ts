@@ -53,7 +53,7 @@ export function createEscalation(deps: EscalationDeps) {
   engine.subscribe();
   const module: HubModule = {
     name: 'escalation',
-    routes: escalationRoutes(engine, policies),
+    routes: escalationRoutes(deps.db, engine, policies),
     stop: () => engine.stop(),
   };
   return {

@@ -48,6 +48,7 @@ export function createNotifications(deps: NotificationsDeps) {
     deps.timers,
     policy,
     deps.rosters,
+    deps.messaging,
     log,
   );
   policy.onChange = (userId) => delivery.forget(userId);

@@ -14,7 +14,7 @@ import {
   type NotifyPendingRow,
 } from './notifications.entity.js';
 import type { Applied, PolicyService } from './notifications.policy.js';
-import type { NotifyRosters } from './notifications.ports.js';
+import type { NotifyMessaging, NotifyRosters } from './notifications.ports.js';
 
 export const RELEASE_TIMER = 'notifications.release';
 export const DIGEST_TIMER = 'notifications.digest';
@@ -99,7 +99,9 @@ interface Sent {
  * and presence decide whether it also raises an OS notification now
  * (`notify.push`), waits for do-not-disturb to end (a durable timer bounded by
  * the maximum hold), joins a digest (`notify.digest`) or stays in the feed.
- * The events go out as per-user stream events through messaging.
+ * The events go out as per-user stream events through messaging. A held push
+ * or digest item whose message the person has read or acknowledged meanwhile
+ * is dropped when it would go out: it is not sent and not an interruption.
  */
 export class Delivery {
   private readonly inFlight = new Set<Promise<void>>();
@@ -112,6 +114,7 @@ export class Delivery {
     private readonly timers: DurableTimers,
     private readonly policy: PolicyService,
     private readonly rosters: NotifyRosters,
+    private readonly messaging: Pick<NotifyMessaging, 'readBy'>,
     private readonly log: Logger,
   ) {
     timers.register(RELEASE_TIMER, UserPayload, (p, tx) => this.onRelease(p.userId, tx));
@@ -302,15 +305,35 @@ export class Delivery {
     return before === 0;
   }
 
-  /** The person is available again: every held push goes out now. */
+  /** The person is available again: every held push goes out now (unless read meanwhile). */
   private async release(userId: string): Promise<void> {
     const shift = await this.shiftFor(userId, this.clock.now());
+    // Read state is asked before the transaction (no pool connection held while waiting).
+    const before = await this.db.manager.findBy(NotifyPendingEntity, { userId, reason: 'hold' });
+    const seen = await this.readAmong(userId, before);
     const events = await this.db.transaction(async (tx) => {
       await this.timers.cancel(tx, { kind: RELEASE_TIMER, key: userId });
       const held = await tx.findBy(NotifyPendingEntity, { userId, reason: 'hold' });
-      return this.pushHeld(tx, shift, userId, held, 'dnd_ended');
+      return this.pushHeld(tx, shift, userId, held, 'dnd_ended', seen);
     });
     this.publish(events);
+  }
+
+  /**
+   * The waiting messages the person has read or acknowledged already. When
+   * messaging cannot say, none: a push too many is safer than one missing.
+   */
+  private async readAmong(userId: string, rows: NotifyPendingRow[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    try {
+      return await this.messaging.readBy(
+        userId,
+        rows.map((r) => r.messageId),
+      );
+    } catch (err) {
+      this.log.warn({ err, userId }, 'read state unknown: waiting pushes go out');
+      return new Set();
+    }
   }
 
   /** The hold timer: do-not-disturb ended, or the oldest hold reached the maximum. */
@@ -322,12 +345,14 @@ export class Delivery {
     const shift = await this.shiftFor(userId, this.clock.now());
     const events: UserEvent[] = [];
     if (presence.status !== 'dnd') {
-      events.push(...(await this.pushHeld(tx, shift, userId, held, 'dnd_ended')));
+      const seen = await this.readAmong(userId, held);
+      events.push(...(await this.pushHeld(tx, shift, userId, held, 'dnd_ended', seen)));
     } else {
       const maxMs = (await this.policy.applied(userId)).dndMaxHoldSeconds * 1000;
       const due = held.filter((h) => Date.parse(h.createdAt) + maxMs <= now);
       const rest = held.filter((h) => Date.parse(h.createdAt) + maxMs > now);
-      events.push(...(await this.pushHeld(tx, shift, userId, due, 'max_hold')));
+      const seen = await this.readAmong(userId, due);
+      events.push(...(await this.pushHeld(tx, shift, userId, due, 'max_hold', seen)));
       if (rest.length > 0) {
         const oldest = Math.min(...rest.map((h) => Date.parse(h.createdAt)));
         const until = presence.until ? Date.parse(presence.until) : Infinity;
@@ -344,12 +369,19 @@ export class Delivery {
     userId: string,
     held: NotifyPendingRow[],
     reason: PushReason,
+    /** Messages read or acknowledged meanwhile: dropped, not pushed, not counted. */
+    seen: ReadonlySet<string>,
   ): Promise<UserEvent[]> {
     const now = this.clock.now();
     const events: UserEvent[] = [];
+    let dropped = 0;
     for (const h of held.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
       const res = await tx.delete(NotifyPendingEntity, { userId, messageId: h.messageId });
       if (!res.affected) continue;
+      if (seen.has(h.messageId)) {
+        dropped++;
+        continue;
+      }
       const data: NotifyPushEvent = {
         messageId: h.messageId,
         conversationId: h.conversationId,
@@ -361,10 +393,15 @@ export class Delivery {
       events.push({ userId, event: 'notify.push', data });
       await this.count(tx, shift, userId, now, h.priority, 'push', false, h.messageId);
     }
+    if (dropped > 0) this.log.debug({ userId, dropped, reason }, 'held pushes dropped: read');
     return events;
   }
 
-  /** The digest timer: one `notify.digest` with everything collected (held while do-not-disturb). */
+  /**
+   * The digest timer: one `notify.digest` with everything collected (held
+   * while do-not-disturb), less what the person has read meanwhile; none when
+   * nothing is left.
+   */
   private async onDigest(userId: string, tx: EntityManager): Promise<void> {
     const items = await tx.findBy(NotifyPendingEntity, { userId, reason: 'digest' });
     if (items.length === 0) return;
@@ -380,14 +417,22 @@ export class Delivery {
         return;
       }
     }
+    const seen = await this.readAmong(userId, items);
     await tx.delete(NotifyPendingEntity, {
       userId,
       messageId: In(items.map((i) => i.messageId)),
     });
+    const unread = items.filter((i) => !seen.has(i.messageId));
+    if (unread.length < items.length)
+      this.log.debug(
+        { userId, dropped: items.length - unread.length },
+        'digest items dropped: read',
+      );
+    if (unread.length === 0) return;
     const data: NotifyDigestEvent = {
-      count: items.length,
-      since: items[0]!.createdAt,
-      items: items.map((i) => ({
+      count: unread.length,
+      since: unread[0]!.createdAt,
+      items: unread.map((i) => ({
         messageId: i.messageId,
         conversationId: i.conversationId,
         priority: i.priority as Priority,

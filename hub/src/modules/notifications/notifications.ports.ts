@@ -52,4 +52,10 @@ export interface WindowMessage {
 export interface NotifyMessaging {
   /** Messages (not system ones) created in [from, to), with receipts and acknowledgements. */
   window(from: string, to: string): Promise<{ messages: WindowMessage[] }>;
+  /**
+   * Which of these messages the person has already read or acknowledged (a
+   * held push or digest item for them is dropped). Unknown messages, or ones
+   * the person can no longer see, are not in the answer.
+   */
+  readBy(userId: string, messageIds: readonly string[]): Promise<Set<string>>;
 }

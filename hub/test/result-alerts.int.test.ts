@@ -5,6 +5,8 @@ import { Writable } from 'node:stream';
 import type { MessageView } from '@konsilium/shared';
 import { createHub, type Hub } from '../src/hub.js';
 import { LAB_SENDER_ID } from '../src/modules/alerting/index.js';
+import { conversationIdFor, messageIdFor } from '../src/modules/alerting/alerting.text.js';
+import { verifyAuditChain } from '../src/modules/audit/index.js';
 import { MllpDecoder, mllpFrame } from '../src/modules/results/index.js';
 import { SYSTEM } from '../src/platform/http/actor.js';
 import { auditActions, makeRole, makeShift } from './rosters/setup.js';
@@ -244,6 +246,69 @@ eachDatabase('critical results → alerts', (kind) => {
       assert.ok(!logs.includes(secret), `${secret} must not be logged`);
   });
 
+  it('a burst of critical results opens each alert once, a wave in one transaction', async function () {
+    const ids = Array.from({ length: 24 }, (_, n) => `RB-${n}`);
+    // Four laboratory connections at once, six results each.
+    const codes = (
+      await Promise.all(
+        [0, 1, 2, 3].map((c) =>
+          send(
+            port,
+            ids.slice(c * 6, c * 6 + 6).map((id) => critical(id)),
+          ),
+        ),
+      )
+    ).flat();
+    assert.deepEqual(
+      codes,
+      ids.map(() => 'AA'),
+    );
+    const resultIds = await Promise.all(ids.map((id) => newestResultId(t.hub, id)));
+    const alerts = await Promise.all(resultIds.map((id) => openedAlert(t.api, smirnova.token, id)));
+    await t.hub.internals.alerting.alerts.idle();
+    const db = t.hub.internals.db.manager;
+    const list = (xs: string[]) => xs.map((x) => `'${x}'`).join(', ');
+    for (const [i, a] of alerts.entries()) {
+      assert.equal(a.rule, 'ordering_clinician');
+      // Opened together: the conversation has the id derived from the result.
+      assert.equal(a.conversationId, conversationIdFor(resultIds[i]!));
+      assert.equal(a.messageId, messageIdFor(resultIds[i]!));
+    }
+    const per = async (sql: string) => Number((await db.query(sql))[0].n);
+    const conversations = alerts.map((a) => a.conversationId);
+    assert.equal(
+      await per(`SELECT count(*) AS n FROM conversation WHERE id IN (${list(conversations)})`),
+      24,
+    );
+    assert.equal(
+      await per(
+        `SELECT count(*) AS n FROM message WHERE conversation_id IN (${list(conversations)})`,
+      ),
+      24,
+    );
+    assert.equal(
+      await per(
+        `SELECT count(*) AS n FROM escalation WHERE conversation_id IN (${list(conversations)})`,
+      ),
+      24,
+    );
+    assert.equal(
+      await per(`SELECT count(*) AS n FROM result_alert WHERE result_id IN (${list(resultIds)})`),
+      24,
+    );
+    // The first alert.updated of each went to the ordering clinician with the commit.
+    const updates = (await db.query(
+      `SELECT data FROM stream_event WHERE type = 'alert.updated' AND user_id = '${smirnova.id}'`,
+    )) as { data: string }[];
+    const alertIds = new Set(updates.map((u) => (JSON.parse(u.data) as { id: string }).id));
+    for (const a of alerts) assert.ok(alertIds.has(a.alertId!), `alert.updated for ${a.alertId}`);
+    const opened = (await auditActions(t, 'results.alert_opened')).filter((r) =>
+      resultIds.includes(r.targetId!),
+    );
+    assert.equal(opened.length, 24);
+    const chain = await verifyAuditChain(db);
+    assert.equal(chain.ok, true, JSON.stringify(chain));
+  });
   it('the alert shows the result; the read-back given on ack is exposed on the result', async function () {
     assert.deepEqual(await send(port, [critical('RA-RB')]), ['AA']);
     const resultId = await newestResultId(t.hub, 'RA-RB');

@@ -14,6 +14,7 @@ import {
   type NotifyPendingRow,
 } from './notifications.entity.js';
 import type { Applied, PolicyService } from './notifications.policy.js';
+import { insertMany } from '../../platform/db/insert-many.js';
 import type { NotifyMessaging, NotifyRosters } from './notifications.ports.js';
 
 export const RELEASE_TIMER = 'notifications.release';
@@ -275,8 +276,7 @@ export class Delivery {
           if (first) await this.wake(tx, DIGEST_TIMER, userId, sentAt + d.intervalSeconds * 1000);
         }
       }
-      for (let i = 0; i < counted.length; i += 500)
-        await tx.insert(NotifyInterruptionEntity, counted.slice(i, i + 500));
+      await insertMany(tx, NotifyInterruptionEntity, counted);
     });
     this.publish(events);
   }

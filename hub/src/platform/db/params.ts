@@ -8,7 +8,8 @@
  */
 export class Params {
   readonly values: unknown[] = [];
-  private readonly seen = new Map<string, string>();
+  /** Per column: short strings bound already → their placeholder. */
+  private readonly seen: Map<string, string>[] = [];
 
   constructor(private readonly pg: boolean) {}
 
@@ -20,11 +21,11 @@ export class Params {
     // (JSON, hashes, text) are bound as they come, without a lookup.
     if (typeof value !== 'string' || value.length > 40) return this.bind(value);
     // Per column: PostgreSQL types a parameter by its first use.
-    const key = `${column}\u0000${value}`;
-    let ref = this.seen.get(key);
+    const seen = (this.seen[column] ??= new Map());
+    let ref = seen.get(value);
     if (ref === undefined) {
       ref = this.bind(value);
-      this.seen.set(key, ref);
+      seen.set(value, ref);
     }
     return ref;
   }

@@ -297,9 +297,9 @@ eachDatabase('critical results → alerts', (kind) => {
       24,
     );
     // The first alert.updated of each went to the ordering clinician with the commit.
-    const updates = (await db.query(
+    const updates = await db.query<{ data: string }[]>(
       `SELECT data FROM stream_event WHERE type = 'alert.updated' AND user_id = '${smirnova.id}'`,
-    )) as { data: string }[];
+    );
     const alertIds = new Set(updates.map((u) => (JSON.parse(u.data) as { id: string }).id));
     for (const a of alerts) assert.ok(alertIds.has(a.alertId!), `alert.updated for ${a.alertId}`);
     const opened = (await auditActions(t, 'results.alert_opened')).filter((r) =>

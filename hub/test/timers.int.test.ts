@@ -294,4 +294,45 @@ eachDatabase('durable timers', (kind) => {
       await again.stop();
     }
   });
+
+  it('timers collected for a transaction are written with it, or forgotten when it fails', async () => {
+    const timers = th.hub.internals.timers;
+    const db = th.hub.internals.db;
+    const before = timers.pendingCount();
+    // Collected, written and committed: they fire.
+    const key = {};
+    const { rows: collected } = await timers.collect(key, async () => {
+      for (const n of [1, 2, 3])
+        await timers.schedule(key as never, {
+          kind: 'test.tick',
+          key: `c${n}`,
+          dueAt: at(1000),
+          payload: { n },
+        });
+    });
+    assert.equal(collected.length, 3);
+    assert.equal(
+      await th.hub.internals.db.manager.countBy(DurableTimerEntity, { kind: 'test.tick' }),
+      0,
+    );
+    await db.transaction((tx) => timers.write(tx, collected));
+    // Collected for a transaction that rolled back: discarded, nothing looks for their rows.
+    const other = {};
+    const lost = await timers.collect(other, async () => {
+      await timers.schedule(other as never, {
+        kind: 'test.tick',
+        key: 'lost',
+        dueAt: at(1000),
+        payload: { n: 9 },
+      });
+    });
+    assert.equal(timers.pendingCount(), before + 4);
+    timers.discard(lost.rows);
+    assert.equal(timers.pendingCount(), before + 3);
+    await assert.rejects(timers.collect(key, () => timers.collect(key, () => Promise.resolve())));
+    th.clock.advance(1000);
+    await timers.runDue();
+    assert.deepEqual([...fired].sort(), [1, 2, 3]);
+    assert.equal(await rows(th.hub, 'fired'), 3);
+  });
 });

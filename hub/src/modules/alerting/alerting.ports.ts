@@ -134,8 +134,8 @@ export interface AlertingEscalation {
   }): Promise<{ userIds: string[]; label: string }>;
   /**
    * Escalations of alert messages written in the caller's transaction:
-   * `write` inside it (only the messages in `only`, when given), `committed`
-   * after it commits. Messages escalated already are not in `alertIds`.
+   * `write` inside it, `committed` after it commits, `discard` if it does not.
+   * Messages escalated already are not in `alertIds`.
    */
   prepareStarts(
     inputs: {
@@ -153,6 +153,8 @@ export interface AlertingEscalation {
     events: { userId: string; view: unknown }[];
     write(tx: EntityManager, audit: (entries: AuditEntry[]) => void): Promise<void>;
     committed(): void;
+    /** The transaction did not commit: the prepared timers are forgotten. */
+    discard(): void;
   }>;
   /** Tells escalation not to start its own escalation for this message (we start it). */
   ignoreMessage(messageId: string): void;

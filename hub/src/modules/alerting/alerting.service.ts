@@ -407,59 +407,66 @@ export class ResultAlerts {
     const ready = items.filter((i) => prepared.alertIds.has(ids.get(i.result.id)!.messageId));
     if (ready.length === 0) return new Map();
     const batchMeta: RequestMeta = { requestId: randomUUID(), ip: 'internal', userAgent: null };
-    const { opened } = await this.d.messaging.openMany(
-      LAB_ACTOR,
-      ready.map((i) => {
-        const patient = patientBinding(i.result);
-        return {
-          key: `result:${i.result.id}`,
-          conversationId: ids.get(i.result.id)!.conversationId,
-          title: titleOf(i.result),
-          memberIds: i.decision.targets,
-          ...(i.decision.unitId ? { unitId: i.decision.unitId } : {}),
-          ...(patient ? { patient } : {}),
-          message: {
-            id: ids.get(i.result.id)!.messageId,
-            text: alertText(i.result),
-            priority: 'critical' as const,
-            kind: 'order' as const,
-          },
-          meta: i.meta,
-        };
-      }),
-      batchMeta,
-      async (w) => {
-        // All or nothing: one not opened here is opened stage by stage.
-        if (w.opened.length !== ready.length) throw new NotAllOpened();
-        const now = iso(this.d.clock.now());
-        const records = ready.map((i) =>
-          this.records(
-            {
-              ...i,
-              ...ids.get(i.result.id)!,
-              alertId: prepared.alertIds.get(ids.get(i.result.id)!.messageId)!,
+    let opened: string[];
+    try {
+      ({ opened } = await this.d.messaging.openMany(
+        LAB_ACTOR,
+        ready.map((i) => {
+          const patient = patientBinding(i.result);
+          return {
+            key: `result:${i.result.id}`,
+            conversationId: ids.get(i.result.id)!.conversationId,
+            title: titleOf(i.result),
+            memberIds: i.decision.targets,
+            ...(i.decision.unitId ? { unitId: i.decision.unitId } : {}),
+            ...(patient ? { patient } : {}),
+            message: {
+              id: ids.get(i.result.id)!.messageId,
+              text: alertText(i.result),
+              priority: 'critical' as const,
+              kind: 'order' as const,
             },
-            now,
-          ),
-        );
-        await together(
-          w.tx,
-          () =>
-            prepared.write(w.tx, (entries) => {
-              for (const e of entries) w.audit(e);
-            }),
-          () =>
-            insertMany(
-              w.tx,
-              ResultAlertEntity,
-              records.map((r) => r.row),
+            meta: i.meta,
+          };
+        }),
+        batchMeta,
+        async (w) => {
+          // All or nothing: one not opened here is opened stage by stage.
+          if (w.opened.length !== ready.length) throw new NotAllOpened();
+          const now = iso(this.d.clock.now());
+          const records = ready.map((i) =>
+            this.records(
+              {
+                ...i,
+                ...ids.get(i.result.id)!,
+                alertId: prepared.alertIds.get(ids.get(i.result.id)!.messageId)!,
+              },
+              now,
             ),
-        );
-        for (const r of records) for (const e of r.audits) w.audit(e);
-        for (const e of prepared.events) w.toUser(e.userId, 'alert.updated', e.view);
-        w.afterCommit(() => prepared.committed());
-      },
-    );
+          );
+          await together(
+            w.tx,
+            () =>
+              prepared.write(w.tx, (entries) => {
+                for (const e of entries) w.audit(e);
+              }),
+            () =>
+              insertMany(
+                w.tx,
+                ResultAlertEntity,
+                records.map((r) => r.row),
+              ),
+          );
+          for (const r of records) for (const e of r.audits) w.audit(e);
+          for (const e of prepared.events) w.toUser(e.userId, 'alert.updated', e.view);
+          w.afterCommit(() => prepared.committed());
+        },
+      ));
+    } catch (err) {
+      prepared.discard();
+      throw err;
+    }
+    if (opened.length < ready.length) prepared.discard();
     const keys = new Set(opened);
     const out = new Map<string, string>();
     for (const i of ready)

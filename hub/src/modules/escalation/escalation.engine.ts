@@ -113,6 +113,8 @@ export interface PreparedStarts {
   write(tx: EntityManager, audit: (entries: AuditEntry[]) => void): Promise<void>;
   /** After the caller's commit: members to add, external channels. */
   committed(): void;
+  /** The caller's transaction did not commit: forget the timers armed for these starts. */
+  discard(): void;
 }
 
 /** A start waiting for its group commit (plan and names resolved before). */
@@ -344,9 +346,14 @@ export class EscalationEngine {
    */
   private async writeStarts(items: readonly PendingStart[], fx: Effects): Promise<string[]> {
     const prepared = await this.prepare(items, fx);
-    await this.d.db.transaction((tx) =>
-      this.writePrepared(tx, prepared, (entries) => this.d.audit.appendMany(tx, entries)),
-    );
+    try {
+      await this.d.db.transaction((tx) =>
+        this.writePrepared(tx, prepared, (entries) => this.d.audit.appendMany(tx, entries)),
+      );
+    } catch (err) {
+      this.d.timers.discard(prepared.timers);
+      throw err;
+    }
     return prepared.ids;
   }
 
@@ -439,6 +446,7 @@ export class EscalationEngine {
       events,
       write: (tx, audit) => this.writePrepared(tx, prepared, audit),
       committed: () => this.track(this.apply(fx)),
+      discard: () => this.d.timers.discard(prepared.timers),
     };
   }
 

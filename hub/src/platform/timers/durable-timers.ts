@@ -149,6 +149,17 @@ export class DurableTimers {
     }
   }
 
+  /**
+   * Forgets timers returned by {@link collect} whose transaction did not
+   * commit: they are not armed any more (no claim will look for their rows).
+   */
+  discard(rows: readonly DurableTimerRow[]): void {
+    for (const r of rows) {
+      this.armed.delete(r.id);
+      this.unconfirmed.delete(r.id);
+    }
+  }
+
   /** Writes timers returned by {@link collect}, in multi-row inserts. */
   write(tx: EntityManager, rows: readonly DurableTimerRow[]): Promise<void> {
     return insertMany(tx, DurableTimerEntity, rows);

@@ -375,7 +375,11 @@ export class EscalationEngine {
     try {
       const { value: ids, rows: timers } = await this.d.timers.collect(preparing, async () => {
         const out: string[] = [];
-        for (const b of items) out.push(await this.insertStart(preparing, b, fx));
+        for (const [k, b] of items.entries()) {
+          // Long runs let waiting I/O in (other commits' answers, ACKs) now and then.
+          if (k > 0 && k % 32 === 0) await new Promise((r) => setImmediate(r));
+          out.push(await this.insertStart(preparing, b, fx));
+        }
         return out;
       });
       fx.started ??= new Map();

@@ -115,18 +115,21 @@ export interface AlertSubjects {
   describe(subject: AlertSubjectRef): Promise<AlertSubjectDescription | null>;
 }
 
+/** An alert message whose escalation alerting starts. */
+export interface AlertStartInput {
+  messageId: string;
+  conversationId: string;
+  unitId: string | null;
+  priority: 'urgent' | 'critical';
+  kind: 'message' | 'order' | 'critical_result';
+  targets: string[];
+  roleId?: string;
+  subject?: AlertSubjectRef;
+}
+
 /** Of the escalation module (contracts-alerts.md, "Ports"). */
 export interface AlertingEscalation {
-  startForMessage(input: {
-    messageId: string;
-    conversationId: string;
-    unitId: string | null;
-    priority: 'urgent' | 'critical';
-    kind: 'message' | 'order' | 'critical_result';
-    targets: string[];
-    roleId?: string;
-    subject?: AlertSubjectRef;
-  }): Promise<{ alertId: string }>;
+  startForMessage(input: AlertStartInput): Promise<{ alertId: string }>;
   failSafeFor(input: {
     unitId: string | null;
     priority: 'urgent' | 'critical';
@@ -137,18 +140,7 @@ export interface AlertingEscalation {
    * `write` inside it, `committed` after it commits, `discard` if it does not.
    * Messages escalated already are not in `alertIds`.
    */
-  prepareStarts(
-    inputs: {
-      messageId: string;
-      conversationId: string;
-      unitId: string | null;
-      priority: 'urgent' | 'critical';
-      kind: 'message' | 'order' | 'critical_result';
-      targets: string[];
-      roleId?: string;
-      subject?: AlertSubjectRef;
-    }[],
-  ): Promise<{
+  prepareStarts(inputs: AlertStartInput[]): Promise<{
     alertIds: Map<string, string>;
     events: { userId: string; view: unknown }[];
     write(tx: EntityManager, audit: (entries: AuditEntry[]) => void): Promise<void>;

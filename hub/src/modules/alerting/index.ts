@@ -25,6 +25,7 @@ export type {
   AlertingResults,
   AlertingRosters,
   AlertingUnit,
+  AlertStartInput,
   AlertSubjectDescription,
   AlertSubjectRef,
   AlertSubjects,

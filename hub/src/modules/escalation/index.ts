@@ -30,6 +30,18 @@ export type {
   EscalationRoles,
 } from './escalation.ports.js';
 
+/** An alert message to escalate (the ports `startForMessage` and `prepareStarts`). */
+export interface AlertStart {
+  messageId: string;
+  conversationId: string;
+  unitId: string | null;
+  priority: 'urgent' | 'critical';
+  kind: 'message' | 'order' | 'critical_result';
+  targets: string[];
+  roleId?: string;
+  subject?: AlertSubject;
+}
+
 export interface EscalationDeps {
   db: Database;
   audit: AuditLog;
@@ -64,16 +76,7 @@ export function createEscalation(deps: EscalationDeps) {
      * Starts the escalation of an alert message (idempotent per message); a
      * critical item always gets one (the built-in plan when no policy matches).
      */
-    startForMessage: async (input: {
-      messageId: string;
-      conversationId: string;
-      unitId: string | null;
-      priority: 'urgent' | 'critical';
-      kind: 'message' | 'order' | 'critical_result';
-      targets: string[];
-      roleId?: string;
-      subject?: AlertSubject;
-    }): Promise<{ alertId: string }> => {
+    startForMessage: async (input: AlertStart): Promise<{ alertId: string }> => {
       const r = await engine.startForMessage(input);
       if (!r.alertId) throw new Error('no escalation policy covers this item');
       return { alertId: r.alertId };
@@ -82,18 +85,7 @@ export function createEscalation(deps: EscalationDeps) {
      * Escalations of alert messages the caller writes in its own transaction
      * (see {@link EscalationEngine.prepareStarts}).
      */
-    prepareStarts: (
-      inputs: {
-        messageId: string;
-        conversationId: string;
-        unitId: string | null;
-        priority: 'urgent' | 'critical';
-        kind: 'message' | 'order' | 'critical_result';
-        targets: string[];
-        roleId?: string;
-        subject?: AlertSubject;
-      }[],
-    ) => engine.prepareStarts(inputs),
+    prepareStarts: (inputs: AlertStart[]) => engine.prepareStarts(inputs),
     /** Who the fail-safe of the plan for such an item is. */
     failSafeFor: (q: {
       unitId: string | null;

@@ -197,15 +197,10 @@ export class Conversations {
       return made.result;
     },
     apply: async (s, items, units) => {
-      const keys = items.flatMap((it) => (it.directKey ? [it.directKey] : []));
-      const taken = new Set<string>();
-      for (let i = 0; i < keys.length; i += 500) {
-        const rows = await s.tx.find(ConversationEntity, {
-          select: { id: true, directKey: true },
-          where: { directKey: In(keys.slice(i, i + 500)) },
-        });
-        for (const r of rows) if (r.directKey) taken.add(r.directKey);
-      }
+      const taken = await takenKeys(
+        s.tx,
+        items.flatMap((it) => (it.directKey ? [it.directKey] : [])),
+      );
       const out: BulkOutcome<CreateResult>[] = [];
       const conversations: ConversationRow[] = [];
       const members: MemberRow[] = [];
@@ -255,15 +250,10 @@ export class Conversations {
       items.filter((i) => !opened.has(i.key)).map((i) => i.key);
     if (eligible.length === 0) return { opened: [], skipped: skippedOf(new Set()) };
     return this.stream.submit(async (s) => {
-      const keys = eligible.map((i) => `key:${i.key}`);
-      const taken = new Set<string>();
-      for (let k = 0; k < keys.length; k += 500) {
-        const rows = await s.tx.find(ConversationEntity, {
-          select: { id: true, directKey: true },
-          where: { directKey: In(keys.slice(k, k + 500)) },
-        });
-        for (const r of rows) if (r.directKey) taken.add(r.directKey);
-      }
+      const taken = await takenKeys(
+        s.tx,
+        eligible.map((i) => `key:${i.key}`),
+      );
       const stored = await messages.storedIds(
         s.tx,
         eligible.map((i) => i.message.id),
@@ -634,6 +624,19 @@ export class Conversations {
     }
     return out;
   }
+}
+
+/** Which of these conversation keys (direct pairs, hub-internal keys) exist already. */
+async function takenKeys(tx: EntityManager, keys: readonly string[]): Promise<Set<string>> {
+  const taken = new Set<string>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows = await tx.find(ConversationEntity, {
+      select: { id: true, directKey: true },
+      where: { directKey: In(keys.slice(i, i + 500)) },
+    });
+    for (const r of rows) if (r.directKey) taken.add(r.directKey);
+  }
+  return taken;
 }
 
 export function memberRow(

@@ -1253,17 +1253,24 @@ export class EscalationEngine {
   }
 
   /** Alerts the caller may see, newest first (at most 500). */
+  /**
+   * `GET /api/v1/alerts`: newest first, at most 500; people ever asked to
+   * acknowledge see theirs, `viewAll` sees all; optionally of one conversation.
+   */
   async list(
     userId: string,
     viewAll: boolean,
     state: 'open' | 'acknowledged' | 'all',
+    conversationId?: string,
   ): Promise<AlertView[]> {
     const qb = this.d.db.manager
       .createQueryBuilder(EscalationEntity, 'e')
       .select('e.id', 'id')
+      .where('1 = 1')
       .orderBy('e.created_at', 'DESC')
       .limit(500);
-    if (state !== 'all') qb.where('e.state = :state', { state });
+    if (state !== 'all') qb.andWhere('e.state = :state', { state });
+    if (conversationId) qb.andWhere('e.conversation_id = :c', { c: conversationId });
     if (!viewAll)
       qb.innerJoin('escalation_target', 't', 't.escalation_id = e.id AND t.user_id = :u', {
         u: userId,

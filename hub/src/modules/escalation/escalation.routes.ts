@@ -6,11 +6,9 @@ import {
   EscalationPolicyInput,
   Id,
 } from '@konsilium/shared';
-import type { Database } from '../../platform/db/database.js';
 import { callContext } from '../../platform/http/actor.js';
 import { route, type Route } from '../../platform/http/routes.js';
 import type { EscalationEngine } from './escalation.engine.js';
-import { listConversationAlerts } from './escalation.list.js';
 import type { Policies } from './escalation.policies.js';
 
 const UnitParam = z.object({ unitId: Id }).strict();
@@ -20,11 +18,7 @@ const DutyAdminBody = z.object({ roleId: Id.nullable() }).strict();
  * Alerts (targets and `escalation.view_all`; `?conversationId=` narrows the
  * list to one conversation) and escalation policies (`escalation.manage`).
  */
-export function escalationRoutes(
-  db: Database,
-  engine: EscalationEngine,
-  policies: Policies,
-): Route[] {
+export function escalationRoutes(engine: EscalationEngine, policies: Policies): Route[] {
   const manage = { permission: 'escalation.manage' } as const;
   return [
     route({
@@ -34,14 +28,7 @@ export function escalationRoutes(
       query: AlertListQuery,
       handler: async ({ actor, query }) => {
         const viewAll = actor!.permissions.has('escalation.view_all');
-        const items = query.conversationId
-          ? await listConversationAlerts(db, engine, {
-              userId: actor!.userId,
-              viewAll,
-              state: query.state,
-              conversationId: query.conversationId,
-            })
-          : await engine.list(actor!.userId, viewAll, query.state);
+        const items = await engine.list(actor!.userId, viewAll, query.state, query.conversationId);
         return { body: { items } };
       },
     }),

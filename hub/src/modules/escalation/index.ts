@@ -65,7 +65,7 @@ export function createEscalation(deps: EscalationDeps) {
   engine.subscribe();
   const module: HubModule = {
     name: 'escalation',
-    routes: escalationRoutes(deps.db, engine, policies),
+    routes: escalationRoutes(engine, policies),
     stop: () => engine.stop(),
   };
   return {

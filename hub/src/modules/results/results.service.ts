@@ -158,47 +158,42 @@ export class ResultsService implements ResultsReader {
     const receivedAt = iso(this.deps.clock.now());
     const outcomes = new Map<Pending, IngestOutcome>();
     const fresh: { item: Pending; id: string }[] = [];
-    let rows: LabResultRow[] = [];
-    // Ahead of background writes: the senders wait for this commit's ACKs.
-    await this.deps.db.transaction(async (tx) => {
-      outcomes.clear();
-      fresh.length = 0;
-      rows = [];
-      const keys = [...new Set(batch.map((b) => b.key))];
-      const existing = new Map<string, { id: string; critical: boolean }>();
-      for (const row of await tx.find(LabResultEntity, {
-        select: { id: true, dedupeKey: true, critical: true },
-        where: { dedupeKey: In(keys) },
-      }))
-        existing.set(row.dedupeKey, { id: row.id, critical: Boolean(row.critical) });
-      for (const item of batch) {
-        const seen = existing.get(item.key);
-        if (seen) {
-          outcomes.set(item, { id: seen.id, duplicate: true, critical: seen.critical });
-          continue;
-        }
-        const id = randomUUID();
-        existing.set(item.key, { id, critical: item.result.critical });
-        outcomes.set(item, { id, duplicate: false, critical: item.result.critical });
-        fresh.push({ item, id });
+    // Earlier copies are looked up before the transaction, so the write lock
+    // is not held for the read. Nothing this read misses can slip in: on
+    // SQLite no other ingest commit runs meanwhile, and on PostgreSQL a copy
+    // committed in between fails this batch on the unique key, and the retry
+    // one by one reports it as a duplicate.
+    const existing = await this.existing([...new Set(batch.map((b) => b.key))]);
+    for (const item of batch) {
+      const seen = existing.get(item.key);
+      if (seen) {
+        outcomes.set(item, { id: seen.id, duplicate: true, critical: seen.critical });
+        continue;
       }
-      if (fresh.length === 0) return;
-      rows = fresh.map(({ item, id }) => resultRow(id, item, receivedAt));
-      const links = fresh.flatMap(({ item, id }) =>
-        patientKeys(item.result).map((k) => ({ resultId: id, ...k, receivedAt })),
-      );
-      // The results, their patient keys and audit rows go out together.
-      await together(
-        tx,
-        () => insertMany(tx, LabResultEntity, rows),
-        () => insertMany(tx, LabResultPatientEntity, links),
-        () =>
-          this.deps.audit.appendMany(
-            tx,
-            fresh.map(({ item, id }) => auditEntry(id, item)),
-          ),
-      );
-    }, AHEAD);
+      const id = randomUUID();
+      existing.set(item.key, { id, critical: item.result.critical });
+      outcomes.set(item, { id, duplicate: false, critical: item.result.critical });
+      fresh.push({ item, id });
+    }
+    const rows = fresh.map(({ item, id }) => resultRow(id, item, receivedAt));
+    if (fresh.length > 0)
+      // Ahead of background writes: the senders wait for this commit's ACKs.
+      await this.deps.db.transaction(async (tx) => {
+        const links = fresh.flatMap(({ item, id }) =>
+          patientKeys(item.result).map((k) => ({ resultId: id, ...k, receivedAt })),
+        );
+        // The results, their patient keys and audit rows go out together.
+        await together(
+          tx,
+          () => insertMany(tx, LabResultEntity, rows),
+          () => insertMany(tx, LabResultPatientEntity, links),
+          () =>
+            this.deps.audit.appendMany(
+              tx,
+              fresh.map(({ item, id }) => auditEntry(id, item)),
+            ),
+        );
+      }, AHEAD);
     for (const item of batch) item.resolve(outcomes.get(item)!);
     for (const row of rows) if (row.critical) this.remember(toStored(row));
     for (const { item, id } of fresh) this.announce(id, item.result);
@@ -234,6 +229,17 @@ export class ResultsService implements ResultsReader {
     } catch (err) {
       this.deps.log.error({ err, resultId: id }, 'a results listener failed');
     }
+  }
+
+  /** Results already stored under these duplicate keys. */
+  private async existing(keys: string[]): Promise<Map<string, { id: string; critical: boolean }>> {
+    const found = new Map<string, { id: string; critical: boolean }>();
+    for (const row of await this.deps.db.manager.find(LabResultEntity, {
+      select: { id: true, dedupeKey: true, critical: true },
+      where: { dedupeKey: In(keys) },
+    }))
+      found.set(row.dedupeKey, { id: row.id, critical: Boolean(row.critical) });
+    return found;
   }
 
   private byKey(key: string): Promise<LabResultRow | null> {

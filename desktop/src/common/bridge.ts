@@ -31,8 +31,10 @@ export interface KonsiliumBridge {
   /**
    * The alerts (by message id) the on-top overlay shows while its own alarm is
    * on: the shell keeps their OS notifications silent (one sound at a time).
+   * `armed`: the overlay will sound for any new critical alert asking the
+   * signed-in user, so the shell's first notification of one starts silent.
    */
-  setOverlayAlerts?(messageIds: string[]): Promise<void>;
+  setOverlayAlerts?(messageIds: string[], armed?: boolean): Promise<void>;
   /** Effective settings and which keys machine policy locks (read-only in Settings). */
   getSettings(): Promise<{ values: Record<string, unknown>; locked: string[] }>;
   setSetting(key: string, value: unknown): Promise<void>;

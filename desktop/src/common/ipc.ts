@@ -51,7 +51,11 @@ export const IPC_PAYLOADS = {
     .strict(),
   [IPC.notifyBadge]: z.object({ count: z.number().int().min(0).max(1_000_000) }).strict(),
   [IPC.alertsOverlay]: z
-    .object({ messageIds: z.array(z.string().min(1).max(128)).max(500) })
+    .object({
+      messageIds: z.array(z.string().min(1).max(128)).max(500),
+      /** The overlay sounds for any new critical alert asking the signed-in user. */
+      armed: z.boolean().optional(),
+    })
     .strict(),
   [IPC.settingsGet]: none,
   [IPC.settingsSet]: z

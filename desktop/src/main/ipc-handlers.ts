@@ -21,8 +21,11 @@ export interface ShellServices {
   wipe(reason: string): Promise<void>;
   notify(n: DesktopNotification): void;
   setUnread(count: number): void;
-  /** The alerts the renderer's overlay sounds for now (their OS notifications stay silent). */
-  setOverlay(messageIds: string[]): void;
+  /**
+   * The alerts the renderer's overlay sounds for now (their OS notifications
+   * stay silent), and whether it is armed for new critical alerts.
+   */
+  setOverlay(messageIds: string[], armed: boolean): void;
   currentContext(): PatientContextUpdate;
   openExternal(url: string): Promise<void>;
 }
@@ -37,7 +40,9 @@ export function registerIpcHandlers(router: IpcRouter, s: ShellServices): void {
   router.handle(IPC.sessionClear, () => s.wipe('sign-out'));
   router.handle(IPC.notifyShow, (n) => s.notify(n));
   router.handle(IPC.notifyBadge, ({ count }) => s.setUnread(count));
-  router.handle(IPC.alertsOverlay, ({ messageIds }) => s.setOverlay(messageIds));
+  router.handle(IPC.alertsOverlay, ({ messageIds, armed }) =>
+    s.setOverlay(messageIds, armed ?? false),
+  );
   router.handle(IPC.settingsGet, () => {
     const { values, locked } = s.config.current;
     // The loopback secret is for the MIS, not for the page.

@@ -186,7 +186,7 @@ async function start(): Promise<void> {
       });
     },
     setUnread: (count) => tray.update({ unread: count }),
-    setOverlay: (ids) => board.setOverlay(ids),
+    setOverlay: (ids, armed) => board.setOverlay(ids, armed),
     currentContext: () => context?.current() ?? { state: 'none', context: null },
     openExternal: (url) => shell.openExternal(url),
   });

@@ -32,8 +32,11 @@ const bridge: KonsiliumBridge = {
   clearSession: () => ipcRenderer.invoke(IPC.sessionClear) as Promise<void>,
   notify: (n) => ipcRenderer.invoke(IPC.notifyShow, n) as Promise<void>,
   setUnreadBadge: (count) => ipcRenderer.invoke(IPC.notifyBadge, { count }) as Promise<void>,
-  setOverlayAlerts: (messageIds) =>
-    ipcRenderer.invoke(IPC.alertsOverlay, { messageIds }) as Promise<void>,
+  setOverlayAlerts: (messageIds, armed) =>
+    ipcRenderer.invoke(
+      IPC.alertsOverlay,
+      armed === undefined ? { messageIds } : { messageIds, armed },
+    ) as Promise<void>,
   getSettings: () =>
     ipcRenderer.invoke(IPC.settingsGet) as Promise<{
       values: Record<string, unknown>;

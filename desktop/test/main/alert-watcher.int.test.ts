@@ -47,6 +47,9 @@ class ManualScheduler implements Scheduler {
     this.tasks.add(task);
     return () => this.tasks.delete(task);
   }
+  after(): () => void {
+    throw new Error('not used here: the overlay is never armed in these tests');
+  }
   tick(): void {
     for (const t of [...this.tasks]) t();
   }

@@ -71,7 +71,7 @@ describe('desktop IPC handlers: what each bridge call does in the main process',
       },
       notify: (n) => notified.push(n),
       setUnread: (n) => events.push(`unread:${n}`),
-      setOverlay: (ids) => events.push(`overlay:${ids.join(',')}`),
+      setOverlay: (ids, armed) => events.push(`overlay:${ids.join(',')}:${armed}`),
       currentContext: () => ({ state: 'none', context: null }),
       openExternal: async (url) => void opened.push(url),
     });
@@ -151,9 +151,9 @@ describe('desktop IPC handlers: what each bridge call does in the main process',
     await ipc.invoke(IPC.notifyShow, { id: 'm1', priority: 'urgent', title: 't', body: 'b' });
     await ipc.invoke(IPC.notifyBadge, { count: 7 });
     await ipc.invoke(IPC.alertsOverlay, { messageIds: ['m1', 'm2'] });
-    await ipc.invoke(IPC.alertsOverlay, { messageIds: [] });
+    await ipc.invoke(IPC.alertsOverlay, { messageIds: [], armed: true });
     assert.deepEqual(await ipc.invoke(IPC.contextGet), { state: 'none', context: null });
     assert.deepEqual(notified, [{ id: 'm1', priority: 'urgent', title: 't', body: 'b' }]);
-    assert.deepEqual(events, ['unread:7', 'overlay:m1,m2', 'overlay:']);
+    assert.deepEqual(events, ['unread:7', 'overlay:m1,m2:false', 'overlay::true']);
   });
 });

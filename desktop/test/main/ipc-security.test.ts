@@ -110,6 +110,7 @@ describe('desktop IPC: one validating router', () => {
       'too many overlay ids',
     ],
     [IPC.alertsOverlay, [{ messageIds: [], extra: 1 }], 'unknown overlay field'],
+    [IPC.alertsOverlay, [{ messageIds: [], armed: 'yes' }], 'armed not a boolean'],
     [IPC.sessionSaveToken, [{ token: 'short' }], 'too short token'],
     [IPC.sessionSaveToken, [{ token: 'x'.repeat(10_000) }], 'huge token'],
     [IPC.sessionSaveToken, ['x'.repeat(40)], 'token not wrapped'],

@@ -5,6 +5,7 @@ import {
   type AlertPolicy,
   type AlertSink,
   type Scheduler,
+  OVERLAY_GRACE_MS,
   type ShownAlert,
 } from '../../src/main/alerts/alert-board.js';
 import {
@@ -88,6 +89,21 @@ class ManualScheduler implements Scheduler {
   now = 0;
   every(ms: number, task: () => void): () => void {
     const t = { every: ms, next: this.now + ms, task, live: true };
+    this.tasks.push(t);
+    return () => {
+      t.live = false;
+    };
+  }
+  after(ms: number, task: () => void): () => void {
+    const t = {
+      every: Infinity,
+      next: this.now + ms,
+      task: () => {
+        t.live = false;
+        task();
+      },
+      live: true,
+    };
     this.tasks.push(t);
     return () => {
       t.live = false;
@@ -283,6 +299,42 @@ describe('desktop alerts: critical alerts repeat with sound until acknowledged',
         ['k2', 2, true, true],
       ],
     );
+    board.clear();
+    assert.equal(clock.live, 0);
+  });
+
+  it('while the overlay is armed a new critical alert starts silent; it sounds late only if the overlay never shows it', () => {
+    const sink = new RecordingSink();
+    const clock = new ManualScheduler();
+    const board = new AlertBoard(sink, () => ({ ...policy, sound: true }), clock);
+    board.setOverlay([], true);
+    // k1: the overlay reports it within the grace: one sound in all (the overlay's).
+    board.raise({ id: 'k1', conversationId: 'c1', priority: 'critical', needsAck: true });
+    clock.advance(500);
+    board.setOverlay(['k1'], true);
+    // k2: never reported (the renderer hangs): the OS sound comes after the grace.
+    board.raise({ id: 'k2', conversationId: 'c1', priority: 'critical', needsAck: true });
+    // u1: urgent alerts are not on the overlay; they sound at once as before.
+    board.raise({ id: 'u1', conversationId: 'c1', priority: 'urgent', needsAck: true });
+    clock.advance(OVERLAY_GRACE_MS);
+    assert.deepEqual(
+      sink.shown.map((s) => [s.id, s.repeat, s.sound]),
+      [
+        ['k1', 0, false],
+        ['k2', 0, false],
+        ['u1', 0, true],
+        ['k2', 0, true],
+      ],
+    );
+    // k3: acknowledged within the grace: nothing more is shown or sounded.
+    board.raise({ id: 'k3', conversationId: 'c1', priority: 'critical', needsAck: true });
+    board.resolve('k3');
+    clock.advance(OVERLAY_GRACE_MS);
+    assert.equal(sink.shown.filter((s) => s.id === 'k3').length, 1);
+    // Unarmed (renderer reloading, signed out, sound off): sound at once.
+    board.setOverlay([]);
+    board.raise({ id: 'k4', conversationId: 'c1', priority: 'critical', needsAck: true });
+    assert.deepEqual(sink.shown.at(-1)!.sound, true);
     board.clear();
     assert.equal(clock.live, 0);
   });

@@ -85,7 +85,7 @@ describe('desktop preload: exactly one bridge object', () => {
     await bridge.clearSession();
     await bridge.notify({ id: 'm1', priority: 'critical', title: 't', body: 'b' });
     await bridge.setUnreadBadge(4);
-    await bridge.setOverlayAlerts!(['m1']);
+    await bridge.setOverlayAlerts!(['m1'], true);
     await bridge.getSettings();
     await bridge.setSetting('dockMode', 'left');
     await bridge.openExternal('https://wiki.gkb1.local/');

@@ -11,6 +11,7 @@ import {
   newerAlert,
   normaliseValue,
   overlayAlerts,
+  overlayReport,
   patientLine,
   readBackProblem,
   secondsToNext,
@@ -328,5 +329,15 @@ describe('ui: metrics view helpers', () => {
     assert.equal(formatSeconds(42.4), '42 s');
     assert.equal(formatSeconds(600), '10 min');
     assert.equal(formatSeconds(9000), '2.5 h');
+  });
+});
+
+describe('ui: what the shell is told of the overlay', () => {
+  it('tells the shell what the overlay sounds for, and that it is armed only signed in with the sound on', () => {
+    const shown = [{ messageId: 'm1' }, { messageId: 'm2' }];
+    assert.deepEqual(overlayReport(shown, true, true), { messageIds: ['m1', 'm2'], armed: true });
+    assert.deepEqual(overlayReport([], true, true), { messageIds: [], armed: true });
+    assert.deepEqual(overlayReport(shown, true, false), { messageIds: [], armed: false });
+    assert.deepEqual(overlayReport(shown, false, true), { messageIds: [], armed: false });
   });
 });

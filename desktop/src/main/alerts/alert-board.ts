@@ -8,7 +8,10 @@
  * One sound per alert at a time: while the renderer's alert overlay shows an
  * alert (it repeats its own alarm), the OS notification for it is silent, and
  * a second push for an alert already shown does not sound again
- * ({@link osNotificationSound}).
+ * ({@link osNotificationSound}). While the overlay is armed (signed in, its
+ * sound on), a new critical alert's first notification is silent: the
+ * overlay is about to sound for it. If the overlay has not reported it within
+ * {@link OVERLAY_GRACE_MS}, the notification is shown again with sound.
  */
 import type { Priority } from '@konsilium/shared';
 import {
@@ -36,9 +39,10 @@ export interface AlertSink {
   close(id: string): void;
 }
 
-/** Repeating timer; returns a cancel function. */
+/** Timers; each returns a cancel function. */
 export interface Scheduler {
   every(ms: number, task: () => void): () => void;
+  after(ms: number, task: () => void): () => void;
 }
 
 export const realScheduler: Scheduler = {
@@ -47,7 +51,19 @@ export const realScheduler: Scheduler = {
     t.unref?.();
     return () => clearInterval(t);
   },
+  after(ms, task) {
+    const t = setTimeout(task, ms);
+    t.unref?.();
+    return () => clearTimeout(t);
+  },
 };
+
+/**
+ * How long a new critical alert's OS notification stays silent while the
+ * armed overlay has not reported it yet (it learns of the alert over its own
+ * connection, usually within a fraction of a second).
+ */
+export const OVERLAY_GRACE_MS = 2000;
 
 export interface AlertPolicy extends NotificationPolicy {
   /** Sound for urgent alerts (critical ones always sound). */
@@ -75,6 +91,11 @@ export interface SoundFacts {
   repeat: number;
   /** The renderer's overlay shows this alert now and sounds its own alarm. */
   onOverlay: boolean;
+  /**
+   * A first showing of a critical alert while the overlay is armed: it will
+   * sound for it (checked again after {@link OVERLAY_GRACE_MS}).
+   */
+  overlayExpected?: boolean;
   /** An OS notification for this alert was shown already (this is a second push of it). */
   shownBefore: boolean;
 }
@@ -86,7 +107,7 @@ export interface SoundFacts {
  * when nothing else sounds).
  */
 export function osNotificationSound(f: SoundFacts): boolean {
-  if (!f.wanted || f.onOverlay) return false;
+  if (!f.wanted || f.onOverlay || (f.overlayExpected && f.repeat === 0)) return false;
   return f.repeat > 0 || !f.shownBefore;
 }
 
@@ -94,10 +115,15 @@ export function osNotificationSound(f: SoundFacts): boolean {
 const REMEMBER = 500;
 
 export class AlertBoard {
-  private readonly open = new Map<string, { alert: Alert; cancel: (() => void) | null }>();
+  private readonly open = new Map<
+    string,
+    { alert: Alert; cancel: (() => void) | null; grace: (() => void) | null }
+  >();
   private readonly listeners = new Set<(pending: number) => void>();
   /** Ids the renderer's overlay shows with its own alarm (reported over IPC). */
   private overlay = new Set<string>();
+  /** The overlay is up and sounds for every critical alert that asks this user. */
+  private armed = false;
   /** Ids an OS notification was shown for (board or renderer), until resolved. */
   private readonly shown = new Set<string>();
 
@@ -111,9 +137,22 @@ export class AlertBoard {
   raise(alert: Alert): void {
     if (this.open.has(alert.id)) return;
     if (alert.priority !== 'critical' && !this.policy().notifyUrgent) return;
-    const entry = { alert, cancel: null as (() => void) | null };
+    const entry = {
+      alert,
+      cancel: null as (() => void) | null,
+      grace: null as (() => void) | null,
+    };
     this.open.set(alert.id, entry);
-    this.display(alert, 0);
+    const expected = this.armed && alert.priority === 'critical' && !this.overlay.has(alert.id);
+    this.display(alert, 0, expected);
+    if (expected)
+      entry.grace = this.scheduler.after(OVERLAY_GRACE_MS, () => {
+        entry.grace = null;
+        // The overlay never showed it (hung, or the alert does not ask this
+        // user there): the first sound comes from here after all.
+        if (this.open.get(alert.id) === entry && !this.overlay.has(alert.id))
+          this.display(alert, 0, false, true);
+      });
     if (alert.push ? alert.push.repeatUntilAck : alert.priority === 'critical') {
       let n = 0;
       entry.cancel = this.scheduler.every(this.policy().repeatSeconds * 1000, () => {
@@ -143,11 +182,13 @@ export class AlertBoard {
 
   /**
    * The alerts the renderer's overlay shows now while its alarm is on (ids
-   * are message ids, as on the board); empty when the renderer is gone,
-   * reloading or has its sound off.
+   * are message ids, as on the board), and whether it is armed (it will sound
+   * for any new critical alert asking this user); empty and unarmed when the
+   * renderer is gone, reloading, signed out or has its sound off.
    */
-  setOverlay(ids: Iterable<string>): void {
+  setOverlay(ids: Iterable<string>, armed = false): void {
     this.overlay = new Set(ids);
+    this.armed = armed;
   }
 
   /** Acknowledged, taken on or recalled: stop repeating and remove the toast. */
@@ -156,6 +197,7 @@ export class AlertBoard {
     const entry = this.open.get(id);
     if (!entry) return;
     entry.cancel?.();
+    entry.grace?.();
     this.open.delete(id);
     this.sink.close(id);
     this.changed();
@@ -166,6 +208,7 @@ export class AlertBoard {
     for (const id of [...this.open.keys()]) this.resolve(id);
     this.shown.clear();
     this.overlay.clear();
+    this.armed = false;
   }
 
   pending(): string[] {
@@ -182,7 +225,11 @@ export class AlertBoard {
     return () => this.listeners.delete(listener);
   }
 
-  private display(alert: Alert, repeat: number): void {
+  /**
+   * Shows (or shows again) an alert's notification. `late`: the overlay
+   * expected to sound for it never did, so this first showing sounds.
+   */
+  private display(alert: Alert, repeat: number, overlayExpected = false, late = false): void {
     const policy = this.policy();
     const text = buildNotificationText(alert, policy);
     const critical = alert.priority === 'critical';
@@ -190,7 +237,8 @@ export class AlertBoard {
       wanted: alert.push ? alert.push.sound || critical : critical || policy.sound,
       repeat,
       onOverlay: this.overlay.has(alert.id),
-      shownBefore: this.shown.has(alert.id),
+      overlayExpected,
+      shownBefore: !late && this.shown.has(alert.id),
     });
     this.remember(alert.id);
     this.sink.show({

@@ -45,6 +45,21 @@ export function overlayAlerts(alerts: Iterable<UiAlert>, me: string): UiAlert[] 
     );
 }
 
+/**
+ * What the Electron shell is told of the overlay: the alerts (message ids)
+ * it sounds for now, and whether it is armed, that is signed in with the sound
+ * on, so it will sound for any new critical alert asking this user as soon as
+ * that arrives. Signed out or silent: nothing, and not armed.
+ */
+export function overlayReport(
+  shown: readonly Pick<UiAlert, 'messageId'>[],
+  signedIn: boolean,
+  sound: boolean,
+): { messageIds: string[]; armed: boolean } {
+  const armed = signedIn && sound;
+  return { messageIds: armed ? shown.map((a) => a.messageId) : [], armed };
+}
+
 function rank(a: UiAlert): number {
   return (a.priority === 'critical' ? 0 : 2) + (a.kind === 'critical_result' ? 0 : 1);
 }

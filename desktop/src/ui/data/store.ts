@@ -41,6 +41,7 @@ import {
   isUiAlert,
   newerAlert,
   overlayAlerts,
+  overlayReport,
   soundDue,
   type SoundState,
   type UiAlert,
@@ -181,11 +182,11 @@ export class Store extends EventTarget {
   private reportOverlay(): void {
     const bridge = globalThis.konsilium;
     if (!bridge?.setOverlayAlerts) return;
-    const ids = this.prefs.sound ? this.myAlerts().map((a) => a.messageId) : [];
-    const key = ids.join(',');
+    const { messageIds, armed } = overlayReport(this.myAlerts(), !!this.me, this.prefs.sound);
+    const key = `${armed}:${messageIds.join(',')}`;
     if (key === this.overlayReported) return;
     this.overlayReported = key;
-    bridge.setOverlayAlerts(ids).catch(() => undefined);
+    bridge.setOverlayAlerts(messageIds, armed).catch(() => undefined);
   }
 
   // -------------------------------------------------------------------------

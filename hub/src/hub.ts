@@ -119,23 +119,9 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     clock,
     config,
     log,
-    // The directory is built next; identity reads it only when a request arrives.
+    // The directory is built below; identity reads it only when a request arrives.
     users: () => directory.users,
   });
-  const directory = createDirectory({
-    db,
-    audit,
-    clock,
-    config,
-    log,
-    credentials: identity.credentials,
-    // Rosters is built later; presence is asked only when a request arrives.
-    presence: () => ({
-      views: (ids) => rosters.presenceOf(ids),
-      watch: (watcherId, ids) => rosters.watchPresence(watcherId, ids),
-    }),
-  });
-
   const realtime = new RealtimeGateway({
     config,
     log,
@@ -146,6 +132,21 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
       ? new RedisFanout(config.redisUrl, config.redisChannel, log.child({ module: 'fanout' }))
       : null,
   });
+  const directory = createDirectory({
+    db,
+    audit,
+    clock,
+    config,
+    log,
+    credentials: identity.credentials,
+    nodes: realtime,
+    // Rosters is built later; presence is asked only when a request arrives.
+    presence: () => ({
+      views: (ids) => rosters.presenceOf(ids),
+      watch: (watcherId, ids) => rosters.watchPresence(watcherId, ids),
+    }),
+  });
+
   const files = createFiles({
     db,
     audit,

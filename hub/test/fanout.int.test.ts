@@ -1,44 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { CLOSE_CODES } from '@konsilium/shared';
 import { ConfigError, loadConfig } from '../src/config/index.js';
-import { createHub, type Hub } from '../src/hub.js';
 import { DATABASES } from './support/databases.js';
 import { Api } from './support/http.js';
 import { startTestHub, type TestHub } from './support/hub.js';
 import { TestSocket } from './support/ws.js';
+import { REDIS_URL, TestNodes, redisProblem, streamChannel } from './support/nodes.js';
 
-/** Where the multi-node suite finds Redis; `KONSILIUM_TEST_REDIS_URL` overrides. */
-const REDIS_URL = process.env.KONSILIUM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function redisProblem(): Promise<string | null> {
-  const c = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    await c.ping();
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    c.disconnect();
-  }
-}
-
-const problem = await redisProblem();
-if (problem) {
-  if (process.env.KONSILIUM_TEST_REQUIRE_REDIS === '1') {
-    throw new Error(`Redis is required but unreachable at ${REDIS_URL}: ${problem}`);
-  }
-  process.stdout.write(
-    `\n*** The multi-node suite did NOT run: no Redis at ${REDIS_URL} (${problem}). ***\n\n`,
-  );
-}
-
+const problem = redisProblem;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('hub configuration: redisUrl', () => {
@@ -81,34 +52,11 @@ describe('hub configuration: redisUrl', () => {
 if (!problem && DATABASES.includes('postgres')) {
   describe('several hub nodes on one PostgreSQL database (Redis fan-out)', function () {
     let a: TestHub;
-    let nodes: Hub[] = [];
-    const dirs: string[] = [];
+    let nodes: TestNodes;
     let channel: string;
 
     /** Another node on node A's database, with its own data directory. */
-    const node = async (redisChannel = channel): Promise<{ hub: Hub; api: Api }> => {
-      const dataDir = mkdtempSync(join(tmpdir(), 'konsilium-node-'));
-      dirs.push(dataDir);
-      const hub = createHub(
-        {
-          port: 0,
-          host: '127.0.0.1',
-          dataDir,
-          logLevel: 'silent',
-          argon2MemoryKib: 1024,
-          argon2TimeCost: 1,
-          databaseUrl: a.hub.config.databaseUrl!,
-          redisUrl: REDIS_URL,
-          redisChannel,
-          redisGapMs: 200,
-        },
-        // One clock for all nodes: the sessions were signed in on A's.
-        { clock: a.clock },
-      );
-      await hub.start();
-      nodes.push(hub);
-      return { hub, api: new Api(hub.url()) };
-    };
+    const node = (redisChannel = channel) => nodes.start(redisChannel);
 
     beforeEach(async () => {
       channel = `konsilium-test-${randomBytes(4).toString('hex')}`;
@@ -118,12 +66,11 @@ if (!problem && DATABASES.includes('postgres')) {
         redisGapMs: 200,
         wsHeartbeatSeconds: 60,
       });
+      nodes = new TestNodes(a, channel);
     });
     afterEach(async () => {
-      for (const h of nodes) await h.stop();
-      nodes = [];
+      await nodes.stop();
       await a.close();
-      for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
     });
 
     const group = async (api: Api, token: string, memberIds: string[]) => {
@@ -342,13 +289,11 @@ if (!problem && DATABASES.includes('postgres')) {
       const conv = await group(a.api, u1.token, [u2.id]);
       const s2 = (await TestSocket.authed(b.hub.url(), u2.token, 0)).socket;
       await s2.next((f) => f.event === 'conversation.created');
-      const [{ n: db }] = await a.hub.internals.db.manager.query<[{ n: string }]>(
-        'SELECT current_database() AS n',
-      );
+      const stream = await streamChannel(a, channel);
       const raw = new Redis(REDIS_URL);
       try {
-        await raw.publish(`${channel}:${db}:stream`, '{"t":"batch","after":"x"}');
-        await raw.publish(`${channel}:${db}:stream`, 'not json');
+        await raw.publish(stream, '{"t":"batch","after":"x"}');
+        await raw.publish(stream, 'not json');
       } finally {
         raw.disconnect();
       }

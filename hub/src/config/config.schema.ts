@@ -49,8 +49,8 @@ export const HubConfigObject = z
     argon2TimeCost: z.coerce.number().int().min(1).max(20).default(2),
     /**
      * Staff search engine: `memory` (an in-process index, refreshed after every
-     * write through this hub) or `sql` (straight from the database; for several
-     * hub processes sharing one PostgreSQL database). ADR 0005.
+     * write through this hub or, with `redisUrl`, through any hub node) or
+     * `sql` (straight from the database). ADR 0005, ADR 0025.
      */
     directorySearch: z.enum(['memory', 'sql']).default('memory'),
     /** Largest WebSocket frame in bytes; a larger one closes the socket with 1009. */

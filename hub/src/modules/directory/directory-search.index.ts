@@ -50,13 +50,15 @@ const byName = (a: { id: string; name: string }, b: { id: string; name: string }
   a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1;
 
 /**
- * The in-process search index used on SQLite (one hub process owns the file):
- * a sorted vocabulary of distinct tokens with posting sets, and the staff in
- * sort-key order. Built from the database at start; after every committed
- * write through the directory the changed users are re-read from the database
- * ({@link refresh}), so it never serves stale data written by this process.
- * It does NOT see writes by other processes: a deployment with several hub
- * processes on one PostgreSQL database sets `directorySearch: sql` (ADR 0005).
+ * The in-process search index (the default engine): a sorted vocabulary of
+ * distinct tokens with posting sets, and the staff in sort-key order. Built
+ * from the database at start; after every committed write through the
+ * directory the changed users are re-read from the database ({@link refresh}),
+ * so it never serves stale data written by this process. With several hub
+ * nodes the others' writes arrive the same way, by user id over Redis, and a
+ * node that may have missed some rebuilds everything ({@link reload}; ADR
+ * 0025). Writes by processes that are not hub nodes (SQL by hand) stay unseen
+ * until a restart.
  */
 export class MemoryIndex implements SearchEngine {
   private entries = new Map<string, Entry>();
@@ -67,6 +69,7 @@ export class MemoryIndex implements SearchEngine {
   private orderDirty = true;
   private chain: Promise<void> = Promise.resolve();
   private state: 'empty' | 'loading' | 'ready' = 'empty';
+  private queuedReload: Promise<void> | null = null;
 
   constructor(private readonly db: Database) {}
 
@@ -78,19 +81,35 @@ export class MemoryIndex implements SearchEngine {
   /** (Re)builds everything from the database. */
   load(): Promise<void> {
     if (this.state === 'empty') this.state = 'loading';
-    return this.enqueue(async () => {
-      this.entries.clear();
-      this.postings.clear();
-      this.vocab = [];
-      this.order = [];
-      this.orderDirty = true;
-      this.units = await this.db.manager.find(OrgUnitEntity);
-      const staff = await this.db.manager.find(StaffEntity);
-      const links = await this.db.manager.find(StaffUnitEntity);
-      const ext = await this.db.manager.find(StaffExternalIdEntity);
-      this.put(staff, links, ext, true);
-      this.state = 'ready';
+    return this.enqueue(() => this.rebuild());
+  }
+
+  /**
+   * Rebuilds everything if the index is in use (another hub node changed
+   * staff and it is not known whom). Calls while one waits to start share it.
+   */
+  reload(): Promise<void> {
+    if (this.state === 'empty') return Promise.resolve();
+    this.queuedReload ??= this.enqueue(async () => {
+      this.queuedReload = null;
+      await this.rebuild();
     });
+    return this.queuedReload;
+  }
+
+  private async rebuild(): Promise<void> {
+    const units = await this.db.manager.find(OrgUnitEntity);
+    const staff = await this.db.manager.find(StaffEntity);
+    const links = await this.db.manager.find(StaffUnitEntity);
+    const ext = await this.db.manager.find(StaffExternalIdEntity);
+    this.entries.clear();
+    this.postings.clear();
+    this.vocab = [];
+    this.order = [];
+    this.orderDirty = true;
+    this.units = units;
+    this.put(staff, links, ext, true);
+    this.state = 'ready';
   }
 
   /** Re-reads the given users (and the unit list when `units` is set) after a commit. */

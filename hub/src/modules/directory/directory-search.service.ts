@@ -23,8 +23,8 @@ export type EngineName = 'memory' | 'sql';
  * surname, first name, middle name, login, position, specialty or unit names
  * (folded: case, ё = е). Exact surname first, then surname prefix, then the
  * rest; ties in sort-key order. The in-process index serves by default; the
- * SQL engine when `directorySearch` is `sql` (several hub processes writing
- * one PostgreSQL database) or while the index is not loaded (ADR 0005).
+ * SQL engine when `directorySearch` is `sql` or while the index is not
+ * loaded (ADR 0005; several hub nodes keep their indexes coherent, ADR 0025).
  */
 export class SearchService {
   constructor(

@@ -3,8 +3,8 @@ import { prefixUpperBound } from './directory.text.js';
 import type { SearchEngine, SearchHits, SearchPlan } from './directory-search.types.js';
 
 /**
- * Search straight from the database, used on PostgreSQL (where several hub
- * nodes may write). Each query word is an index range scan on
+ * Search straight from the database, when `directorySearch` is `sql` or the
+ * in-process index is not loaded. Each query word is an index range scan on
  * `staff_search_token`: `token >= w AND token < next(w)`, in binary ("C")
  * collation so the range is exactly the prefix on every database.
  */

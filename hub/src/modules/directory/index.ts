@@ -14,6 +14,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { CallContext } from '../../platform/http/actor.js';
 import type { HubModule } from '../../platform/module.js';
+import type { NodeCaches } from '../../platform/realtime/realtime.types.js';
 import type { AuditLog } from '../audit/index.js';
 import type { CredentialStore, DirectoryPresence } from './directory.ports.js';
 import { directoryRoutes } from './directory.routes.js';
@@ -79,9 +80,16 @@ export interface DirectoryDeps {
   credentials: CredentialStore;
   /** Presence for search results and profiles (DIR-5); read per request, so it may be wired late. */
   presence?: () => DirectoryPresence | null;
+  /** Several hub nodes: keeps the search index coherent with the others' writes (ADR 0025). */
+  nodes?: NodeCaches;
 }
 
-/** Builds the directory: services, routes and the search index (loaded at start on SQLite). */
+/** The index's staff entries on the node-to-node channel: keys are user ids. */
+const STAFF_SCOPE = 'directory.staff';
+/** The unit list changed; keys are the user ids whose unit names changed with it. */
+const UNITS_SCOPE = 'directory.units';
+
+/** Builds the directory: services, routes and the search index (loaded at start unless `directorySearch` is `sql`). */
 export function createDirectory(deps: DirectoryDeps): {
   module: HubModule;
   service: DirectoryService;
@@ -91,8 +99,28 @@ export function createDirectory(deps: DirectoryDeps): {
   const { db, audit, clock, credentials } = deps;
   const log = deps.log.child({ module: 'directory' });
   const memory = new MemoryIndex(db);
-  const usersChanged = (ids: string[]) => memory.refresh(ids);
-  const units = new UnitsService(db, audit, clock, (memberIds) => memory.refresh(memberIds, true));
+  const nodes = deps.nodes;
+  // Several hub nodes: the others re-read the same people (ADR 0025).
+  const usersChanged = (ids: string[]) => {
+    if (ids.length > 0) nodes?.invalidateOnNodes(STAFF_SCOPE, ids);
+    return memory.refresh(ids);
+  };
+  const units = new UnitsService(db, audit, clock, (memberIds) => {
+    nodes?.invalidateOnNodes(UNITS_SCOPE, memberIds);
+    return memory.refresh(memberIds, true);
+  });
+  const applyElsewhere = (work: Promise<void>): void => {
+    // A failed re-read leaves the index unloaded: search uses SQL and reloads it.
+    void work.catch((err: unknown) =>
+      log.error({ err }, 'directory search index: a change from another node failed'),
+    );
+  };
+  nodes?.onNodeInvalidate(STAFF_SCOPE, (ids) =>
+    applyElsewhere(ids ? memory.refresh(ids) : memory.reload()),
+  );
+  nodes?.onNodeInvalidate(UNITS_SCOPE, (ids) =>
+    applyElsewhere(ids ? memory.refresh(ids, true) : memory.reload()),
+  );
   const users = new UsersService(db, audit, clock, credentials, usersChanged, (ids) =>
     memory.records(ids),
   );

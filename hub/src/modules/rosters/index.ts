@@ -28,6 +28,9 @@ export { ROSTERS_ENTITIES } from './rosters.entity.js';
 export type { RosterPeople } from './rosters.ports.js';
 export type { TeamMember } from './rosters.teams.js';
 
+/** The rosters' caches on the node-to-node channel: keys are duty role ids. */
+const CACHE_SCOPE = 'rosters';
+
 export interface RostersDeps {
   db: Database;
   audit: AuditLog;
@@ -62,6 +65,14 @@ export function createRosters(deps: RostersDeps) {
   );
   const changes = new ShiftChangeWatcher(rc, roles, index);
   registerRosterRealtime(deps.realtime, presence);
+  // Several hub nodes: a role or published shift changed here is dropped
+  // from the other nodes' role cache and on-call index too (ADR 0025).
+  index.onInvalidate = (ids) => deps.realtime.invalidateOnNodes(CACHE_SCOPE, ids);
+  roles.onChange = (ids) => deps.realtime.invalidateOnNodes(CACHE_SCOPE, ids);
+  deps.realtime.onNodeInvalidate(CACHE_SCOPE, (ids) => {
+    index.drop(ids);
+    roles.changedElsewhere(ids);
+  });
   let offConnections: (() => void) | null = null;
   // Several hub nodes: watchers on other nodes learn of a change made here (ADR 0025).
   presence.onChange = (userId) => deps.realtime.signalNodes('presence.changed', [userId]);

@@ -54,7 +54,8 @@ function covering(list: readonly Interval[], t: number): Interval[] {
 /**
  * Who is on call, in memory: per role, the published shifts sorted by start,
  * loaded from the database on first use and dropped when the role's shifts
- * change (the services call {@link invalidate} after each commit). A lookup
+ * change (the services call {@link invalidate} after each commit; a change
+ * made on another hub node arrives as {@link drop}). A lookup
  * is a binary search plus a scan of at most 72 hours of shifts.
  */
 export class OnCallIndex {
@@ -62,10 +63,26 @@ export class OnCallIndex {
   private readonly loading = new Map<string, Promise<RoleIntervals>>();
   private generation = 0;
 
+  /** Told of every {@link invalidate} (several hub nodes: the others drop theirs too). */
+  onInvalidate: ((roleIds: string[]) => void) | null = null;
+
   constructor(private readonly db: Database) {}
 
+  /** After a commit changed published shifts of these roles. */
   invalidate(roleIds: Iterable<string>): void {
+    const ids = [...roleIds];
+    this.drop(ids);
+    this.onInvalidate?.(ids);
+  }
+
+  /** Forgets these roles (null: every role) without telling anyone: another node changed them. */
+  drop(roleIds: readonly string[] | null): void {
     this.generation++;
+    if (roleIds === null) {
+      this.roles.clear();
+      this.loading.clear();
+      return;
+    }
     for (const id of roleIds) {
       this.roles.delete(id);
       this.loading.delete(id);
@@ -111,7 +128,7 @@ export class OnCallIndex {
         .then((rows) => {
           const built = this.build(rows);
           if (gen === this.generation) this.roles.set(roleId, built);
-          this.loading.delete(roleId);
+          if (this.loading.get(roleId) === pending) this.loading.delete(roleId);
           return built;
         });
       this.loading.set(roleId, pending);

@@ -16,15 +16,21 @@ import { roleView } from './rosters.views.js';
 /** Duty roles: CRUD with fallback validation, and an in-memory copy for lookups. */
 export class RolesService {
   private cache: Map<string, DutyRoleRow> | null = null;
+  /** Bumped on every drop: a load that started before it is not kept. */
+  private generation = 0;
+  /** Told of every {@link changed} (several hub nodes: the others drop theirs too). */
+  onChange: ((roleIds: string[]) => void) | null = null;
 
   constructor(private readonly rc: RosterCtx) {}
 
   /** Every role by id (loaded once, replaced on change). */
   async all(): Promise<Map<string, DutyRoleRow>> {
     if (this.cache) return this.cache;
+    const gen = this.generation;
     const rows = await this.rc.db.manager.find(DutyRoleEntity);
-    this.cache = new Map(rows.map((r) => [r.id, r]));
-    return this.cache;
+    const loaded = new Map(rows.map((r) => [r.id, r]));
+    if (gen === this.generation) this.cache = loaded;
+    return loaded;
   }
 
   async row(id: string, field?: string): Promise<DutyRoleRow> {
@@ -139,9 +145,23 @@ export class RolesService {
     return roleView(next);
   }
 
-  /** Drops the cached roles and tells listeners the answers may differ. */
+  /** After a commit: drops the cached roles and tells listeners the answers may differ. */
   changed(roleIds: string[]): void {
+    this.forget(roleIds);
+    this.onChange?.(roleIds);
+  }
+
+  /**
+   * Another hub node changed these roles or their shifts (null: it is not
+   * known which): the same as {@link changed}, without telling the others.
+   */
+  changedElsewhere(roleIds: readonly string[] | null): void {
+    this.forget(roleIds ?? [...(this.cache?.keys() ?? [])]);
+  }
+
+  private forget(roleIds: readonly string[]): void {
     this.cache = null;
-    this.rc.bus.emit('rosters.changed', { roleIds });
+    this.generation++;
+    this.rc.bus.emit('rosters.changed', { roleIds: [...roleIds] });
   }
 }

@@ -9,7 +9,12 @@ import type { Authenticator } from '../http/actor.js';
 import type { Logger } from '../log/logger.js';
 import { Connection } from './connection.js';
 import { WS_PATH, originAllowed, pathOf, refuseUpgrade } from './handshake.js';
-import type { RedisFanout } from './fanout.js';
+import {
+  CacheScope,
+  MAX_INVALIDATION_ID_LENGTH,
+  MAX_INVALIDATION_IDS,
+  type RedisFanout,
+} from './fanout.js';
 import { INTERNAL_ERROR_CLOSE, metaOf, onFrame, type GatewayCore } from './inbound.js';
 import type { OpHandler, Realtime, ResumeSource, StreamBatch } from './realtime.types.js';
 import { planResume, sendBacklog } from './resume.js';
@@ -24,6 +29,11 @@ export interface GatewayOptions {
   authenticate: Authenticator;
   /** Several hub nodes: the Redis link to the others (ADR 0025); absent for one node. */
   fanout?: RedisFanout | null;
+}
+
+/** A cache scope the wire would refuse is a programming error: fail where it is named. */
+function checkScope(scope: string): void {
+  if (!CacheScope.safeParse(scope).success) throw new Error(`invalid cache scope: ${scope}`);
 }
 
 /** Sessions re-validated at once during a heartbeat (bounds the load on the database). */
@@ -54,6 +64,13 @@ export class RealtimeGateway implements Realtime {
   private sequencer: StreamSequencer | null = null;
   private readonly foreignListeners: ((ids: readonly string[] | null) => void)[] = [];
   private readonly signalListeners = new Map<string, ((ids: string[]) => void)[]>();
+  private readonly invalidationListeners = new Map<
+    string,
+    ((ids: readonly string[] | null) => void)[]
+  >();
+  /** Invalidations of this turn by scope (null: all), sent together at its end. */
+  private readonly pendingInvalidations = new Map<string, Set<string> | null>();
+  private invalidationFlush: NodeJS.Immediate | null = null;
 
   constructor(private readonly options: GatewayOptions) {
     this.core = {
@@ -108,6 +125,51 @@ export class RealtimeGateway implements Realtime {
     else this.signalListeners.set(topic, [listener]);
   }
 
+  invalidateOnNodes(scope: string, ids: readonly string[] | null): void {
+    checkScope(scope);
+    if (!this.sequencer) return;
+    const pending = this.pendingInvalidations;
+    // A key the wire refuses would cost the whole message: say "all" instead.
+    if (ids?.some((id) => id.length === 0 || id.length > MAX_INVALIDATION_ID_LENGTH)) ids = null;
+    if (ids === null || pending.get(scope) === null) pending.set(scope, null);
+    else {
+      const set = pending.get(scope) ?? new Set<string>();
+      for (const id of ids) set.add(id);
+      pending.set(scope, set.size > MAX_INVALIDATION_IDS ? null : set);
+    }
+    this.invalidationFlush ??= setImmediate(() => this.flushInvalidations());
+  }
+
+  onNodeInvalidate(scope: string, listener: (ids: readonly string[] | null) => void): void {
+    checkScope(scope);
+    const list = this.invalidationListeners.get(scope);
+    if (list) list.push(listener);
+    else this.invalidationListeners.set(scope, [listener]);
+  }
+
+  private flushInvalidations(): void {
+    if (this.invalidationFlush) clearImmediate(this.invalidationFlush);
+    this.invalidationFlush = null;
+    for (const [scope, ids] of this.pendingInvalidations)
+      this.options.fanout?.publishInvalidation(scope, ids && [...ids]);
+    this.pendingInvalidations.clear();
+  }
+
+  /** Tells this node's caches what other nodes changed; `scope` null: every cache, all entries. */
+  private invalidateHere(scope: string | null, ids: readonly string[] | null): void {
+    const targets =
+      scope === null
+        ? [...this.invalidationListeners.values()].flat()
+        : (this.invalidationListeners.get(scope) ?? []);
+    for (const l of targets) {
+      try {
+        l(ids);
+      } catch (err) {
+        this.options.log.error({ err, scope }, 'realtime: cache invalidation failed');
+      }
+    }
+  }
+
   /**
    * Several nodes: connects to the other nodes through Redis and starts
    * sending batches in stream order (after the resume source is set). `scope`
@@ -138,11 +200,16 @@ export class RealtimeGateway implements Realtime {
           }
         }
       },
+      invalidate: (scope, ids) => this.invalidateHere(scope, ids),
       resubscribed: () => {
         for (const l of this.foreignListeners) l(null);
+        // Invalidations sent while the subscription was away are lost.
+        this.invalidateHere(null, null);
         void sequencer.resync();
       },
     });
+    // What the caches loaded before the subscription may have missed a change.
+    this.invalidateHere(null, null);
     await sequencer.start();
   }
 
@@ -245,6 +312,7 @@ export class RealtimeGateway implements Realtime {
 
   /** Closes every socket (1001) and stops timers; resolves when all sockets are closed. */
   async close(): Promise<void> {
+    this.flushInvalidations();
     this.sequencer?.stop();
     this.sequencer = null;
     await this.options.fanout?.stop();

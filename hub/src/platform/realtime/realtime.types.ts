@@ -20,8 +20,28 @@ export type ResumeSource = (
   limit: number,
 ) => Promise<EventFrame[]>;
 
+/**
+ * Node-local caches of several hub nodes on one database (ADR 0025): a node
+ * that commits a change tells the others which entries to drop, by key.
+ */
+export interface NodeCaches {
+  /**
+   * Several nodes: after a commit, the other nodes' `onNodeInvalidate(scope)`
+   * listeners drop these entries (keys only, never content; null: all of
+   * them). Calls of one event-loop turn go out as one message per scope;
+   * nothing with one node.
+   */
+  invalidateOnNodes(scope: string, ids: readonly string[] | null): void;
+  /**
+   * Listens for {@link invalidateOnNodes} of the other nodes; also called
+   * with null whenever this node may have missed some: once its Redis
+   * subscription stands, and again after Redis was lost and came back.
+   */
+  onNodeInvalidate(scope: string, listener: (ids: readonly string[] | null) => void): void;
+}
+
 /** The realtime gateway as modules see it. */
-export interface Realtime {
+export interface Realtime extends NodeCaches {
   /** Registers an op (`message.send`); names are `<domain>.<verb>`. */
   registerOp<T>(op: string, handler: OpHandler<T>): void;
   /** Sets where resume reads missed events; also gives the current head. */

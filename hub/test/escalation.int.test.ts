@@ -366,12 +366,20 @@ eachDatabase('escalation: steps, acknowledgement, decline, shift change', (kind)
     let a = await alertOf(t, msg);
     assert.deepEqual(ids(a.targets), [w.ivanov.id]);
     const sp = (await TestSocket.authed(t.hub.url(), w.petrov.token)).socket;
+    const changes: unknown[] = [];
+    const off = t.hub.internals.bus.on('rosters.shift_changed', (e) => changes.push(e));
     t.clock.advanceSeconds(30); // 12:01 Moscow: Петров comes on
     await t.hub.internals.rosters.internals.changes.tick();
+    await settle(t);
+    off();
+    assert.equal(changes.length, 1);
+    // A second hub node sees the same boundary: the re-target happens once.
+    t.hub.internals.bus.emit('rosters.shift_changed', changes[0] as any);
     await settle(t);
     a = await alertOf(t, msg);
     assert.deepEqual(ids(a.targets), [w.petrov.id]);
     assert.equal(types(a).at(-1), 'retargeted');
+    assert.equal(types(a).filter((x) => x === 'retargeted').length, 1);
     assert.equal(a.step.nextAt, '2026-11-27T09:10:30.000Z'); // the pending wait is kept
     const ev = await sp.next(
       (f) => f.event === 'alert.updated' && f.data.id === a.id && f.data.targets.length === 1,

@@ -209,8 +209,15 @@ eachDatabase('messaging: addressing a duty role', (kind) => {
     const si = (await TestSocket.authed(t.hub.url(), w.ivanov.token)).socket;
     const sp = (await TestSocket.authed(t.hub.url(), w.petrov.token)).socket;
 
+    const changes: unknown[] = [];
+    const off = t.hub.internals.bus.on('rosters.shift_changed', (e) => changes.push(e));
     t.clock.advance(8 * 3600_000 + 1000); // 20:00:01 Moscow
     await t.hub.internals.rosters.internals.changes.tick();
+    await t.hub.internals.messaging.roleEvents.settled();
+    off();
+    assert.equal(changes.length, 1);
+    // A second hub node sees the same boundary: nothing is handed off twice.
+    t.hub.internals.bus.emit('rosters.shift_changed', changes[0] as any);
     await t.hub.internals.messaging.roleEvents.settled();
 
     const toPetrov = await sp.next((f) => f.event === 'role.handoff');

@@ -953,12 +953,17 @@ export class EscalationEngine {
           const known = new Set(kept.map((p) => p.id));
           return { ...g, people: [...kept, ...incoming.filter((p) => !known.has(p.id))] };
         };
-        if (run.original.roleId === e.roleId) run.original = swap(run.original);
-        if (run.targets.roleId !== e.roleId) {
-          await this.save(tx, row, run, false);
+        // Every hub node sees the same shift boundary: a swap already made
+        // (by another node, whose commit came first) changes nothing.
+        const original = run.original.roleId === e.roleId ? swap(run.original) : run.original;
+        const targets = run.targets.roleId === e.roleId ? swap(run.targets) : run.targets;
+        const changedOriginal = !samePeople(original, run.original);
+        run.original = original;
+        if (run.targets.roleId !== e.roleId || samePeople(targets, run.targets)) {
+          if (changedOriginal) await this.save(tx, row, run, false);
           return;
         }
-        await this.retarget(tx, row, run, swap(run.targets), fx);
+        await this.retarget(tx, row, run, targets, fx);
         await this.record(tx, row, {
           at: iso(this.d.clock.now()),
           type: 'retargeted',
@@ -1325,4 +1330,10 @@ export class EscalationEngine {
     }
     return view;
   }
+}
+
+/** Whether two groups name the same people (in any order). */
+function samePeople(a: Group, b: Group): boolean {
+  const ids = new Set(a.people.map((p) => p.id));
+  return b.people.length === ids.size && b.people.every((p) => ids.has(p.id));
 }

@@ -1,4 +1,4 @@
-import { IsNull } from 'typeorm';
+import { In, IsNull } from 'typeorm';
 import { ACCEPTING_RESPONSES, type AckResponse } from '@konsilium/shared';
 import type { Database } from '../../platform/db/database.js';
 import type { EventBus } from '../../platform/events.js';
@@ -156,8 +156,17 @@ export class RoleEvents {
       if (pending.length) work.push({ conversationId: c.id, messageIds: pending.map((m) => m.id) });
     }
     if (work.length === 0) return;
+    const toIds = incoming.map((p) => p.id);
     await this.stream.submit(async (s) => {
-      for (const { conversationId, messageIds } of work) {
+      for (const { conversationId, messageIds: asked } of work) {
+        // Each hub node sees the same shift boundary: a message handed off
+        // at this boundary to these people already (by another node, whose
+        // batch committed first) is not handed off twice.
+        const rows = await s.tx.findBy(MessageEntity, { id: In(asked) });
+        const messageIds = rows
+          .filter((m) => !handedOff(JSON.parse(m.resolution!) as StoredResolution, e.at, toIds))
+          .map((m) => m.id);
+        if (messageIds.length === 0) continue;
         const before = await activeMembers(s.tx, conversationId);
         const had = new Set(before.map((m) => m.userId));
         const add = incoming.map((p) => p.id).filter((u) => !had.has(u));
@@ -220,4 +229,12 @@ export class RoleEvents {
       }
     });
   }
+}
+
+/** Whether this message was handed off at `at` to exactly these people already. */
+function handedOff(r: StoredResolution, at: string, to: readonly string[]): boolean {
+  const want = new Set(to);
+  return r.handoffs.some(
+    (h) => h.at === at && h.to.length === want.size && h.to.every((u) => want.has(u)),
+  );
 }

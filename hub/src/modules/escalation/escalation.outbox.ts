@@ -125,8 +125,7 @@ export class ExternalOutbox {
       .where('o.state = :state', { state: 'pending' })
       .orderBy('o.created_at', 'ASC')
       .limit(500);
-    if (!ignoreLeases)
-      qb.andWhere('(o.claimed_until IS NULL OR o.claimed_until < :now)', { now });
+    if (!ignoreLeases) qb.andWhere('(o.claimed_until IS NULL OR o.claimed_until < :now)', { now });
     const ids = (await qb.getRawMany<{ id: string }>()).map((r) => r.id);
     let claimed = 0;
     for (const id of ids) {
@@ -218,7 +217,8 @@ export class ExternalOutbox {
 
 function readStored(row: OutboxRow): ClaimedSend['stored'] {
   try {
-    const parsed = Stored.safeParse({ channel: row.channel, userIds: JSON.parse(row.targets) });
+    const userIds: unknown = JSON.parse(row.targets);
+    const parsed = Stored.safeParse({ channel: row.channel, userIds });
     return parsed.success ? parsed.data : null;
   } catch {
     return null;

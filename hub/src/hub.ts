@@ -491,6 +491,7 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
         server = new HttpServer(app);
         realtime.attach(server.server);
         bound = await server.listen(config.port, config.host);
+        await escalation.startOutbox();
         state = 'running';
         log.info({ port: bound.port, host: bound.address, database: db.kind }, 'hub listening');
       } catch (err) {

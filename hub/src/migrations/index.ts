@@ -9,6 +9,7 @@ import { DurableTimers1764900000000 } from './1764900000000-durable-timers.js';
 import { Escalation1765000000000 } from './1765000000000-escalation.js';
 import { ResultAlerts1765100000000 } from './1765100000000-result-alerts.js';
 import { Notifications1765200000000 } from './1765200000000-notifications.js';
+import { EscalationOutbox1765300000000 } from './1765300000000-escalation-outbox.js';
 
 /** Every migration, oldest first. The only way the schema changes. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   Escalation1765000000000,
   ResultAlerts1765100000000,
   Notifications1765200000000,
+  EscalationOutbox1765300000000,
 ];

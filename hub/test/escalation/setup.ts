@@ -98,13 +98,23 @@ export interface Mail {
 
 /**
  * A real SMTP server on a free port keeping what it receives; it answers
- * `451` (try later) to the first `refuse` recipients it is given.
+ * `451` (try later) to the first `refuse` recipients it is given, and never
+ * answers the first `hold` mails it reads (a sender stays mid-send; those
+ * are counted by `held`, not kept in `mails`).
  */
 export async function startSmtp(
   refuse = 0,
-): Promise<{ server: SMTPServer; port: number; mails: Mail[]; refused: () => number }> {
+  hold = 0,
+): Promise<{
+  server: SMTPServer;
+  port: number;
+  mails: Mail[];
+  refused: () => number;
+  held: () => number;
+}> {
   const mails: Mail[] = [];
   let refused = 0;
+  let held = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -119,6 +129,10 @@ export async function startSmtp(
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        if (held < hold) {
+          held += 1;
+          return;
+        }
         mails.push({
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString('utf8'),
@@ -133,5 +147,6 @@ export async function startSmtp(
     port: (server.server.address() as AddressInfo).port,
     mails,
     refused: () => refused,
+    held: () => held,
   };
 }

@@ -11,15 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createHub, type Hub } from '../../src/hub.js';
+import type { HubConfigInput } from '../../src/config/index.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { createPgDatabase, type DbKind } from './databases.js';
 
 const quiet = () => new Writable({ write: (_c, _e, cb) => cb() });
 
 /** Child side: a hub over KONSILIUM_DATA_DIR / KONSILIUM_DATABASE_URL, logging nothing. */
-export function crashChildHub(): Hub {
+export function crashChildHub(config: HubConfigInput = {}): Hub {
   return createHub(
     {
+      ...config,
       port: 0,
       host: '127.0.0.1',
       dataDir: process.env.KONSILIUM_DATA_DIR ?? '',
@@ -34,14 +36,15 @@ export function crashChildHub(): Hub {
 export type CrashedData = {
   /** What the child printed on stdout before it was killed. */
   out: string;
-  /** A new (not yet started) hub over the killed child's data, on `clock`. */
-  restart: (clock: Clock) => Hub;
+  /** A new (not yet started) hub over the killed child's data, on `clock`, with `config`. */
+  restart: (clock: Clock, config?: HubConfigInput) => Hub;
 };
 
 /**
  * Runs `child` (a compiled script) with `env` until its stdout includes
- * `ready`, kills it with SIGKILL, then calls `after`; the data directory and
- * the PostgreSQL database are removed afterwards whatever happens.
+ * `ready` (and `until`, when given, holds), kills it with SIGKILL, then calls
+ * `after`; the data directory and the PostgreSQL database are removed
+ * afterwards whatever happens.
  */
 export async function afterCrash(
   kind: DbKind,
@@ -50,6 +53,8 @@ export async function afterCrash(
     prefix: string;
     env: Record<string, string>;
     ready: string;
+    /** A further condition seen from outside the child (e.g. a server it talks to). */
+    until?: () => boolean;
     waitMs: number;
   },
   after: (data: CrashedData) => Promise<void>,
@@ -73,7 +78,7 @@ export async function afterCrash(
     const exited = new Promise<NodeJS.Signals | null>((r) =>
       child.on('exit', (_code, signal) => r(signal)),
     );
-    for (let i = 0; !out.includes(opts.ready); i++) {
+    for (let i = 0; !out.includes(opts.ready) || (opts.until && !opts.until()); i++) {
       if (i * 50 > opts.waitMs || child.exitCode !== null) throw new Error(`child failed: ${err}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -81,9 +86,15 @@ export async function afterCrash(
     assert.equal(await exited, 'SIGKILL');
     await after({
       out,
-      restart: (clock) =>
+      restart: (clock, config = {}) =>
         createHub(
-          { port: 0, host: '127.0.0.1', dataDir, ...(pgDb ? { databaseUrl: pgDb.url } : {}) },
+          {
+            ...config,
+            port: 0,
+            host: '127.0.0.1',
+            dataDir,
+            ...(pgDb ? { databaseUrl: pgDb.url } : {}),
+          },
           { clock, logDestination: quiet() },
         ),
     });

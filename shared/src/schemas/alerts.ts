@@ -19,6 +19,7 @@ export const ALERT_TIMELINE_TYPES = [
   'retargeted',
   'external_sent',
   'external_failed',
+  'external_skipped',
   'declined',
   'acknowledged',
   'cancelled',

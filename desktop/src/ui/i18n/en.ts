@@ -353,6 +353,7 @@ export const en: Catalogue<'en'> = {
   'alert.tl.retargeted': 'Passed to the new on-call',
   'alert.tl.external_sent': 'Sent through an external channel',
   'alert.tl.external_failed': 'External channel failed',
+  'alert.tl.external_skipped': 'External message not sent: the alert was closed',
   'alert.tl.declined': 'Declined ("Not mine")',
   'alert.tl.acknowledged': 'Acknowledged',
   'alert.tl.cancelled': 'Step cancelled',

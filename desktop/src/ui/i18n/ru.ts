@@ -405,6 +405,7 @@ export const ru = {
   'alert.tl.retargeted': 'Передано новому дежурному',
   'alert.tl.external_sent': 'Отправлено по внешнему каналу',
   'alert.tl.external_failed': 'Внешний канал не сработал',
+  'alert.tl.external_skipped': 'Внешнее сообщение не отправлено: оповещение закрыто',
   'alert.tl.declined': 'Отказ («Не моё»)',
   'alert.tl.acknowledged': 'Подтверждено',
   'alert.tl.cancelled': 'Шаг отменён',

@@ -27,9 +27,11 @@ import {
   TargetEntity,
   TimelineEntity,
   type EscalationRow,
+  type OutboxRow,
   type TargetRow,
   type TimelineRow,
 } from './escalation.entity.js';
+import { ExternalOutbox, OUTBOX_MAX_ATTEMPTS, type ClaimedSend } from './escalation.outbox.js';
 import type {
   AlertSubject,
   AlertSubjects,
@@ -75,12 +77,8 @@ interface RunState {
 interface Effects {
   escalationIds: Set<string>;
   members: { conversationId: string; userIds: string[]; authorId: string }[];
-  external: {
-    escalationId: string;
-    step: number;
-    channel: 'email' | 'sms';
-    people: AlertPerson[];
-  }[];
+  /** Outbox rows written with the steps, claimed by this node: sent after the commit. */
+  external: OutboxRow[];
   /** Escalations started in this transaction: their first view is built without reading back. */
   started?: Map<string, { row: EscalationRow; timeline: AlertTimelineEntry[]; to: string[] }>;
 }
@@ -89,6 +87,7 @@ interface StartBatch {
   rows: EscalationRow[];
   timeline: TimelineRow[];
   targets: TargetRow[];
+  outbox: OutboxRow[];
   audits: AuditEntry[];
   /** Last timeline seq of each escalation started in the batch. */
   seqs: Map<string, number>;
@@ -175,9 +174,18 @@ export class EscalationEngine {
   private readonly ignored = new Set<string>();
   private readonly off: (() => void)[] = [];
   private subjects: AlertSubjects | null = null;
+  /** External sends: written with their step, sent after it, sent again after a crash. */
+  readonly outbox: ExternalOutbox;
 
   constructor(private readonly d: EngineDeps) {
     d.timers.register(STEP_TIMER, StepPayload, (p, tx, t) => this.onTimer(p, tx, t));
+    this.outbox = new ExternalOutbox({
+      db: d.db,
+      clock: d.clock,
+      log: d.log,
+      send: (c) => this.sendExternal(c),
+      track: (p) => this.track(p),
+    });
   }
 
   /** Wires the describer of alert subjects (critical results). */
@@ -204,6 +212,7 @@ export class EscalationEngine {
 
   async stop(): Promise<void> {
     for (const off of this.off.splice(0)) off();
+    await this.outbox.stop();
     await this.settled();
   }
 
@@ -363,6 +372,7 @@ export class EscalationEngine {
       rows: [],
       timeline: [],
       targets: [],
+      outbox: [],
       audits: [],
       seqs: new Map(),
       entries: new Map(),
@@ -406,6 +416,7 @@ export class EscalationEngine {
       () => insertMany(tx, EscalationEntity, batch.rows),
       () => insertMany(tx, TimelineEntity, batch.timeline),
       () => insertMany(tx, TargetEntity, batch.targets),
+      () => this.outbox.write(tx, batch.outbox),
       () => this.d.timers.write(tx, timers),
       () => Promise.resolve(audit(batch.audits)),
     );
@@ -640,13 +651,20 @@ export class EscalationEngine {
           i += 1;
           break;
         }
-        case 'external':
-          fx.external.push({
-            escalationId: row.id,
-            step: i,
-            channel: step.channel,
-            people: run.targets.people,
-          });
+        case 'external': {
+          if (run.targets.people.length) {
+            // The send is written with the step (the outbox), so a crash cannot lose it.
+            const send = this.outbox.create({
+              escalationId: row.id,
+              step: i,
+              channel: step.channel,
+              userIds: run.targets.people.map((p) => p.id),
+            });
+            const batch = this.startBatches.get(tx);
+            if (batch) batch.outbox.push(send);
+            else await this.outbox.write(tx, [send]);
+            fx.external.push(send);
+          }
           await this.audit(tx, row, 'escalation.step', {
             step: i,
             stepType: 'external',
@@ -655,6 +673,7 @@ export class EscalationEngine {
           });
           i += 1;
           break;
+        }
         case 'repeat_chain': {
           const done = run.chains[String(i)] ?? 0;
           if (done < step.times) {
@@ -1001,7 +1020,7 @@ export class EscalationEngine {
           );
       } else await this.publish(id);
     }
-    for (const x of fx.external) this.track(this.sendExternal(x));
+    for (const x of fx.external) this.outbox.sendOwn(x);
   }
 
   private async publish(id: string): Promise<void> {
@@ -1012,16 +1031,69 @@ export class EscalationEngine {
     if (to.length) this.d.messaging.notify(to, 'alert.updated', view);
   }
 
-  /** One external step: a short code and a link to each current target; retries are the channel's. */
-  private async sendExternal(x: Effects['external'][number]): Promise<void> {
-    const profiles = await this.d.people.profiles(x.people.map((p) => p.id));
+  /**
+   * One external send (a claimed outbox row): a short code and a link to each
+   * of its people, retries being the channel's. Nothing is sent once the
+   * escalation is no longer open (`external_skipped`). The outcome lines and
+   * the row's mark commit together, and only while this node still holds the
+   * row: a send repeated after a crash still writes one outcome.
+   */
+  private async sendExternal({ row: x, stored }: ClaimedSend): Promise<void> {
+    const escalation = await this.d.db.manager.findOneBy(EscalationEntity, { id: x.escalationId });
+    const line = { step: x.step, stepType: 'external', channel: x.channel } as const;
+    if (!escalation || !stored) {
+      this.d.log.error(
+        { outboxId: x.id, escalationId: x.escalationId },
+        'escalation external send unreadable: not sent',
+      );
+      const done = await this.d.db.transaction(async (tx) => {
+        if (!(await this.outbox.finish(tx, x.id, 'failed'))) return false;
+        if (!escalation) return false;
+        const row = await this.lockAny(tx, x.escalationId);
+        await this.timeline(tx, row.id, {
+          at: iso(this.d.clock.now()),
+          type: 'external_failed',
+          step: x.step,
+          stepType: 'external',
+          targets: [],
+          note: 'stored send unreadable',
+        });
+        await this.audit(tx, row, 'escalation.external', { step: x.step, ok: false }, 'failure');
+        return true;
+      });
+      if (done) await this.publish(x.escalationId);
+      return;
+    }
+    const profiles = await this.d.people.profiles(stored.userIds);
+    const people = stored.userIds.map((id) => ({ id, fullName: profiles.get(id)?.fullName ?? '' }));
+    if (escalation.state !== 'open') {
+      const done = await this.d.db.transaction(async (tx) => {
+        if (!(await this.outbox.finish(tx, x.id, 'skipped'))) return false;
+        const row = await this.lockAny(tx, x.escalationId);
+        await this.record(tx, row, {
+          at: iso(this.d.clock.now()),
+          type: 'external_skipped',
+          ...line,
+          targets: people,
+          note: `alert ${row.state}`,
+        });
+        return true;
+      });
+      if (done) await this.publish(x.escalationId);
+      return;
+    }
     const code = `K-${x.escalationId.slice(0, 6).toUpperCase()}`;
     const link = this.d.link(x.escalationId);
     const outcomes: { person: AlertPerson; ok: boolean; note?: string }[] = [];
-    for (const person of x.people) {
+    for (const person of people) {
       const p = profiles.get(person.id);
-      const address = x.channel === 'email' ? p?.email : p?.phone;
-      if (!this.d.channels.enabled(x.channel)) {
+      const address = stored.channel === 'email' ? p?.email : p?.phone;
+      if (x.attempts > OUTBOX_MAX_ATTEMPTS) {
+        // A send that keeps being interrupted (a hub dying each time) is given up.
+        outcomes.push({ person, ok: false, note: `interrupted ${x.attempts - 1} times` });
+        continue;
+      }
+      if (!this.d.channels.enabled(stored.channel)) {
         outcomes.push({ person, ok: false, note: 'channel not configured' });
         continue;
       }
@@ -1030,20 +1102,21 @@ export class EscalationEngine {
         continue;
       }
       const r =
-        x.channel === 'email'
+        stored.channel === 'email'
           ? await this.d.channels.sendEmail({ staffId: person.id, to: address, code, link })
           : await this.d.channels.sendSms({ staffId: person.id, phone: address, code, link });
       outcomes.push(r.ok ? { person, ok: true } : { person, ok: false, note: r.reason });
     }
-    await this.d.db.transaction(async (tx) => {
+    const state = outcomes.every((o) => o.ok) ? 'sent' : 'failed';
+    const done = await this.d.db.transaction(async (tx) => {
+      // Another node took the row over (this one's claim ran out): its outcome counts.
+      if (!(await this.outbox.finish(tx, x.id, state))) return false;
       const row = await this.lockAny(tx, x.escalationId);
       for (const o of outcomes) {
         await this.timeline(tx, row.id, {
           at: iso(this.d.clock.now()),
           type: o.ok ? 'external_sent' : 'external_failed',
-          step: x.step,
-          stepType: 'external',
-          channel: x.channel,
+          ...line,
           targets: [o.person],
           ...(o.note ? { note: o.note } : {}),
         });
@@ -1056,13 +1129,15 @@ export class EscalationEngine {
             channel: x.channel,
             userId: o.person.id,
             ok: o.ok,
+            ...(x.attempts > 1 ? { attempt: x.attempts } : {}),
             ...(o.note ? { reason: o.note } : {}),
           },
           o.ok ? 'success' : 'failure',
         );
       }
+      return true;
     });
-    await this.publish(x.escalationId);
+    if (done) await this.publish(x.escalationId);
   }
 
   // ------------------------------------------------------------------ targets

@@ -62,6 +62,34 @@ export interface TimelineRow {
   entry: string;
 }
 
+/** Where an external send is: `pending` until its outcome is written with it. */
+export const OUTBOX_STATES = ['pending', 'sent', 'failed', 'skipped'] as const;
+export type OutboxState = (typeof OUTBOX_STATES)[number];
+
+/**
+ * One external send an `external` step decided on, written in the step's
+ * transaction (the outbox). No message text and no addresses: the code and
+ * the link are built at send time, the addresses read then.
+ */
+export interface OutboxRow {
+  id: string;
+  escalationId: string;
+  /** The step's index in the plan snapshot. */
+  step: number;
+  channel: 'email' | 'sms';
+  /** JSON array of the user ids to reach. */
+  targets: string;
+  state: OutboxState;
+  /** Claims so far (the first is the deciding node's); a repeat means a send was interrupted. */
+  attempts: number;
+  /** The node (process) sending it now, or last. */
+  claimedBy: string | null;
+  /** Until when the claim holds; another node may take a pending row after it. */
+  claimedUntil: string | null;
+  createdAt: string;
+  doneAt: string | null;
+}
+
 /** The duty role that acts as a unit's duty administrator (searched up the unit tree). */
 export interface DutyAdminRow {
   unitId: string;
@@ -148,10 +176,29 @@ export const DutyAdminEntity = new EntitySchema<DutyAdminRow>({
   },
 });
 
+export const OutboxEntity = new EntitySchema<OutboxRow>({
+  name: 'EscalationOutbox',
+  tableName: 'escalation_outbox',
+  columns: {
+    id: { ...v(36), primary: true },
+    escalationId: v(36, false, 'escalation_id'),
+    step: { type: 'integer' },
+    channel: v(10),
+    targets: { type: 'text' },
+    state: v(10),
+    attempts: { type: 'integer', default: 0 },
+    claimedBy: v(36, true, 'claimed_by'),
+    claimedUntil: v(30, true, 'claimed_until'),
+    createdAt: v(30, false, 'created_at'),
+    doneAt: v(30, true, 'done_at'),
+  },
+});
+
 export const ESCALATION_ENTITIES = [
   PolicyEntity,
   EscalationEntity,
   TargetEntity,
   TimelineEntity,
   DutyAdminEntity,
+  OutboxEntity,
 ];

@@ -96,6 +96,14 @@ export function createEscalation(deps: EscalationDeps) {
     ignoreMessage: (messageId: string) => engine.ignoreMessage(messageId),
     /** Wires the describer of alert subjects (critical results). */
     setSubjects: (s: AlertSubjects | null) => engine.setSubjects(s),
+    /**
+     * After the hub listens (the link in a send names its address): sends
+     * what a crashed hub left pending, then looks for orphaned sends now and
+     * then (ADR 0021, 2026-11-28).
+     */
+    startOutbox: () => engine.outbox.start(),
+    /** Claims and sends pending external sends no live claim holds; how many it claimed. */
+    sweepOutbox: () => engine.outbox.sweep(),
     /** Settles when pending after-commit work is done (tests). */
     settled: () => engine.settled(),
     /** Escalation numbers of a window for the metrics endpoint (ADM-1). */

@@ -216,7 +216,8 @@ export function createHub(input: HubConfig | HubConfigInput, options: HubOptions
     bus,
     timers,
     channels,
-    link: (alertId) => `${bound ? urlOf(bound) : 'http://localhost'}/#/alerts/${alertId}`,
+    link: (alertId) =>
+      `${config.publicUrl ?? (bound ? urlOf(bound) : 'http://localhost')}/#/alerts/${alertId}`,
     people: {
       profiles: async (ids) => {
         const found = (await directory.users.profiles(ids)).values();

@@ -562,6 +562,7 @@ eachDatabase('escalation: steps, acknowledgement, decline, shift change', (kind)
     t = await startTestHub(kind, {
       smtpUrl: `smtp://127.0.0.1:${smtp.port}`,
       smtpFrom: 'konsilium@hospital.example',
+      publicUrl: 'https://konsilium.hospital.example/',
     });
     w = await escalationWorld(t);
     try {
@@ -590,6 +591,10 @@ eachDatabase('escalation: steps, acknowledgement, decline, shift change', (kind)
       const a = await alertOf(t, msg);
       const code = `K-${a.id.slice(0, 6).toUpperCase()}`;
       assert.ok(smtp.mails[0]!.raw.includes(code));
+      // The link starts with the address staff reach the hub at.
+      // (quoted-printable: soft line breaks joined)
+      const body = smtp.mails[0]!.raw.replace(/=\r?\n/g, '');
+      assert.ok(body.includes(`https://konsilium.hospital.example/#/alerts/${a.id}`), body);
       assert.ok(!smtp.mails[0]!.raw.includes('Тестов'));
       assert.ok(!smtp.mails[0]!.raw.includes('7.1'));
       const sent = a.timeline.find((e) => e.type === 'external_sent')!;

@@ -131,6 +131,18 @@ describe('hub configuration', () => {
       () => loadConfig({ KONSILIUM_DIRECTORY_SEARCH: 'fast' }),
       /KONSILIUM_DIRECTORY_SEARCH/,
     );
+    for (const bad of [
+      'konsilium.hospital.local',
+      'ftp://konsilium.hospital.local',
+      'https://konsilium.hospital.local/?a=1',
+      'https://konsilium.hospital.local/#/x',
+      'https://user:secret@konsilium.hospital.local',
+    ])
+      assert.throws(() => loadConfig({ KONSILIUM_PUBLIC_URL: bad }), /KONSILIUM_PUBLIC_URL/, bad);
+    assert.equal(
+      loadConfig({ KONSILIUM_PUBLIC_URL: 'https://konsilium.hospital.local/chat/' }).publicUrl,
+      'https://konsilium.hospital.local/chat',
+    );
     assert.throws(
       () => loadConfig({ KONSILIUM_PROT: '1' }),
       /Unknown configuration variable KONSILIUM_PROT/,

@@ -186,6 +186,30 @@ export const HubConfigObject = z
         }
       }, 'must be an http:// or https:// URL template')
       .optional(),
+    /**
+     * The address staff reach the hub at (`https://konsilium.hospital.local`,
+     * a reverse proxy's); links in e-mail and SMS start with it. Unset: the
+     * hub's own bound address, which a phone often cannot reach.
+     */
+    publicUrl: z
+      .string()
+      .max(500)
+      .refine((v) => {
+        try {
+          const u = new URL(v);
+          return (
+            (u.protocol === 'http:' || u.protocol === 'https:') &&
+            !u.search &&
+            !u.hash &&
+            !u.username &&
+            !u.password
+          );
+        } catch {
+          return false;
+        }
+      }, 'must be an http:// or https:// URL without query, fragment or credentials')
+      .transform((v) => v.replace(/\/+$/, ''))
+      .optional(),
     /** HTTP method of the SMS gateway request. */
     smsGatewayMethod: z.enum(['GET', 'POST']).default('GET'),
     /**

@@ -1,6 +1,7 @@
 /**
  * Critical results end to end (CTX-5, ADR 0022): a real hub (SQLite, or
- * PostgreSQL with BENCH_DATABASE_URL) with the ordering clinician in its
+ * PostgreSQL: BENCH_DATABASE_URL names a server, the run makes its own
+ * database on it) with the ordering clinician in its
  * directory; several MLLP connections each send their next critical ORU^R01
  * when the previous ACK arrives (`AA` is written only after the commit). Each
  * result is routed, its laboratory message sent into a patient-bound
@@ -11,8 +12,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createHub } from '../src/hub.js';
-import { pct, sendFromWorker } from './mllp-common.js';
+import { benchDatabase, pct, sendFromWorker } from './mllp-common.js';
 import { SYSTEM } from '../src/platform/http/actor.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
@@ -21,7 +23,8 @@ const GOAL = 500;
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'konsilium-bench-escmllp-'));
-  const databaseUrl = process.env.BENCH_DATABASE_URL;
+  const database = await benchDatabase();
+  const { databaseUrl } = database;
   const hub = createHub({
     port: 0,
     dataDir,
@@ -52,6 +55,9 @@ async function main(): Promise<void> {
     const port = hub.internals.mllpAddress()!.port;
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
+    // How long ready work (a statement's answer, a frame) waits for the loop.
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
     const started = performance.now();
     // Watch the alerts open while the senders run.
     let watching = true;
@@ -78,6 +84,8 @@ async function main(): Promise<void> {
     const e2eSeconds = ((lastOpened || performance.now()) - started) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0);
+    delay.disable();
+    const ms = (ns: number) => (ns / 1e6).toFixed(1);
     const cpuMsPerMsg = (cpu.user + cpu.system) / 1000 / MESSAGES;
     const escalations: { n: string | number }[] = await db.manager.query(
       'SELECT count(*) AS n FROM escalation',
@@ -90,13 +98,14 @@ async function main(): Promise<void> {
         `  ingest: ${ingestRate.toFixed(0)} msg/s, ACK p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
         `  end to end (first send → last alert opened): ${e2eRate.toFixed(0)} msg/s (goal ≥ ${GOAL}), ${e2eSeconds.toFixed(1)} s`,
         `  alerts opened: ${opened}/${MESSAGES}, escalations: ${Number(escalations[0]!.n)}, refused ACKs: ${refused}`,
-        `  process CPU ${cpuMsPerMsg.toFixed(2)} ms/msg (hub, and senders in a worker thread); hub event loop busy ${(elu.utilization * 100).toFixed(0)} %, ${(elu.active / MESSAGES).toFixed(2)} ms/msg; machine load average ${loadavg()[0]!.toFixed(1)}`,
+        `  process CPU ${cpuMsPerMsg.toFixed(2)} ms/msg (hub, and senders in a worker thread); hub event loop busy ${(elu.utilization * 100).toFixed(0)} %, ${(elu.active / MESSAGES).toFixed(2)} ms/msg, delay p50 ${ms(delay.percentile(50))} ms, p99 ${ms(delay.percentile(99))} ms, max ${ms(delay.max)} ms; machine load average ${loadavg()[0]!.toFixed(1)}`,
         `  ${e2eRate >= GOAL && opened === MESSAGES && refused === 0 ? 'OK' : 'BELOW GOAL'}`,
         '',
       ].join('\n'),
     );
   } finally {
     await hub.stop();
+    await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

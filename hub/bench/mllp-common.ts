@@ -2,9 +2,41 @@
  * What the MLLP benches share: the critical ORU^R01 a laboratory sends, and
  * senders that each send their next message when the previous ACK arrives.
  */
+import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { MllpDecoder, mllpFrame } from '../src/modules/results/index.js';
+
+/**
+ * The database of one bench run: with `BENCH_DATABASE_URL` (a PostgreSQL
+ * server) a new empty database on that server, dropped afterwards, so runs
+ * never see each other's rows; without it none (the hub's SQLite file).
+ */
+export async function benchDatabase(): Promise<{
+  databaseUrl?: string;
+  drop: () => Promise<void>;
+}> {
+  const server = process.env.BENCH_DATABASE_URL;
+  if (!server) return { drop: () => Promise.resolve() };
+  const { default: pg } = await import('pg');
+  const name = `konsilium_bench_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: server });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return {
+    databaseUrl: url.toString(),
+    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
 
 /** The p-th percentile of an ascending list. */
 export function pct(sorted: number[], p: number): number {

@@ -1,6 +1,7 @@
 /**
  * MLLP ingest throughput of critical ORU^R01 results, end to end: a real hub
- * (SQLite, or PostgreSQL with BENCH_DATABASE_URL), several TCP connections each
+ * (SQLite, or PostgreSQL: BENCH_DATABASE_URL names a server, the run makes
+ * its own database on it), several TCP connections each
  * sending its next message when the previous ACK arrives (the ACK is written
  * only after the commit). Counts the `results.critical_received` events and
  * prints msg/s and ACK latency percentiles. Goal: ≥ 500 msg/s. Stops by itself.
@@ -9,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHub } from '../src/hub.js';
-import { pct, sendFromWorker } from './mllp-common.js';
+import { benchDatabase, pct, sendFromWorker } from './mllp-common.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 3000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -17,7 +18,8 @@ const GOAL = 500;
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'konsilium-bench-mllp-'));
-  const databaseUrl = process.env.BENCH_DATABASE_URL;
+  const database = await benchDatabase();
+  const { databaseUrl } = database;
   const hub = createHub({
     port: 0,
     dataDir,
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await hub.stop();
+    await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -285,6 +285,46 @@ eachDatabase('escalation: external sends through the outbox', (kind) => {
     assert.ok(logged.includes('escalation external send unreadable'));
     assert.ok(!logged.includes('reserve@'), 'no address in the logs');
   });
+  it('finished rows are removed after a week; pending ones never are', async () => {
+    const outbox = { purge: () => t.hub.internals.escalation.purgeOutbox() };
+    const m = t.hub.internals.db.manager;
+    const now = t.clock.now().getTime();
+    const day = 24 * 3600_000;
+    const row = (state: OutboxRow['state'], doneDaysAgo: number | null): OutboxRow => ({
+      id: randomUUID(),
+      escalationId: randomUUID(),
+      step: 1,
+      channel: 'email',
+      targets: JSON.stringify([w.backup.id]),
+      state,
+      attempts: 1,
+      claimedBy: null,
+      claimedUntil: null,
+      createdAt: iso(new Date(now - 9 * day)),
+      doneAt: doneDaysAgo === null ? null : iso(new Date(now - doneDaysAgo * day)),
+    });
+    const oldSent = row('sent', 8);
+    const oldFailed = row('failed', 8);
+    const oldSkipped = row('skipped', 8);
+    const recent = row('sent', 6);
+    const pending = {
+      ...row('pending', null),
+      claimedBy: 'another-node',
+      claimedUntil: iso(new Date(now + day)),
+    };
+    for (const r of [oldSent, oldFailed, oldSkipped, recent, pending])
+      await m.insert(OutboxEntity, { ...r });
+    assert.equal(await outbox.purge(), 3);
+    const left = (await m.find(OutboxEntity)).map((r) => r.id).sort();
+    assert.deepEqual(left, [recent.id, pending.id].sort());
+    assert.equal(await outbox.purge(), 0);
+    t.clock.advance(2 * day);
+    assert.equal(await outbox.purge(), 1);
+    assert.deepEqual(
+      (await m.find(OutboxEntity)).map((r) => r.id),
+      [pending.id],
+    );
+  });
 });
 
 eachDatabase('escalation outbox after SIGKILL', (kind) => {

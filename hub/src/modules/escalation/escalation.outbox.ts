@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { In, Not, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { iso, type Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
@@ -13,6 +13,13 @@ export const OUTBOX_LEASE_MS = 60_000;
 export const OUTBOX_RENEW_MS = 20_000;
 /** How often a node looks for pending sends whose claim ran out (real ms). */
 export const OUTBOX_SWEEP_MS = 30_000;
+/**
+ * How long finished rows are kept (ms of the hub's clock): the outcome lives
+ * on in the timeline and the audit log; the row is only the send's bookkeeping.
+ */
+export const OUTBOX_KEEP_MS = 7 * 24 * 3600_000;
+/** Finished rows removed per sweep at most. */
+const PURGE_BATCH = 1000;
 /** Claims after which a send that keeps being interrupted is given up as failed. */
 export const OUTBOX_MAX_ATTEMPTS = 5;
 
@@ -98,6 +105,7 @@ export class ExternalOutbox {
     this.sweeper = setInterval(() => {
       if (this.sweeping) return;
       this.sweeping = this.sweep(false)
+        .then(() => this.purge())
         .then(() => undefined)
         .catch((err: unknown) => this.d.log.error({ err }, 'escalation outbox sweep failed'))
         .finally(() => (this.sweeping = null));
@@ -147,6 +155,23 @@ export class ExternalOutbox {
       this.d.track(this.run({ row, stored: readStored(row) }));
     }
     return claimed;
+  }
+
+  /** Removes finished rows older than {@link OUTBOX_KEEP_MS}; returns how many. */
+  async purge(): Promise<number> {
+    const before = iso(new Date(this.d.clock.now().getTime() - OUTBOX_KEEP_MS));
+    const old = await this.d.db.manager
+      .createQueryBuilder(OutboxEntity, 'o')
+      .select('o.id', 'id')
+      .where('o.state IN (:...done)', { done: ['sent', 'failed', 'skipped'] })
+      .andWhere('o.done_at < :before', { before })
+      .limit(PURGE_BATCH)
+      .getRawMany<{ id: string }>();
+    if (old.length === 0) return 0;
+    await this.d.db.transaction((tx) =>
+      tx.delete(OutboxEntity, { id: In(old.map((r) => r.id)), state: Not('pending') }),
+    );
+    return old.length;
   }
 
   /** The conditional update that makes this node the only sender of a pending row. */

@@ -104,6 +104,8 @@ export function createEscalation(deps: EscalationDeps) {
     startOutbox: () => engine.outbox.start(),
     /** Claims and sends pending external sends no live claim holds; how many it claimed. */
     sweepOutbox: () => engine.outbox.sweep(),
+    /** Removes finished external sends older than a week; how many (the sweep runs it too). */
+    purgeOutbox: () => engine.outbox.purge(),
     /** Settles when pending after-commit work is done (tests). */
     settled: () => engine.settled(),
     /** Escalation numbers of a window for the metrics endpoint (ADM-1). */

@@ -21,6 +21,14 @@ const shapes = new WeakMap<object, Map<unknown, Shape>>();
  * driver's own conversion (booleans on SQLite and the like); a column left
  * undefined takes its declared default, else NULL. Nothing is read back; the
  * statements of a big insert are sent together.
+ *
+ * Also the safe way to insert several rows of an entity with a default,
+ * generated or version column on SQLite: TypeORM's `insert(entity, [rows])`
+ * reads those columns back after the insert and writes them, with the
+ * primary keys, into the objects passed in by position, while the rows come
+ * back in key order. The database is right, but the objects then carry other
+ * rows' ids (seen with TypeORM 0.3 on SQLite): never use them after such an
+ * insert.
  */
 export async function insertMany<T extends ObjectLiteral>(
   tx: EntityManager,

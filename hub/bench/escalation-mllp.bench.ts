@@ -7,7 +7,9 @@
  * result is routed, its laboratory message sent into a patient-bound
  * conversation and its escalation started. Prints the ingest rate, the ACK
  * latency percentiles and the end-to-end rate (first send → last alert
- * opened). Goal: ≥ 500 msg/s end to end. Stops by itself.
+ * opened). Goal: ≥ 500 msg/s end to end, judged on the median of
+ * BENCH_RUNS runs (3; each on a new hub and database, every run printed):
+ * this machine's speed varies by ±20 % from run to run. Stops by itself.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,9 +21,33 @@ import { SYSTEM } from '../src/platform/http/actor.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+/** Runs, each on a new hub and database; the goal is judged on their median. */
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const GOAL = 500;
 
+interface Run {
+  e2eRate: number;
+  /** Every alert opened and every message acknowledged `AA`. */
+  complete: boolean;
+}
+
 async function main(): Promise<void> {
+  const runs: Run[] = [];
+  for (let k = 1; k <= RUNS; k++) runs.push(await runOnce(k));
+  const rates = runs.map((r) => r.e2eRate).sort((a, b) => a - b);
+  const median = rates[Math.floor((rates.length - 1) / 2)]!;
+  const ok = median >= GOAL && runs.every((r) => r.complete);
+  process.stdout.write(
+    [
+      `end to end over ${RUNS} run(s): median ${median.toFixed(0)} msg/s (runs ${runs.map((r) => r.e2eRate.toFixed(0)).join(', ')}; goal ≥ ${GOAL})`,
+      ok ? 'OK' : 'BELOW GOAL',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** One run on a new hub: prints its figures. */
+async function runOnce(k: number): Promise<Run> {
   const dataDir = mkdtempSync(join(tmpdir(), 'konsilium-bench-escmllp-'));
   const database = await benchDatabase();
   const { databaseUrl } = database;
@@ -94,15 +120,15 @@ async function main(): Promise<void> {
     const e2eRate = opened / e2eSeconds;
     process.stdout.write(
       [
-        `critical ORU^R01 → alert (${db.kind}, ${CONNECTIONS} connections, ${MESSAGES} messages)`,
+        `run ${k}/${RUNS}: critical ORU^R01 → alert (${db.kind}, ${CONNECTIONS} connections, ${MESSAGES} messages)`,
         `  ingest: ${ingestRate.toFixed(0)} msg/s, ACK p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
         `  end to end (first send → last alert opened): ${e2eRate.toFixed(0)} msg/s (goal ≥ ${GOAL}), ${e2eSeconds.toFixed(1)} s`,
         `  alerts opened: ${opened}/${MESSAGES}, escalations: ${Number(escalations[0]!.n)}, refused ACKs: ${refused}`,
         `  process CPU ${cpuMsPerMsg.toFixed(2)} ms/msg (hub, and senders in a worker thread); hub event loop busy ${(elu.utilization * 100).toFixed(0)} %, ${(elu.active / MESSAGES).toFixed(2)} ms/msg, delay p50 ${ms(delay.percentile(50))} ms, p99 ${ms(delay.percentile(99))} ms, max ${ms(delay.max)} ms; machine load average ${loadavg()[0]!.toFixed(1)}`,
-        `  ${e2eRate >= GOAL && opened === MESSAGES && refused === 0 ? 'OK' : 'BELOW GOAL'}`,
         '',
       ].join('\n'),
     );
+    return { e2eRate, complete: opened === MESSAGES && refused === 0 };
   } finally {
     await hub.stop();
     await database.drop();

@@ -1,13 +1,20 @@
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { SearchUsersQuery } from '@konsilium/shared';
 import { SYSTEM } from '../src/platform/http/actor.js';
 import { DATABASES } from './support/databases.js';
 import { makeOrgAndSite } from './support/factories.js';
 import type { Api } from './support/http.js';
-import { TEST_PASSWORD, startTestHub, type TestHub } from './support/hub.js';
-import { REDIS_URL, TestNodes, eventually, redisProblem, streamChannel } from './support/nodes.js';
+import { TEST_PASSWORD, type TestHub } from './support/hub.js';
+import {
+  REDIS_URL,
+  TestNodes,
+  firstNode,
+  eventually,
+  redisProblem,
+  streamChannel,
+} from './support/nodes.js';
 import { makeRole, makeShift, rosterWorld } from './rosters/setup.js';
 
 type Reply = { status: number; body: any };
@@ -41,19 +48,9 @@ if (!redisProblem && DATABASES.includes('postgres')) {
     let channel: string;
 
     beforeEach(async () => {
-      channel = `konsilium-test-${randomBytes(4).toString('hex')}`;
-      a = await startTestHub('postgres', {
-        redisUrl: REDIS_URL,
-        redisChannel: channel,
-        redisGapMs: 200,
-        wsHeartbeatSeconds: 60,
-      });
-      nodes = new TestNodes(a, channel);
+      ({ a, nodes, channel } = await firstNode());
     });
-    afterEach(async () => {
-      await nodes.stop();
-      await a.close();
-    });
+    afterEach(() => nodes.stopAll());
 
     const onCall = (api: Api, token: string, roleId: string): Promise<Reply> =>
       api.get(`/api/v1/oncall?roleId=${roleId}`, { token });

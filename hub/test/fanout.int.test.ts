@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { CLOSE_CODES } from '@konsilium/shared';
 import { ConfigError, loadConfig } from '../src/config/index.js';
 import { DATABASES } from './support/databases.js';
 import { Api } from './support/http.js';
-import { startTestHub, type TestHub } from './support/hub.js';
+import type { TestHub } from './support/hub.js';
 import { TestSocket } from './support/ws.js';
-import { REDIS_URL, TestNodes, redisProblem, streamChannel } from './support/nodes.js';
+import { REDIS_URL, TestNodes, firstNode, redisProblem, streamChannel } from './support/nodes.js';
 
 const problem = redisProblem;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,19 +59,9 @@ if (!problem && DATABASES.includes('postgres')) {
     const node = (redisChannel = channel) => nodes.start(redisChannel);
 
     beforeEach(async () => {
-      channel = `konsilium-test-${randomBytes(4).toString('hex')}`;
-      a = await startTestHub('postgres', {
-        redisUrl: REDIS_URL,
-        redisChannel: channel,
-        redisGapMs: 200,
-        wsHeartbeatSeconds: 60,
-      });
-      nodes = new TestNodes(a, channel);
+      ({ a, nodes, channel } = await firstNode());
     });
-    afterEach(async () => {
-      await nodes.stop();
-      await a.close();
-    });
+    afterEach(() => nodes.stopAll());
 
     const group = async (api: Api, token: string, memberIds: string[]) => {
       const r = await api.post(

@@ -7,8 +7,8 @@ export const TEST_PG_URL =
 /** CI sets this so a missing server fails the run instead of skipping. */
 export const PG_REQUIRED = process.env.KONSILIUM_TEST_REQUIRE_POSTGRES === '1';
 
-async function probe(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 2000 });
+async function probeOnce(): Promise<string | null> {
+  const client = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -18,6 +18,17 @@ async function probe(): Promise<string | null> {
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** Why the server cannot be used (null: it answers); a busy server gets three tries. */
+async function probe(): Promise<string | null> {
+  let problem: string | null = null;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    problem = await probeOnce();
+    if (problem === null) return null;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return problem;
 }
 
 const problem = await probe();

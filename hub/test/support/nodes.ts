@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { createHub, type Hub } from '../../src/hub.js';
 import { Api } from './http.js';
-import type { TestHub } from './hub.js';
+import { startTestHub, type TestHub } from './hub.js';
 
 /** Where the multi-node suites find Redis; `KONSILIUM_TEST_REDIS_URL` overrides. */
 export const REDIS_URL = process.env.KONSILIUM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -98,6 +99,12 @@ export class TestNodes {
     for (const h of this.started.splice(0)) await h.stop();
     for (const d of this.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   }
+
+  /** Stops the nodes started here, then the first node. */
+  async stopAll(): Promise<void> {
+    await this.stop();
+    await this.first.close();
+  }
 }
 
 /** The Redis channel of the first node's database (raw publishes and listeners in tests). */
@@ -126,4 +133,20 @@ export async function eventually<T>(
       throw new Error(`${what}: not so within ${ms} ms; last ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Node A of a multi-node test: a test hub on PostgreSQL publishing on a
+ * channel of its own, and the {@link TestNodes} that start more nodes beside
+ * it ({@link TestNodes.stopAll} stops them and A).
+ */
+export async function firstNode(): Promise<{ a: TestHub; nodes: TestNodes; channel: string }> {
+  const channel = `konsilium-test-${randomBytes(4).toString('hex')}`;
+  const a = await startTestHub('postgres', {
+    redisUrl: REDIS_URL,
+    redisChannel: channel,
+    redisGapMs: 200,
+    wsHeartbeatSeconds: 60,
+  });
+  return { a, nodes: new TestNodes(a, channel), channel };
 }

@@ -34,6 +34,25 @@ export interface TestHub {
 
 let counter = 0;
 
+/** What every test hub runs with: port 0 on loopback, logs kept, cheap password hashing. */
+export const TEST_HUB_BASE = {
+  port: 0,
+  host: '127.0.0.1',
+  logLevel: 'info',
+  argon2MemoryKib: 1024,
+  argon2TimeCost: 1,
+} as const satisfies HubConfigInput;
+
+/** A log destination that keeps every line (raw JSON text) in `lines`. */
+export function logSink(lines: string[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(chunk.toString('utf8'));
+      cb();
+    },
+  });
+}
+
 /** Starts a real hub on port 0 over a fresh SQLite file or PostgreSQL database. */
 export async function startTestHub(
   kind: DbKind,
@@ -44,24 +63,9 @@ export async function startTestHub(
   const pgDb = kind === 'postgres' ? await createPgDatabase() : null;
   const clock = options.clock ?? new FakeClock();
   const logs: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logs.push(chunk.toString('utf8'));
-      cb();
-    },
-  });
   const hub = createHub(
-    {
-      port: 0,
-      host: '127.0.0.1',
-      dataDir,
-      logLevel: 'info',
-      argon2MemoryKib: 1024,
-      argon2TimeCost: 1,
-      ...(pgDb ? { databaseUrl: pgDb.url } : {}),
-      ...config,
-    },
-    { clock, logDestination: destination },
+    { ...TEST_HUB_BASE, dataDir, ...(pgDb ? { databaseUrl: pgDb.url } : {}), ...config },
+    { clock, logDestination: logSink(logs) },
   );
   await hub.start();
   const api = new Api(hub.url());

@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { createHub, type Hub } from '../../src/hub.js';
 import { Api } from './http.js';
-import { startTestHub, type TestHub } from './hub.js';
+import { TEST_HUB_BASE, logSink, startTestHub, type TestHub } from './hub.js';
 
 /** Where the multi-node suites find Redis; `KONSILIUM_TEST_REDIS_URL` overrides. */
 export const REDIS_URL = process.env.KONSILIUM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -68,26 +67,14 @@ export class TestNodes {
     const logs: string[] = [];
     const hub = createHub(
       {
-        port: 0,
-        host: '127.0.0.1',
+        ...TEST_HUB_BASE,
         dataDir,
-        logLevel: 'info',
-        argon2MemoryKib: 1024,
-        argon2TimeCost: 1,
         databaseUrl: this.first.hub.config.databaseUrl!,
         redisUrl: REDIS_URL,
         redisChannel,
         redisGapMs: 200,
       },
-      {
-        clock: this.first.clock,
-        logDestination: new Writable({
-          write(chunk: Buffer, _enc, cb) {
-            logs.push(chunk.toString('utf8'));
-            cb();
-          },
-        }),
-      },
+      { clock: this.first.clock, logDestination: logSink(logs) },
     );
     await hub.start();
     this.started.push(hub);

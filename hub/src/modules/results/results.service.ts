@@ -34,7 +34,24 @@ function idDigest(system: string, value: string): string {
   return createHash('sha256').update(`${system}|${value}`).digest('hex').slice(0, 16);
 }
 
+/** The parts of a result kept as JSON text in its row. */
+type JsonParts = Pick<StoredResult, 'ordering' | 'unitHints' | 'observations'> & {
+  identifiers: StoredResult['patient']['identifiers'];
+  name: StoredResult['patient']['name'];
+};
+
 function toStored(row: LabResultRow): StoredResult {
+  return storedView(row, {
+    identifiers: JSON.parse(row.patientIds) as JsonParts['identifiers'],
+    name: JSON.parse(row.patientName) as JsonParts['name'],
+    ordering: JSON.parse(row.ordering) as JsonParts['ordering'],
+    unitHints: JSON.parse(row.unitHints) as string[],
+    observations: JSON.parse(row.observations) as JsonParts['observations'],
+  });
+}
+
+/** A result's view from its row, with the JSON parts already at hand. */
+function storedView(row: LabResultRow, json: JsonParts): StoredResult {
   return {
     id: row.id,
     source: row.source as StoredResult['source'],
@@ -42,16 +59,12 @@ function toStored(row: LabResultRow): StoredResult {
     controlId: row.controlId,
     messageType: row.messageType,
     receivedAt: row.receivedAt,
-    patient: {
-      identifiers: JSON.parse(row.patientIds) as StoredResult['patient']['identifiers'],
-      name: JSON.parse(row.patientName) as StoredResult['patient']['name'],
-      birthDate: row.birthDate,
-    },
-    ordering: JSON.parse(row.ordering) as StoredResult['ordering'],
-    unitHints: JSON.parse(row.unitHints) as string[],
+    patient: { identifiers: json.identifiers, name: json.name, birthDate: row.birthDate },
+    ordering: json.ordering,
+    unitHints: json.unitHints,
     test: { code: row.testCode, name: row.testName, system: row.testSystem },
     observedAt: row.observedAt,
-    observations: JSON.parse(row.observations) as StoredResult['observations'],
+    observations: json.observations,
     critical: Boolean(row.critical),
     abnormal: Boolean(row.abnormal),
     digest: row.digest,
@@ -195,7 +208,19 @@ export class ResultsService implements ResultsReader {
         );
       }, AHEAD);
     for (const item of batch) item.resolve(outcomes.get(item)!);
-    for (const row of rows) if (row.critical) this.remember(toStored(row));
+    // Kept from what was just written, not parsed back from its JSON text.
+    fresh.forEach(({ item: { result } }, k) => {
+      if (result.critical)
+        this.remember(
+          storedView(rows[k]!, {
+            identifiers: result.patient.identifiers,
+            name: result.patient.name,
+            ordering: result.ordering,
+            unitHints: result.unitHints,
+            observations: result.observations,
+          }),
+        );
+    });
     for (const { item, id } of fresh) this.announce(id, item.result);
   }
 

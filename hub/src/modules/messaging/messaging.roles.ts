@@ -162,11 +162,12 @@ export class RoleEvents {
         // Each hub node sees the same shift boundary: a message handed off
         // at this boundary to these people already (by another node, whose
         // batch committed first) is not handed off twice.
-        const rows = await s.tx.findBy(MessageEntity, { id: In(asked) });
-        const messageIds = rows
-          .filter((m) => !handedOff(JSON.parse(m.resolution!) as StoredResolution, e.at, toIds))
-          .map((m) => m.id);
-        if (messageIds.length === 0) continue;
+        const rows = (await s.tx.findBy(MessageEntity, { id: In(asked) })).filter(
+          (m) => !handedOff(JSON.parse(m.resolution!) as StoredResolution, e.at, toIds),
+        );
+        if (rows.length === 0) continue;
+        rows.sort((x, y) => asked.indexOf(x.id) - asked.indexOf(y.id));
+        const messageIds = rows.map((m) => m.id);
         const before = await activeMembers(s.tx, conversationId);
         const had = new Set(before.map((m) => m.userId));
         const add = incoming.map((p) => p.id).filter((u) => !had.has(u));
@@ -185,8 +186,8 @@ export class RoleEvents {
         const to = (await activeMembers(s.tx, conversationId)).map((m) => m.userId);
         const from = new Set<string>();
         const views = [];
-        for (const id of messageIds) {
-          const row = await s.tx.findOneByOrFail(MessageEntity, { id });
+        for (const row of rows) {
+          const id = row.id;
           const r = JSON.parse(row.resolution!) as StoredResolution;
           const was = holders(r, out);
           for (const u of was) from.add(u);

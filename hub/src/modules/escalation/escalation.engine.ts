@@ -1046,40 +1046,43 @@ export class EscalationEngine {
         { outboxId: x.id, escalationId: x.escalationId },
         'escalation external send unreadable: not sent',
       );
-      const done = await this.d.db.transaction(async (tx) => {
-        if (!(await this.outbox.finish(tx, x.id, 'failed'))) return false;
-        if (!escalation) return false;
-        const row = await this.lockAny(tx, x.escalationId);
-        await this.timeline(tx, row.id, {
-          at: iso(this.d.clock.now()),
-          type: 'external_failed',
-          step: x.step,
-          stepType: 'external',
-          targets: [],
-          note: 'stored send unreadable',
-        });
-        await this.audit(tx, row, 'escalation.external', { step: x.step, ok: false }, 'failure');
-        return true;
-      });
-      if (done) await this.publish(x.escalationId);
+      await this.concludeSend(
+        x,
+        'failed',
+        escalation
+          ? async (tx, row) => {
+              await this.timeline(tx, row.id, {
+                at: iso(this.d.clock.now()),
+                type: 'external_failed',
+                step: x.step,
+                stepType: 'external',
+                targets: [],
+                note: 'stored send unreadable',
+              });
+              await this.audit(
+                tx,
+                row,
+                'escalation.external',
+                { step: x.step, ok: false },
+                'failure',
+              );
+            }
+          : null,
+      );
       return;
     }
     const profiles = await this.d.people.profiles(stored.userIds);
     const people = stored.userIds.map((id) => ({ id, fullName: profiles.get(id)?.fullName ?? '' }));
     if (escalation.state !== 'open') {
-      const done = await this.d.db.transaction(async (tx) => {
-        if (!(await this.outbox.finish(tx, x.id, 'skipped'))) return false;
-        const row = await this.lockAny(tx, x.escalationId);
-        await this.record(tx, row, {
+      await this.concludeSend(x, 'skipped', (tx, row) =>
+        this.record(tx, row, {
           at: iso(this.d.clock.now()),
           type: 'external_skipped',
           ...line,
           targets: people,
           note: `alert ${row.state}`,
-        });
-        return true;
-      });
-      if (done) await this.publish(x.escalationId);
+        }),
+      );
       return;
     }
     const code = `K-${x.escalationId.slice(0, 6).toUpperCase()}`;
@@ -1108,10 +1111,7 @@ export class EscalationEngine {
       outcomes.push(r.ok ? { person, ok: true } : { person, ok: false, note: r.reason });
     }
     const state = outcomes.every((o) => o.ok) ? 'sent' : 'failed';
-    const done = await this.d.db.transaction(async (tx) => {
-      // Another node took the row over (this one's claim ran out): its outcome counts.
-      if (!(await this.outbox.finish(tx, x.id, state))) return false;
-      const row = await this.lockAny(tx, x.escalationId);
+    await this.concludeSend(x, state, async (tx, row) => {
       for (const o of outcomes) {
         await this.timeline(tx, row.id, {
           at: iso(this.d.clock.now()),
@@ -1135,6 +1135,24 @@ export class EscalationEngine {
           o.ok ? 'success' : 'failure',
         );
       }
+    });
+  }
+
+  /**
+   * Marks a send's outbox row with its outcome and, in the same transaction,
+   * writes its lines (`write`, when there is an escalation to write them on);
+   * nothing is written when the row is no longer this node's (another node
+   * took it over after this one's claim ran out: its outcome counts).
+   */
+  private async concludeSend(
+    x: OutboxRow,
+    state: 'sent' | 'failed' | 'skipped',
+    write: ((tx: EntityManager, row: EscalationRow) => Promise<unknown>) | null,
+  ): Promise<void> {
+    const done = await this.d.db.transaction(async (tx) => {
+      if (!(await this.outbox.finish(tx, x.id, state))) return false;
+      if (!write) return false;
+      await write(tx, await this.lockAny(tx, x.escalationId));
       return true;
     });
     if (done) await this.publish(x.escalationId);

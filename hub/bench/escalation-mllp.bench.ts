@@ -22,7 +22,13 @@ import { SYSTEM } from '../src/platform/http/actor.js';
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 /** Runs, each on a new hub and database; the goal is judged on their median. */
-const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 20) {
+  process.stderr.write(
+    `BENCH_RUNS must be a whole number from 1 to 20, not ${process.env.BENCH_RUNS}\n`,
+  );
+  process.exit(2);
+}
 const GOAL = 500;
 
 interface Run {
